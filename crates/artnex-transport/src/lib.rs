@@ -1,0 +1,248 @@
+//! HTTP client setup shared by the artnex-rs client crates (`artnex-api`, `artapi-api`, `artnex`).
+//!
+//! - [`ApiKey`] keeps the key in a [`secrecy::SecretString`]: it never shows in `Debug`, errors or logs, and
+//!   the `Authorization` header built from it is marked sensitive.
+//! - [`check_base_url`] refuses to send the key over plain `http://` to anything but a loopback host.
+//! - [`HttpConfig`] holds timeouts suited to slow media endpoints: a short connect timeout, a generous
+//!   read timeout between bytes, and no overall cap unless asked for, so large downloads and slow video
+//!   submissions are not cut off.
+//!
+//! ```
+//! use artnex_transport::{ApiKey, HttpConfig};
+//!
+//! let key = ApiKey::new("sk-example").unwrap();
+//! assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
+//! let http = HttpConfig::default().build_client(&key, "https://api.artnex.ai").unwrap();
+//! # drop(http);
+//! assert!(artnex_transport::check_base_url("http://api.artnex.ai").is_err());
+//! assert!(artnex_transport::check_base_url("http://127.0.0.1:8080").is_ok());
+//! ```
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+pub use reqwest;
+pub use secrecy;
+
+/// Why a client could not be configured. Never contains the API key.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The key is empty after trimming surrounding whitespace.
+    EmptyApiKey,
+    /// The key contains whitespace or control characters inside it (the value is not shown).
+    MalformedApiKey,
+    /// The base URL does not parse or is not http(s).
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The base URL is plain `http://` to a host that is not loopback: the key would travel unencrypted.
+    InsecureBaseUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// reqwest could not build the HTTP client (for example, no TLS backend).
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::EmptyApiKey => f.write_str("the API key is empty"),
+            ConfigError::MalformedApiKey => f.write_str(
+                "the API key contains whitespace or control characters; copy it again without them",
+            ),
+            ConfigError::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
+            ConfigError::InsecureBaseUrl { url } => write!(
+                f,
+                "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed only to loopback addresses)"
+            ),
+            ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An API key. Its value is only ever exposed to build the `Authorization` header.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key, trimming surrounding whitespace (a trailing newline from a file is a common 401 cause).
+    pub fn new(key: impl AsRef<str>) -> Result<Self, ConfigError> {
+        let trimmed = key.as_ref().trim();
+        if trimmed.is_empty() {
+            return Err(ConfigError::EmptyApiKey);
+        }
+        if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError::MalformedApiKey);
+        }
+        Ok(ApiKey(SecretString::from(trimmed)))
+    }
+
+    /// Reads the key from an environment variable; `None` when it is unset or not UTF-8.
+    pub fn from_env(var: &str) -> Option<Result<Self, ConfigError>> {
+        std::env::var(var).ok().map(ApiKey::new)
+    }
+
+    /// The secret itself. Use only to build a request header.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// `Authorization: Bearer <key>`, marked sensitive so that header dumps redact it.
+    pub fn authorization(&self) -> Result<HeaderValue, ConfigError> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.expose()))
+            .map_err(|_| ConfigError::MalformedApiKey)?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([REDACTED])")
+    }
+}
+
+/// Whether a host name or address is loopback (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+/// Checks that a base URL is http(s) and that plain http goes only to loopback. Returns the URL without a
+/// trailing slash, ready for path joining.
+pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| ConfigError::InvalidBaseUrl {
+        url: url.to_string(),
+        reason: e.to_string(),
+    })?;
+    let host = parsed.host_str().unwrap_or_default();
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(host) => {}
+        "http" => return Err(ConfigError::InsecureBaseUrl { url: url.to_string() }),
+        other => {
+            return Err(ConfigError::InvalidBaseUrl {
+                url: url.to_string(),
+                reason: format!("scheme `{other}` is not http or https"),
+            });
+        }
+    }
+    if host.is_empty() {
+        return Err(ConfigError::InvalidBaseUrl { url: url.to_string(), reason: "no host".into() });
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// Timeouts and identification for the HTTP client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Time allowed to open a connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Longest silence allowed while waiting for or reading a response (default 300 s: image models can
+    /// take minutes before the first byte).
+    pub read_timeout: Duration,
+    /// Overall cap per request, if any (default none, so large downloads are never cut off).
+    pub request_timeout: Option<Duration>,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(300),
+            request_timeout: None,
+            user_agent: format!("artnex-rs/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// A `reqwest::ClientBuilder` with these timeouts and the bearer header set.
+    pub fn client_builder(&self, key: &ApiKey) -> Result<reqwest::ClientBuilder, ConfigError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, key.authorization()?);
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(self.user_agent.clone())
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .tcp_nodelay(true);
+        if let Some(t) = self.request_timeout {
+            builder = builder.timeout(t);
+        }
+        Ok(builder)
+    }
+
+    /// Checks the base URL and builds the client. Returns the normalised base URL with it.
+    pub fn build_client(&self, key: &ApiKey, base_url: &str) -> Result<reqwest::Client, ConfigError> {
+        check_base_url(base_url)?;
+        self.client_builder(key)?.build().map_err(ConfigError::Http)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_is_trimmed_and_redacted() {
+        let key = ApiKey::new("  sk-secret-123\n").expect("valid");
+        assert_eq!(key.expose(), "sk-secret-123");
+        assert!(!format!("{key:?}").contains("secret"));
+        let header = key.authorization().expect("header");
+        assert!(header.is_sensitive());
+        assert!(!format!("{header:?}").contains("secret"));
+    }
+
+    #[test]
+    fn bad_keys_are_refused_without_echoing_them() {
+        assert!(matches!(ApiKey::new("   "), Err(ConfigError::EmptyApiKey)));
+        let err = ApiKey::new("sk-ab cd").expect_err("inner space");
+        assert!(matches!(err, ConfigError::MalformedApiKey));
+        assert!(!err.to_string().contains("sk-ab"));
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in ["https://api.artnex.ai", "http://127.0.0.1:8080/", "http://localhost:1", "http://[::1]:9"] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(check_base_url("https://x.test/v1/").ok().as_deref(), Some("https://x.test/v1"));
+        assert!(matches!(
+            check_base_url("http://api.artnex.ai"),
+            Err(ConfigError::InsecureBaseUrl { .. })
+        ));
+        assert!(matches!(check_base_url("http://10.0.0.1"), Err(ConfigError::InsecureBaseUrl { .. })));
+        assert!(matches!(check_base_url("ftp://x"), Err(ConfigError::InvalidBaseUrl { .. })));
+        assert!(matches!(check_base_url("not a url"), Err(ConfigError::InvalidBaseUrl { .. })));
+    }
+
+    #[test]
+    fn client_debug_does_not_show_the_key() {
+        let key = ApiKey::new("sk-very-secret").expect("valid");
+        let client = HttpConfig::default().build_client(&key, "https://api.artnex.ai").expect("client");
+        assert!(!format!("{client:?}").contains("very-secret"));
+    }
+}

@@ -1,0 +1,1 @@
+//! A compact summary of the generated public surface, for snapshot review.
