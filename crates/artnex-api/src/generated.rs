@@ -2061,21 +2061,6 @@ impl ClientInfo<()> for Client {
 }
 impl ClientHooks<()> for &Client {}
 impl Client {
-    /**Edit an existing image with text instructions
-
-Applies the instructions in `prompt` to the source `image` (an HTTPS URL or a base64 data URI of a JPEG, PNG or WebP image up to 10 MB) and returns the edited image. Billed per edit.
-
-Sends a `POST` request to `/v1/edit`
-
-```ignore
-let response = client.edit_image()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn edit_image(&self) -> builder::EditImage<'_> {
-        builder::EditImage::new(self)
-    }
     /**Generate images from a text prompt
 
 Converts a prompt into one or more images with the chosen model and returns their CDN URLs. Each image costs the model's full per-image credit price (`credits x num_images`).
@@ -2091,50 +2076,20 @@ let response = client.generate_image()
     pub fn generate_image(&self) -> builder::GenerateImage<'_> {
         builder::GenerateImage::new(self)
     }
-    /**Remove the background from an image
+    /**Edit an existing image with text instructions
 
-Returns a PNG with an alpha channel (always PNG, whatever the input format), available for 24 hours. Billed 10 credits per request.
+Applies the instructions in `prompt` to the source `image` (an HTTPS URL or a base64 data URI of a JPEG, PNG or WebP image up to 10 MB) and returns the edited image. Billed per edit.
 
-Sends a `POST` request to `/v1/remove-bg`
+Sends a `POST` request to `/v1/edit`
 
 ```ignore
-let response = client.remove_background()
+let response = client.edit_image()
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn remove_background(&self) -> builder::RemoveBackground<'_> {
-        builder::RemoveBackground::new(self)
-    }
-    /**Convert text to speech
-
-Speaks up to 5,000 characters of plain text (no HTML or SSML) and returns the URL of an MP3 file, available for 24 hours. Billed per request, whatever the text length.
-
-Sends a `POST` request to `/v1/tts`
-
-```ignore
-let response = client.text_to_speech()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn text_to_speech(&self) -> builder::TextToSpeech<'_> {
-        builder::TextToSpeech::new(self)
-    }
-    /**Upscale an image with AI super-resolution
-
-Multiplies the image's dimensions by `scale` (a 2 on 512x512 gives 1024x1024). Billed 100 credits per request for any scale factor. The result URL is available for 24 hours.
-
-Sends a `POST` request to `/v1/upscale`
-
-```ignore
-let response = client.upscale_image()
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn upscale_image(&self) -> builder::UpscaleImage<'_> {
-        builder::UpscaleImage::new(self)
+    pub fn edit_image(&self) -> builder::EditImage<'_> {
+        builder::EditImage::new(self)
     }
     /**Submit an asynchronous video generation job
 
@@ -2168,6 +2123,51 @@ let response = client.get_video_status()
     pub fn get_video_status(&self) -> builder::GetVideoStatus<'_> {
         builder::GetVideoStatus::new(self)
     }
+    /**Convert text to speech
+
+Speaks up to 5,000 characters of plain text (no HTML or SSML) and returns the URL of an MP3 file, available for 24 hours. Billed per request, whatever the text length.
+
+Sends a `POST` request to `/v1/tts`
+
+```ignore
+let response = client.text_to_speech()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn text_to_speech(&self) -> builder::TextToSpeech<'_> {
+        builder::TextToSpeech::new(self)
+    }
+    /**Upscale an image with AI super-resolution
+
+Multiplies the image's dimensions by `scale` (a 2 on 512x512 gives 1024x1024). Billed 100 credits per request for any scale factor. The result URL is available for 24 hours.
+
+Sends a `POST` request to `/v1/upscale`
+
+```ignore
+let response = client.upscale_image()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn upscale_image(&self) -> builder::UpscaleImage<'_> {
+        builder::UpscaleImage::new(self)
+    }
+    /**Remove the background from an image
+
+Returns a PNG with an alpha channel (always PNG, whatever the input format), available for 24 hours. Billed 10 credits per request.
+
+Sends a `POST` request to `/v1/remove-bg`
+
+```ignore
+let response = client.remove_background()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn remove_background(&self) -> builder::RemoveBackground<'_> {
+        builder::RemoveBackground::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -2178,126 +2178,6 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::edit_image`]
-
-[`Client::edit_image`]: super::Client::edit_image*/
-    #[derive(Debug, Clone)]
-    pub struct EditImage<'a> {
-        client: &'a super::Client,
-        body: Result<types::builder::EditRequest, String>,
-    }
-    impl<'a> EditImage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::EditRequest>,
-            <V as std::convert::TryInto<types::EditRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `EditRequest` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::EditRequest,
-            ) -> types::builder::EditRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/v1/edit`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ImagesResponse>, Error<types::ErrorResponse>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::EditRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/edit", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "edit_image",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                402u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     /**Builder for [`Client::generate_image`]
 
 [`Client::generate_image`]: super::Client::generate_image*/
@@ -2422,15 +2302,15 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::remove_background`]
+    /**Builder for [`Client::edit_image`]
 
-[`Client::remove_background`]: super::Client::remove_background*/
+[`Client::edit_image`]: super::Client::edit_image*/
     #[derive(Debug, Clone)]
-    pub struct RemoveBackground<'a> {
+    pub struct EditImage<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RemoveBackgroundRequest, String>,
+        body: Result<types::builder::EditRequest, String>,
     }
-    impl<'a> RemoveBackground<'a> {
+    impl<'a> EditImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2439,45 +2319,35 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RemoveBackgroundRequest>,
-            <V as std::convert::TryInto<
-                types::RemoveBackgroundRequest,
-            >>::Error: std::fmt::Display,
+            V: std::convert::TryInto<types::EditRequest>,
+            <V as std::convert::TryInto<types::EditRequest>>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!(
-                        "conversion to `RemoveBackgroundRequest` for body failed: {}", s
-                    )
+                    format!("conversion to `EditRequest` for body failed: {}", s)
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::RemoveBackgroundRequest,
-            ) -> types::builder::RemoveBackgroundRequest,
+                types::builder::EditRequest,
+            ) -> types::builder::EditRequest,
         {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1/remove-bg`
+        ///Sends a `POST` request to `/v1/edit`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ImageUrlResponse>,
-            Error<types::ErrorResponse>,
-        > {
+        ) -> Result<ResponseValue<types::ImagesResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| {
-                    types::RemoveBackgroundRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
+                .and_then(|v| types::EditRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/remove-bg", client.baseurl,);
+            let url = format!("{}/v1/edit", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -2498,7 +2368,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "remove_background",
+                operation_id: "edit_image",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -2528,6 +2398,223 @@ pub mod builder {
                     )
                 }
                 422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_video`]
+
+[`Client::create_video`]: super::Client::create_video*/
+    #[derive(Debug, Clone)]
+    pub struct CreateVideo<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VideoRequest, String>,
+    }
+    impl<'a> CreateVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VideoRequest>,
+            <V as std::convert::TryInto<types::VideoRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VideoRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VideoRequest,
+            ) -> types::builder::VideoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/video`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VideoJob>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VideoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/video", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_video_status`]
+
+[`Client::get_video_status`]: super::Client::get_video_status*/
+    #[derive(Debug, Clone)]
+    pub struct GetVideoStatus<'a> {
+        client: &'a super::Client,
+        request_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetVideoStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                request_id: Err("request_id was not initialized".to_string()),
+            }
+        }
+        pub fn request_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.request_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for request_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/video/{request_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VideoJob>, Error<types::ErrorResponse>> {
+            let Self { client, request_id } = self;
+            let request_id = request_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/video/{}", client.baseurl, encode_path(& request_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_video_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -2799,15 +2886,15 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::create_video`]
+    /**Builder for [`Client::remove_background`]
 
-[`Client::create_video`]: super::Client::create_video*/
+[`Client::remove_background`]: super::Client::remove_background*/
     #[derive(Debug, Clone)]
-    pub struct CreateVideo<'a> {
+    pub struct RemoveBackground<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::VideoRequest, String>,
+        body: Result<types::builder::RemoveBackgroundRequest, String>,
     }
-    impl<'a> CreateVideo<'a> {
+    impl<'a> RemoveBackground<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2816,37 +2903,45 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::VideoRequest>,
-            <V as std::convert::TryInto<types::VideoRequest>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<types::RemoveBackgroundRequest>,
+            <V as std::convert::TryInto<
+                types::RemoveBackgroundRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `VideoRequest` for body failed: {}", s)
+                    format!(
+                        "conversion to `RemoveBackgroundRequest` for body failed: {}", s
+                    )
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::VideoRequest,
-            ) -> types::builder::VideoRequest,
+                types::builder::RemoveBackgroundRequest,
+            ) -> types::builder::RemoveBackgroundRequest,
         {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/v1/video`
+        ///Sends a `POST` request to `/v1/remove-bg`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::VideoJob>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ImageUrlResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
-                    types::VideoRequest::try_from(v).map_err(|e| e.to_string())
+                    types::RemoveBackgroundRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v1/video", client.baseurl,);
+            let url = format!("{}/v1/remove-bg", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
                 .append(
@@ -2867,7 +2962,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "create_video",
+                operation_id: "remove_background",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -2897,101 +2992,6 @@ pub mod builder {
                     )
                 }
                 422u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::get_video_status`]
-
-[`Client::get_video_status`]: super::Client::get_video_status*/
-    #[derive(Debug, Clone)]
-    pub struct GetVideoStatus<'a> {
-        client: &'a super::Client,
-        request_id: Result<::std::string::String, String>,
-    }
-    impl<'a> GetVideoStatus<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                request_id: Err("request_id was not initialized".to_string()),
-            }
-        }
-        pub fn request_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.request_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for request_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/v1/video/{request_id}`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::VideoJob>, Error<types::ErrorResponse>> {
-            let Self { client, request_id } = self;
-            let request_id = request_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/v1/video/{}", client.baseurl, encode_path(& request_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "get_video_status",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

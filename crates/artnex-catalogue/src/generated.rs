@@ -9,57 +9,6 @@ pub const UPSCALE_CREDITS: u64 = 100;
 ///Every documented model, in the order of the spec.
 pub static MODELS: &[ModelInfo] = &[
     ModelInfo {
-        id: "nano-banana-edit",
-        kind: Kind::Edit,
-        credits: Credits::Fixed(240),
-        description: "Fast edits at a low credit cost",
-        video: None,
-        tiers: None,
-    },
-    ModelInfo {
-        id: "seedream-edit",
-        kind: Kind::Edit,
-        credits: Credits::Fixed(200),
-        description: "Bytedance Seedream image editing",
-        video: None,
-        tiers: None,
-    },
-    ModelInfo {
-        id: "nano-banana-pro-edit",
-        kind: Kind::Edit,
-        credits: Credits::Fixed(800),
-        description: "High-fidelity edits with fine detail",
-        video: None,
-        tiers: None,
-    },
-    ModelInfo {
-        id: "seedream-v4.5-edit",
-        kind: Kind::Edit,
-        credits: Credits::Fixed(800),
-        description: "High-fidelity Seedream v4.5 editing",
-        video: None,
-        tiers: None,
-    },
-    ModelInfo {
-        id: "nano-banana-pro-edit-ultra",
-        kind: Kind::Edit,
-        credits: Credits::Fixed(1000),
-        description: "Ultra-quality edits for demanding use cases",
-        video: None,
-        tiers: None,
-    },
-    ModelInfo {
-        id: "gpt-image-2-edit",
-        kind: Kind::Edit,
-        credits: Credits::Varies,
-        description: "OpenAI GPT-Image-2 editing; credits vary by resolution and quality",
-        video: None,
-        tiers: Some(Tiers {
-            resolutions: &["1k", "2k", "4k"],
-            qualities: &["low", "medium", "high"],
-        }),
-    },
-    ModelInfo {
         id: "z-image-turbo",
         kind: Kind::Image,
         credits: Credits::Fixed(100),
@@ -127,20 +76,55 @@ pub static MODELS: &[ModelInfo] = &[
         }),
     },
     ModelInfo {
-        id: "tts-elevenlabs",
-        kind: Kind::Speech,
-        credits: Credits::Fixed(10),
-        description: "ElevenLabs voices (the default model)",
+        id: "nano-banana-edit",
+        kind: Kind::Edit,
+        credits: Credits::Fixed(240),
+        description: "Fast edits at a low credit cost",
         video: None,
         tiers: None,
     },
     ModelInfo {
-        id: "kling-tts",
-        kind: Kind::Speech,
-        credits: Credits::Fixed(100),
-        description: "Kling voices, with extended capabilities for longer-form audio",
+        id: "seedream-edit",
+        kind: Kind::Edit,
+        credits: Credits::Fixed(200),
+        description: "Bytedance Seedream image editing",
         video: None,
         tiers: None,
+    },
+    ModelInfo {
+        id: "nano-banana-pro-edit",
+        kind: Kind::Edit,
+        credits: Credits::Fixed(800),
+        description: "High-fidelity edits with fine detail",
+        video: None,
+        tiers: None,
+    },
+    ModelInfo {
+        id: "seedream-v4.5-edit",
+        kind: Kind::Edit,
+        credits: Credits::Fixed(800),
+        description: "High-fidelity Seedream v4.5 editing",
+        video: None,
+        tiers: None,
+    },
+    ModelInfo {
+        id: "nano-banana-pro-edit-ultra",
+        kind: Kind::Edit,
+        credits: Credits::Fixed(1000),
+        description: "Ultra-quality edits for demanding use cases",
+        video: None,
+        tiers: None,
+    },
+    ModelInfo {
+        id: "gpt-image-2-edit",
+        kind: Kind::Edit,
+        credits: Credits::Varies,
+        description: "OpenAI GPT-Image-2 editing; credits vary by resolution and quality",
+        video: None,
+        tiers: Some(Tiers {
+            resolutions: &["1k", "2k", "4k"],
+            qualities: &["low", "medium", "high"],
+        }),
     },
     ModelInfo {
         id: "veo3.1",
@@ -307,23 +291,27 @@ pub static MODELS: &[ModelInfo] = &[
         }),
         tiers: None,
     },
+    ModelInfo {
+        id: "tts-elevenlabs",
+        kind: Kind::Speech,
+        credits: Credits::Fixed(10),
+        description: "ElevenLabs voices (the default model)",
+        video: None,
+        tiers: None,
+    },
+    ModelInfo {
+        id: "kling-tts",
+        kind: Kind::Speech,
+        credits: Credits::Fixed(100),
+        description: "Kling voices, with extended capabilities for longer-form audio",
+        video: None,
+        tiers: None,
+    },
 ];
 ///A model id. Documented models have a variant; any other id is kept in [`Model::Other`] so a model the server adds is usable before a release.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Model {
-    ///`nano-banana-edit` (edit, 240 credits): Fast edits at a low credit cost.
-    NanoBananaEdit,
-    ///`seedream-edit` (edit, 200 credits): Bytedance Seedream image editing.
-    SeedreamEdit,
-    ///`nano-banana-pro-edit` (edit, 800 credits): High-fidelity edits with fine detail.
-    NanoBananaProEdit,
-    ///`seedream-v4.5-edit` (edit, 800 credits): High-fidelity Seedream v4.5 editing.
-    SeedreamV45Edit,
-    ///`nano-banana-pro-edit-ultra` (edit, 1000 credits): Ultra-quality edits for demanding use cases.
-    NanoBananaProEditUltra,
-    ///`gpt-image-2-edit` (edit, credits vary): OpenAI GPT-Image-2 editing; credits vary by resolution and quality.
-    GptImage2Edit,
     ///`z-image-turbo` (image, 100 credits): Fast, affordable generation for prototyping.
     ZImageTurbo,
     ///`artsyn-light` (image, 240 credits): Balanced quality and speed.
@@ -340,10 +328,18 @@ pub enum Model {
     NanoBananaProUltra,
     ///`gpt-image-2` (image, credits vary): OpenAI GPT-Image-2; credits vary by resolution and quality.
     GptImage2,
-    ///`tts-elevenlabs` (speech, 10 credits): ElevenLabs voices (the default model).
-    TtsElevenlabs,
-    ///`kling-tts` (speech, 100 credits): Kling voices, with extended capabilities for longer-form audio.
-    KlingTts,
+    ///`nano-banana-edit` (edit, 240 credits): Fast edits at a low credit cost.
+    NanoBananaEdit,
+    ///`seedream-edit` (edit, 200 credits): Bytedance Seedream image editing.
+    SeedreamEdit,
+    ///`nano-banana-pro-edit` (edit, 800 credits): High-fidelity edits with fine detail.
+    NanoBananaProEdit,
+    ///`seedream-v4.5-edit` (edit, 800 credits): High-fidelity Seedream v4.5 editing.
+    SeedreamV45Edit,
+    ///`nano-banana-pro-edit-ultra` (edit, 1000 credits): Ultra-quality edits for demanding use cases.
+    NanoBananaProEditUltra,
+    ///`gpt-image-2-edit` (edit, credits vary): OpenAI GPT-Image-2 editing; credits vary by resolution and quality.
+    GptImage2Edit,
     ///`veo3.1` (video, 3000 credits): Google Veo 3.1.
     Veo31,
     ///`veo3-fast` (video, 2000 credits): Google Veo 3 Fast.
@@ -370,18 +366,16 @@ pub enum Model {
     Wan25I2v,
     ///`seedance-v1.5-pro-i2v` (video, 1500 credits): Seedance v1.5 Pro (image-to-video).
     SeedanceV15ProI2v,
+    ///`tts-elevenlabs` (speech, 10 credits): ElevenLabs voices (the default model).
+    TtsElevenlabs,
+    ///`kling-tts` (speech, 100 credits): Kling voices, with extended capabilities for longer-form audio.
+    KlingTts,
     ///A model id the catalogue does not know.
     Other(String),
 }
 impl Model {
     ///Every documented model, in catalogue order.
     pub const ALL: &'static [Model] = &[
-        Model::NanoBananaEdit,
-        Model::SeedreamEdit,
-        Model::NanoBananaProEdit,
-        Model::SeedreamV45Edit,
-        Model::NanoBananaProEditUltra,
-        Model::GptImage2Edit,
         Model::ZImageTurbo,
         Model::ArtsynLight,
         Model::Flux2Pro,
@@ -390,8 +384,12 @@ impl Model {
         Model::NanoBananaPro,
         Model::NanoBananaProUltra,
         Model::GptImage2,
-        Model::TtsElevenlabs,
-        Model::KlingTts,
+        Model::NanoBananaEdit,
+        Model::SeedreamEdit,
+        Model::NanoBananaProEdit,
+        Model::SeedreamV45Edit,
+        Model::NanoBananaProEditUltra,
+        Model::GptImage2Edit,
         Model::Veo31,
         Model::Veo3Fast,
         Model::Sora2,
@@ -405,16 +403,12 @@ impl Model {
         Model::KlingV25TurboProI2v,
         Model::Wan25I2v,
         Model::SeedanceV15ProI2v,
+        Model::TtsElevenlabs,
+        Model::KlingTts,
     ];
     ///The wire id.
     pub fn id(&self) -> &str {
         match self {
-            Model::NanoBananaEdit => "nano-banana-edit",
-            Model::SeedreamEdit => "seedream-edit",
-            Model::NanoBananaProEdit => "nano-banana-pro-edit",
-            Model::SeedreamV45Edit => "seedream-v4.5-edit",
-            Model::NanoBananaProEditUltra => "nano-banana-pro-edit-ultra",
-            Model::GptImage2Edit => "gpt-image-2-edit",
             Model::ZImageTurbo => "z-image-turbo",
             Model::ArtsynLight => "artsyn-light",
             Model::Flux2Pro => "flux-2-pro",
@@ -423,8 +417,12 @@ impl Model {
             Model::NanoBananaPro => "nano-banana-pro",
             Model::NanoBananaProUltra => "nano-banana-pro-ultra",
             Model::GptImage2 => "gpt-image-2",
-            Model::TtsElevenlabs => "tts-elevenlabs",
-            Model::KlingTts => "kling-tts",
+            Model::NanoBananaEdit => "nano-banana-edit",
+            Model::SeedreamEdit => "seedream-edit",
+            Model::NanoBananaProEdit => "nano-banana-pro-edit",
+            Model::SeedreamV45Edit => "seedream-v4.5-edit",
+            Model::NanoBananaProEditUltra => "nano-banana-pro-edit-ultra",
+            Model::GptImage2Edit => "gpt-image-2-edit",
             Model::Veo31 => "veo3.1",
             Model::Veo3Fast => "veo3-fast",
             Model::Sora2 => "sora-2",
@@ -438,18 +436,14 @@ impl Model {
             Model::KlingV25TurboProI2v => "kling-v2.5-turbo-pro-i2v",
             Model::Wan25I2v => "wan-2.5-i2v",
             Model::SeedanceV15ProI2v => "seedance-v1.5-pro-i2v",
+            Model::TtsElevenlabs => "tts-elevenlabs",
+            Model::KlingTts => "kling-tts",
             Model::Other(id) => id,
         }
     }
     ///The model for a wire id; unknown ids become [`Model::Other`].
     pub fn from_id(id: &str) -> Model {
         match id {
-            "nano-banana-edit" => Model::NanoBananaEdit,
-            "seedream-edit" => Model::SeedreamEdit,
-            "nano-banana-pro-edit" => Model::NanoBananaProEdit,
-            "seedream-v4.5-edit" => Model::SeedreamV45Edit,
-            "nano-banana-pro-edit-ultra" => Model::NanoBananaProEditUltra,
-            "gpt-image-2-edit" => Model::GptImage2Edit,
             "z-image-turbo" => Model::ZImageTurbo,
             "artsyn-light" => Model::ArtsynLight,
             "flux-2-pro" => Model::Flux2Pro,
@@ -458,8 +452,12 @@ impl Model {
             "nano-banana-pro" => Model::NanoBananaPro,
             "nano-banana-pro-ultra" => Model::NanoBananaProUltra,
             "gpt-image-2" => Model::GptImage2,
-            "tts-elevenlabs" => Model::TtsElevenlabs,
-            "kling-tts" => Model::KlingTts,
+            "nano-banana-edit" => Model::NanoBananaEdit,
+            "seedream-edit" => Model::SeedreamEdit,
+            "nano-banana-pro-edit" => Model::NanoBananaProEdit,
+            "seedream-v4.5-edit" => Model::SeedreamV45Edit,
+            "nano-banana-pro-edit-ultra" => Model::NanoBananaProEditUltra,
+            "gpt-image-2-edit" => Model::GptImage2Edit,
             "veo3.1" => Model::Veo31,
             "veo3-fast" => Model::Veo3Fast,
             "sora-2" => Model::Sora2,
@@ -473,6 +471,8 @@ impl Model {
             "kling-v2.5-turbo-pro-i2v" => Model::KlingV25TurboProI2v,
             "wan-2.5-i2v" => Model::Wan25I2v,
             "seedance-v1.5-pro-i2v" => Model::SeedanceV15ProI2v,
+            "tts-elevenlabs" => Model::TtsElevenlabs,
+            "kling-tts" => Model::KlingTts,
             other => Model::Other(other.to_string()),
         }
     }
