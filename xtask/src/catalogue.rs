@@ -57,7 +57,11 @@ pub struct Catalogue {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -80,7 +84,10 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
                 ))
             })?;
             let credits = flat.as_u64().ok_or_else(|| {
-                Error::new(format!("{}: x-artnex-flat-credits must be a whole number", op.label()))
+                Error::new(format!(
+                    "{}: x-artnex-flat-credits must be a whole number",
+                    op.label()
+                ))
             })?;
             cat.flat.insert(name, credits);
         }
@@ -93,9 +100,9 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
                 op.label()
             ))
         })?;
-        let models = models.as_array().ok_or_else(|| {
-            Error::new(format!("{}: x-artnex-models must be a list", op.label()))
-        })?;
+        let models = models
+            .as_array()
+            .ok_or_else(|| Error::new(format!("{}: x-artnex-models must be a list", op.label())))?;
         for m in models {
             let what = format!("{}: x-artnex-models entry {m}", op.label());
             let model_id = m
@@ -105,12 +112,18 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
             let credits = match m.get("credits") {
                 Some(Value::String(s)) if s == "varies" => None,
                 Some(v) => Some(v.as_u64().ok_or_else(|| {
-                    Error::new(format!("{what}: `credits` must be a whole number or \"varies\""))
+                    Error::new(format!(
+                        "{what}: `credits` must be a whole number or \"varies\""
+                    ))
                 })?),
                 None => return Err(Error::new(format!("{what}: missing `credits`"))),
             };
             let durations = match m.get("durations").and_then(Value::as_array) {
-                Some(d) => Some(d.iter().map(|v| to_u32(v, &what)).collect::<Result<Vec<_>>>()?),
+                Some(d) => Some(
+                    d.iter()
+                        .map(|v| to_u32(v, &what))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
                 None => None,
             };
             let duration_range = match m.get("duration_range") {
@@ -119,13 +132,19 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
                     let max = r.get("max").map(|v| to_u32(v, &what)).transpose()?;
                     match (min, max) {
                         (Some(a), Some(b)) if a <= b => Some((a, b)),
-                        _ => return Err(Error::new(format!("{what}: duration_range needs min <= max"))),
+                        _ => {
+                            return Err(Error::new(format!(
+                                "{what}: duration_range needs min <= max"
+                            )));
+                        }
                     }
                 }
                 None => None,
             };
             let mode = m.get("mode").and_then(Value::as_str).map(str::to_string);
-            if kind == "Video" && (mode.is_none() || (durations.is_none() == duration_range.is_none())) {
+            if kind == "Video"
+                && (mode.is_none() || (durations.is_none() == duration_range.is_none()))
+            {
                 return Err(Error::new(format!(
                     "{what}: a video model needs `mode` and exactly one of `durations` or `duration_range`"
                 )));
@@ -134,7 +153,11 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
                 id: model_id.to_string(),
                 kind,
                 credits,
-                description: m.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                description: m
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 mode,
                 durations,
                 duration_range,
@@ -146,7 +169,10 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
     }
     for (_, name) in FLAT_PRICES {
         if !cat.flat.contains_key(name) {
-            return Err(Error::new(format!("{}: no x-artnex-flat-credits for {name}", spec.origin)));
+            return Err(Error::new(format!(
+                "{}: no x-artnex-flat-credits for {name}",
+                spec.origin
+            )));
         }
     }
     Ok(cat)
@@ -155,7 +181,10 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
 /// The Rust enum variant for a model id: `veo3.1` -> `Veo31`, `seedream-v4.5` -> `SeedreamV45`.
 pub fn variant_name(id: &str) -> String {
     let mut out = String::new();
-    for part in id.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+    for part in id
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+    {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
@@ -189,7 +218,10 @@ pub fn generate(spec: &Spec) -> Result<String> {
 
     let mut src = String::new();
     let w = &mut src;
-    let _ = writeln!(w, "use crate::{{Credits, Durations, Kind, ModelInfo, Tiers, VideoMode, VideoSpec}};");
+    let _ = writeln!(
+        w,
+        "use crate::{{Credits, Durations, Kind, ModelInfo, Tiers, VideoMode, VideoSpec}};"
+    );
     for (name, credits) in &cat.flat {
         let doc = match *name {
             "UPSCALE_CREDITS" => "Credits per upscale request, for any scale factor.",
@@ -198,7 +230,10 @@ pub fn generate(spec: &Spec) -> Result<String> {
         let _ = writeln!(w, "#[doc = {doc:?}] pub const {name}: u64 = {credits};");
     }
 
-    let _ = writeln!(w, "#[doc = \"Every documented model, in the order of the spec.\"]");
+    let _ = writeln!(
+        w,
+        "#[doc = \"Every documented model, in the order of the spec.\"]"
+    );
     let _ = writeln!(w, "pub static MODELS: &[ModelInfo] = &[");
     for m in &cat.models {
         let credits = match m.credits {
@@ -211,7 +246,10 @@ pub fn generate(spec: &Spec) -> Result<String> {
                     "image-to-video" => "VideoMode::ImageToVideo",
                     "text-to-video" => "VideoMode::TextToVideo",
                     other => {
-                        return Err(Error::new(format!("{}: unknown video mode `{other}`", m.id)));
+                        return Err(Error::new(format!(
+                            "{}: unknown video mode `{other}`",
+                            m.id
+                        )));
                     }
                 };
                 let durations = match (&m.durations, m.duration_range) {
@@ -219,7 +257,9 @@ pub fn generate(spec: &Spec) -> Result<String> {
                         let list: Vec<String> = d.iter().map(u32::to_string).collect();
                         format!("Durations::Set(&[{}])", list.join(", "))
                     }
-                    (None, Some((min, max))) => format!("Durations::Range {{ min: {min}, max: {max} }}"),
+                    (None, Some((min, max))) => {
+                        format!("Durations::Range {{ min: {min}, max: {max} }}")
+                    }
                     (None, None) => "Durations::Set(&[])".into(),
                 };
                 format!(
@@ -251,27 +291,44 @@ pub fn generate(spec: &Spec) -> Result<String> {
         "#[doc = \"A model id. Documented models have a variant; any other id is kept in [`Model::Other`] so a model \
          the server adds is usable before a release.\"]"
     );
-    let _ = writeln!(w, "#[non_exhaustive] #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]");
+    let _ = writeln!(
+        w,
+        "#[non_exhaustive] #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]"
+    );
     let _ = writeln!(w, "pub enum Model {{");
     for m in &cat.models {
         let price = match m.credits {
             Some(c) => format!("{c} credits"),
             None => "credits vary".into(),
         };
-        let doc = format!("`{}` ({}, {price}): {}.", m.id, m.kind.to_lowercase(), m.description);
+        let doc = format!(
+            "`{}` ({}, {price}): {}.",
+            m.id,
+            m.kind.to_lowercase(),
+            m.description
+        );
         let _ = writeln!(w, "#[doc = {doc:?}] {},", variant_name(&m.id));
     }
-    let _ = writeln!(w, "#[doc = \"A model id the catalogue does not know.\"] Other(String),");
+    let _ = writeln!(
+        w,
+        "#[doc = \"A model id the catalogue does not know.\"] Other(String),"
+    );
     let _ = writeln!(w, "}}");
 
     let _ = writeln!(w, "impl Model {{");
-    let _ = writeln!(w, "#[doc = \"Every documented model, in catalogue order.\"]");
+    let _ = writeln!(
+        w,
+        "#[doc = \"Every documented model, in catalogue order.\"]"
+    );
     let _ = writeln!(w, "pub const ALL: &'static [Model] = &[");
     for m in &cat.models {
         let _ = writeln!(w, "Model::{},", variant_name(&m.id));
     }
     let _ = writeln!(w, "];");
-    let _ = writeln!(w, "#[doc = \"The wire id.\"] pub fn id(&self) -> &str {{ match self {{");
+    let _ = writeln!(
+        w,
+        "#[doc = \"The wire id.\"] pub fn id(&self) -> &str {{ match self {{"
+    );
     for m in &cat.models {
         let _ = writeln!(w, "Model::{} => {:?},", variant_name(&m.id), m.id);
     }
@@ -288,5 +345,8 @@ pub fn generate(spec: &Spec) -> Result<String> {
 
     let file: syn::File = syn::parse_str(&src)
         .map_err(|e| Error::new(format!("catalogue: generated code does not parse: {e}")))?;
-    Ok(format!("{GENERATED_HEADER}\n{}", prettyplease::unparse(&file)))
+    Ok(format!(
+        "{GENERATED_HEADER}\n{}",
+        prettyplease::unparse(&file)
+    ))
 }

@@ -26,9 +26,17 @@ pub fn generate_client(spec: &Spec) -> Result<String> {
         let mut generator = Generator::new(&settings());
         generator.generate_tokens(&openapi)
     })?
-    .map_err(|e| Error::new(format!("{}: the code generator refused the spec: {e}", spec.origin)))?;
+    .map_err(|e| {
+        Error::new(format!(
+            "{}: the code generator refused the spec: {e}",
+            spec.origin
+        ))
+    })?;
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        Error::new(format!("{}: the generator produced code that does not parse: {e}", spec.origin))
+        Error::new(format!(
+            "{}: the generator produced code that does not parse: {e}",
+            spec.origin
+        ))
     })?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{GENERATED_HEADER}\n{body}"))

@@ -129,7 +129,10 @@ pub fn check(root: &Path) -> Result<Vec<Stale>> {
                     let n = have.lines().count().min(wanted.lines().count());
                     Some((n + 1, "<end of file>".into(), "<more lines>".into()))
                 });
-            stale.push(Stale { output: target.output, first_difference });
+            stale.push(Stale {
+                output: target.output,
+                first_difference,
+            });
         }
     }
     Ok(stale)
@@ -152,5 +155,6 @@ pub fn generate(root: &Path) -> Result<Vec<&'static str>> {
 
 /// Reads a file into a string with a readable error.
 pub fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))
 }

@@ -116,7 +116,10 @@ fn request_body(spec: &Spec, op: &OperationRef<'_>, out: &mut Vec<String>) {
         .map(|c| c.keys().collect())
         .unwrap_or_default();
     match media.as_slice() {
-        [] => out.push(format!("{}: the request body declares no media type", op.label())),
+        [] => out.push(format!(
+            "{}: the request body declares no media type",
+            op.label()
+        )),
         [one] if !SUPPORTED_REQUEST_MEDIA.contains(&one.as_str()) => out.push(format!(
             "{}: request media type `{one}` is not supported; use one of {}",
             op.label(),
@@ -127,7 +130,10 @@ fn request_body(spec: &Spec, op: &OperationRef<'_>, out: &mut Vec<String>) {
             "{}: the request body has {} media types ({}); the generator takes exactly one",
             op.label(),
             many.len(),
-            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }

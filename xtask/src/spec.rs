@@ -5,7 +5,9 @@ use crate::{Error, Result};
 use serde_json::Value;
 
 /// HTTP methods an OpenAPI path item can hold, in the order the spec format lists them.
-pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// A parsed spec.
 #[derive(Debug, Clone)]
@@ -45,15 +47,23 @@ impl Spec {
         let raw: Value = serde_yaml::from_str(text)
             .map_err(|e| Error::new(format!("{origin}: not valid YAML/JSON: {e}")))?;
         if !raw.is_object() {
-            return Err(Error::new(format!("{origin}: the top level must be a mapping")));
+            return Err(Error::new(format!(
+                "{origin}: the top level must be a mapping"
+            )));
         }
-        Ok(Spec { origin: origin.to_string(), raw })
+        Ok(Spec {
+            origin: origin.to_string(),
+            raw,
+        })
     }
 
     /// The typed form progenitor takes.
     pub fn openapi(&self) -> Result<openapiv3::OpenAPI> {
         serde_json::from_value(self.raw.clone()).map_err(|e| {
-            Error::new(format!("{}: not a valid OpenAPI 3.0 document: {e}", self.origin))
+            Error::new(format!(
+                "{}: not a valid OpenAPI 3.0 document: {e}",
+                self.origin
+            ))
         })
     }
 
