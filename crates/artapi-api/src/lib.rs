@@ -37,7 +37,11 @@ impl Client {
     }
 
     /// Like [`Client::with_api_key`] with your own timeouts and user agent.
-    pub fn with_config(base_url: &str, api_key: &ApiKey, http: &HttpConfig) -> Result<Self, ConfigError> {
+    pub fn with_config(
+        base_url: &str,
+        api_key: &ApiKey,
+        http: &HttpConfig,
+    ) -> Result<Self, ConfigError> {
         let base = artnex_transport::check_base_url(base_url)?;
         let client = http.build_client(api_key, &base)?;
         Ok(Self::new_with_client(&base, client))

@@ -15,6 +15,7 @@
 //! assert_eq!(artnex_catalogue::models(Kind::Speech).count(), 2);
 //! ```
 
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::{MODELS, Model, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS};
@@ -318,7 +319,9 @@ mod tests {
 
     #[test]
     fn durations_sets_and_ranges() {
-        let seedance = lookup("seedance-v1.5-pro-t2v").and_then(|m| m.video).map(|v| v.durations);
+        let seedance = lookup("seedance-v1.5-pro-t2v")
+            .and_then(|m| m.video)
+            .map(|v| v.durations);
         assert_eq!(seedance, Some(Durations::Range { min: 4, max: 12 }));
         let d = Durations::Set(&[5, 10, 16]);
         assert!(d.contains(16) && !d.contains(12));

@@ -58,7 +58,9 @@ impl fmt::Display for ConfigError {
             ConfigError::MalformedApiKey => f.write_str(
                 "the API key contains whitespace or control characters; copy it again without them",
             ),
-            ConfigError::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}"),
+            ConfigError::InvalidBaseUrl { url, reason } => {
+                write!(f, "invalid base URL `{url}`: {reason}")
+            }
             ConfigError::InsecureBaseUrl { url } => write!(
                 f,
                 "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed only to loopback addresses)"
@@ -125,7 +127,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    host.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    host.parse::<IpAddr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
 }
 
 /// Checks that a base URL is http(s) and that plain http goes only to loopback. Returns the URL without a
@@ -139,7 +143,11 @@ pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
     match parsed.scheme() {
         "https" => {}
         "http" if is_loopback_host(host) => {}
-        "http" => return Err(ConfigError::InsecureBaseUrl { url: url.to_string() }),
+        "http" => {
+            return Err(ConfigError::InsecureBaseUrl {
+                url: url.to_string(),
+            });
+        }
         other => {
             return Err(ConfigError::InvalidBaseUrl {
                 url: url.to_string(),
@@ -148,7 +156,10 @@ pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
         }
     }
     if host.is_empty() {
-        return Err(ConfigError::InvalidBaseUrl { url: url.to_string(), reason: "no host".into() });
+        return Err(ConfigError::InvalidBaseUrl {
+            url: url.to_string(),
+            reason: "no host".into(),
+        });
     }
     Ok(url.trim_end_matches('/').to_string())
 }
@@ -196,7 +207,11 @@ impl HttpConfig {
     }
 
     /// Checks the base URL and builds the client. Returns the normalised base URL with it.
-    pub fn build_client(&self, key: &ApiKey, base_url: &str) -> Result<reqwest::Client, ConfigError> {
+    pub fn build_client(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+    ) -> Result<reqwest::Client, ConfigError> {
         check_base_url(base_url)?;
         self.client_builder(key)?.build().map_err(ConfigError::Http)
     }
@@ -226,23 +241,42 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback() {
-        for ok in ["https://api.artnex.ai", "http://127.0.0.1:8080/", "http://localhost:1", "http://[::1]:9"] {
+        for ok in [
+            "https://api.artnex.ai",
+            "http://127.0.0.1:8080/",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
             assert!(check_base_url(ok).is_ok(), "{ok}");
         }
-        assert_eq!(check_base_url("https://x.test/v1/").ok().as_deref(), Some("https://x.test/v1"));
+        assert_eq!(
+            check_base_url("https://x.test/v1/").ok().as_deref(),
+            Some("https://x.test/v1")
+        );
         assert!(matches!(
             check_base_url("http://api.artnex.ai"),
             Err(ConfigError::InsecureBaseUrl { .. })
         ));
-        assert!(matches!(check_base_url("http://10.0.0.1"), Err(ConfigError::InsecureBaseUrl { .. })));
-        assert!(matches!(check_base_url("ftp://x"), Err(ConfigError::InvalidBaseUrl { .. })));
-        assert!(matches!(check_base_url("not a url"), Err(ConfigError::InvalidBaseUrl { .. })));
+        assert!(matches!(
+            check_base_url("http://10.0.0.1"),
+            Err(ConfigError::InsecureBaseUrl { .. })
+        ));
+        assert!(matches!(
+            check_base_url("ftp://x"),
+            Err(ConfigError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            check_base_url("not a url"),
+            Err(ConfigError::InvalidBaseUrl { .. })
+        ));
     }
 
     #[test]
     fn client_debug_does_not_show_the_key() {
         let key = ApiKey::new("sk-very-secret").expect("valid");
-        let client = HttpConfig::default().build_client(&key, "https://api.artnex.ai").expect("client");
+        let client = HttpConfig::default()
+            .build_client(&key, "https://api.artnex.ai")
+            .expect("client");
         assert!(!format!("{client:?}").contains("very-secret"));
     }
 }
