@@ -167,14 +167,6 @@ pub fn read(spec: &Spec) -> Result<Catalogue> {
             });
         }
     }
-    for (_, name) in FLAT_PRICES {
-        if !cat.flat.contains_key(name) {
-            return Err(Error::new(format!(
-                "{}: no x-artnex-flat-credits for {name}",
-                spec.origin
-            )));
-        }
-    }
     Ok(cat)
 }
 
@@ -205,6 +197,14 @@ fn str_slice(items: &[String]) -> String {
 /// Generates the catalogue source file.
 pub fn generate(spec: &Spec) -> Result<String> {
     let cat = read(spec)?;
+    for (_, name) in FLAT_PRICES {
+        if !cat.flat.contains_key(name) {
+            return Err(Error::new(format!(
+                "{}: no x-artnex-flat-credits for {name}",
+                spec.origin
+            )));
+        }
+    }
     let mut variants: BTreeMap<String, String> = BTreeMap::new();
     for m in &cat.models {
         let v = variant_name(&m.id);

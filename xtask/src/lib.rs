@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod codegen;
+pub mod diff;
 pub mod rules;
 pub mod spec;
 pub mod surface;
@@ -157,4 +158,128 @@ pub fn generate(root: &Path) -> Result<Vec<&'static str>> {
 pub fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path)
         .map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Where one side of a spec diff comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A git revision; specs are read with `git show REV:spec/...`.
+    Rev(String),
+    /// The working tree.
+    WorkingTree,
+    /// One spec file.
+    File(PathBuf),
+}
+
+impl Source {
+    /// A file when `arg` names an existing file, otherwise a git revision.
+    pub fn parse(root: &Path, arg: &str) -> Source {
+        let p = Path::new(arg);
+        if p.is_file() {
+            Source::File(p.to_path_buf())
+        } else if root.join(p).is_file() {
+            Source::File(root.join(p))
+        } else {
+            Source::Rev(arg.to_string())
+        }
+    }
+
+    /// A short label for reports.
+    pub fn label(&self) -> String {
+        match self {
+            Source::Rev(r) => r.clone(),
+            Source::WorkingTree => "working tree".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// The text of `spec` (a path relative to the root) at this source; `None` when it does not exist there.
+    pub fn read_spec(&self, root: &Path, spec: &str) -> Result<Option<String>> {
+        match self {
+            Source::WorkingTree => Ok(std::fs::read_to_string(root.join(spec)).ok()),
+            Source::File(p) => read(p).map(Some),
+            Source::Rev(rev) => {
+                let out = git(root, &["show", &format!("{rev}:{spec}")])?;
+                if out.status.success() {
+                    Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
+                } else if git(
+                    root,
+                    &[
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        &format!("{rev}^{{commit}}"),
+                    ],
+                )?
+                .status
+                .success()
+                {
+                    Ok(None)
+                } else {
+                    Err(Error::new(format!(
+                        "`{rev}` is neither a file nor a git revision"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| Error::new(format!("cannot run git: {e}")))
+}
+
+/// The default base of a spec diff: the merge base of `main` and `HEAD` (or `HEAD` when there is none).
+pub fn default_base(root: &Path) -> Source {
+    match git(root, &["merge-base", "main", "HEAD"]) {
+        Ok(o) if o.status.success() => {
+            let rev = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            Source::Rev(rev.chars().take(12).collect())
+        }
+        _ => Source::Rev("HEAD".into()),
+    }
+}
+
+/// The spec files a revision-to-revision diff covers.
+pub fn spec_files() -> Vec<&'static str> {
+    let mut specs: Vec<&'static str> = TARGETS.iter().map(|t| t.spec).collect();
+    specs.sort_unstable();
+    specs.dedup();
+    specs
+}
+
+/// Diffs every spec between two sources (or the two files when both sources are files).
+pub fn spec_diff(root: &Path, base: &Source, head: &Source) -> Result<Vec<diff::Report>> {
+    let specs: Vec<String> = match (base, head) {
+        (Source::File(a), Source::File(_)) => vec![a.display().to_string()],
+        _ => spec_files().into_iter().map(str::to_string).collect(),
+    };
+    // A spec that does not exist on one side compares as an empty one: everything added or removed.
+    let empty = "openapi: 3.0.3\ninfo: {title: none, version: \"0\"}\npaths: {}\n";
+    let mut reports = Vec::new();
+    for spec in specs {
+        let (old, new, name) = match (base, head) {
+            (Source::File(a), Source::File(b)) => (
+                read(a)?,
+                read(b)?,
+                format!("{} vs {}", a.display(), b.display()),
+            ),
+            _ => (
+                base.read_spec(root, &spec)?
+                    .unwrap_or_else(|| empty.to_string()),
+                head.read_spec(root, &spec)?
+                    .unwrap_or_else(|| empty.to_string()),
+                spec.clone(),
+            ),
+        };
+        let old = spec::Spec::parse(&format!("{spec} at {}", base.label()), &old)?;
+        let new = spec::Spec::parse(&format!("{spec} at {}", head.label()), &new)?;
+        reports.push(diff::diff(&name, &base.label(), &old, &head.label(), &new)?);
+    }
+    Ok(reports)
 }

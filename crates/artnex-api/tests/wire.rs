@@ -26,10 +26,13 @@ struct Seen {
     body: Option<Value>,
 }
 
+/// A canned reply: status, extra headers, JSON body.
+type Reply = (StatusCode, Vec<(&'static str, String)>, Value);
+
 #[derive(Default)]
 struct State {
     seen: Vec<Seen>,
-    replies: VecDeque<(StatusCode, Vec<(&'static str, String)>, Value)>,
+    replies: VecDeque<Reply>,
 }
 
 struct Recorder {
