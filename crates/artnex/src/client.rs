@@ -1,0 +1,815 @@
+//! The client: configuration, authentication and the billing-safe request executor.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use artnex::{Client, RetryPolicy};
+//!
+//! # fn run() -> artnex::Result<()> {
+//! // From the environment: ARTNEX_API_KEY (required), ARTNEX_BASE_URL (optional).
+//! let client = Client::from_env()?;
+//!
+//! // Or explicitly.
+//! let client = Client::builder()
+//!     .api_key("sk-...")
+//!     .base_url("https://api.artnex.ai")
+//!     .connect_timeout(Duration::from_secs(5))
+//!     .retry_policy(RetryPolicy::default().max_retries(3))
+//!     .budget(10_000)
+//!     .user_agent("my-app/1.2")
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use artnex_api::ResponseValue;
+use artnex_api::types::ErrorResponse;
+use artnex_transport::{ApiKey, HttpConfig};
+use tracing::Instrument as _;
+
+use crate::error::{ApiError, Error, ErrorCode, TransportError, ValidationError};
+use crate::media::{ImageInput, Media, MediaKind};
+use crate::pricing::{Budget, BudgetStatus, PriceTable};
+use crate::retry::{Action, FailureClass, RetryPolicy, parse_retry_after};
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.artnex.ai";
+/// The environment variable [`Client::from_env`] reads the key from.
+pub const API_KEY_ENV: &str = "ARTNEX_API_KEY";
+/// The environment variable [`Client::from_env`] reads an optional base URL from.
+pub const BASE_URL_ENV: &str = "ARTNEX_BASE_URL";
+/// Default pause between two video status polls (the API throttles faster polling).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// Default time [`VideoJob::wait`](crate::video::VideoJob::wait) waits before giving up.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The Artnex client. Cheap to clone (clones share the connection pool and the budget).
+///
+/// Each operation starts a request builder; a builder is sent by `.await`ing it or calling `.send()`.
+///
+/// ```no_run
+/// use artnex::{Client, Model};
+///
+/// # async fn run() -> artnex::Result<()> {
+/// let client = Client::from_env()?;
+/// let images = client.generate("a red fox in the snow").model(Model::Flux2Pro).num_images(2).await?;
+/// for image in &images.images {
+///     println!("{}", image.url());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) api: artnex_api::Client,
+    pub(crate) download: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) budget: Option<Budget>,
+    pub(crate) prices: Option<PriceTable>,
+    pub(crate) poll_interval: Duration,
+    pub(crate) wait_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"[REDACTED]")
+            .field("retry", &self.inner.retry)
+            .field("budget", &self.budget())
+            .field("poll_interval", &self.inner.poll_interval)
+            .field("wait_timeout", &self.inner.wait_timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client configured from `ARTNEX_API_KEY` (required) and `ARTNEX_BASE_URL` (optional, default
+    /// `https://api.artnex.ai`). Nothing is sent.
+    ///
+    /// ```no_run
+    /// let client = artnex::Client::from_env()?;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// A client with this key and every default. Nothing is sent.
+    ///
+    /// ```
+    /// let client = artnex::Client::new("sk-example")?;
+    /// assert!(!format!("{client:?}").contains("sk-example"));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn new(api_key: impl AsRef<str>) -> Result<Client, Error> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// A builder for every setting.
+    ///
+    /// ```
+    /// let client = artnex::Client::builder().api_key("sk-example").budget(5_000).build()?;
+    /// assert_eq!(client.budget().map(|b| b.remaining()), Some(5_000));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to (without a trailing `/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy used by every request that does not set its own.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The price table given to the builder, if any.
+    pub fn price_table(&self) -> Option<&PriceTable> {
+        self.inner.prices.as_ref()
+    }
+
+    /// The budget state, when the client has a budget.
+    ///
+    /// ```
+    /// let client = artnex::Client::builder().api_key("sk-example").budget(100).build()?;
+    /// let b = client.budget().unwrap();
+    /// assert_eq!((b.limit, b.spent, b.reserved), (100, 0, 0));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn budget(&self) -> Option<BudgetStatus> {
+        self.inner.budget.as_ref().map(Budget::status)
+    }
+
+    /// Wraps a result URL you kept (for example from an earlier run) so that you can download it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let media = client.media("https://cdn.artnex.ai/gen/req_abc/image_0.jpg");
+    /// media.save_to_dir(".", "kept").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn media(&self, url: impl Into<String>) -> Media {
+        let url = url.into();
+        let kind = match Media::new(
+            url.clone(),
+            MediaKind::Image,
+            self.inner.download.clone(),
+            RetryPolicy::none(),
+        )
+        .url_extension()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+        {
+            Some("mp3" | "wav" | "ogg") => MediaKind::Audio,
+            Some("mp4" | "webm" | "mov") => MediaKind::Video,
+            _ => MediaKind::Image,
+        };
+        self.media_of(url, kind)
+    }
+
+    pub(crate) fn media_of(&self, url: String, kind: MediaKind) -> Media {
+        Media::new(
+            url,
+            kind,
+            self.inner.download.clone(),
+            self.inner.retry.clone(),
+        )
+    }
+
+    /// Text-to-image (`POST /v1/generate`). See [`GenerateRequest`](crate::images::GenerateRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let out = client.generate("a red fox").model(artnex::Model::ZImageTurbo).await?;
+    /// # let _ = out; Ok(()) }
+    /// ```
+    pub fn generate(&self, prompt: impl Into<String>) -> crate::images::GenerateRequest {
+        crate::images::GenerateRequest::new(self.clone(), prompt.into())
+    }
+
+    /// Image editing (`POST /v1/edit`). See [`EditRequest`](crate::edit::EditRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let out = client.edit("make it snowy", "photo.jpg").model(artnex::Model::NanoBananaEdit).await?;
+    /// # let _ = out; Ok(()) }
+    /// ```
+    pub fn edit(
+        &self,
+        prompt: impl Into<String>,
+        image: impl Into<ImageInput>,
+    ) -> crate::edit::EditRequest {
+        crate::edit::EditRequest::new(self.clone(), prompt.into(), image.into())
+    }
+
+    /// Video generation (`POST /v1/video`, then polling). See [`VideoRequest`](crate::video::VideoRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let job = client.video("drone over mountains").model(artnex::Model::Veo31).duration(8).submit().await?;
+    /// println!("job {}", job.request_id());
+    /// let video = job.wait().await?;
+    /// # let _ = video; Ok(()) }
+    /// ```
+    pub fn video(&self, prompt: impl Into<String>) -> crate::video::VideoRequest {
+        crate::video::VideoRequest::new(self.clone(), prompt.into())
+    }
+
+    /// A handle on an existing video job, to poll or wait for it (for example after a restart). No request
+    /// is sent until you poll or wait.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let video = client.video_job("req_vid789xyz").wait().await?;
+    /// # let _ = video; Ok(()) }
+    /// ```
+    pub fn video_job(&self, request_id: impl Into<String>) -> crate::video::VideoJob {
+        crate::video::VideoJob::resume(self.clone(), request_id.into())
+    }
+
+    /// Text-to-speech (`POST /v1/tts`). See [`SpeechRequest`](crate::audio::SpeechRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let speech = client.tts("Welcome to Artnex.").await?;
+    /// println!("{}", speech.audio.url());
+    /// # Ok(()) }
+    /// ```
+    pub fn tts(&self, text: impl Into<String>) -> crate::audio::SpeechRequest {
+        crate::audio::SpeechRequest::new(self.clone(), text.into())
+    }
+
+    /// Upscaling (`POST /v1/upscale`). See [`UpscaleRequest`](crate::upscale::UpscaleRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let out = client.upscale("https://example.com/photo.jpg").scale(4.0).await?;
+    /// # let _ = out; Ok(()) }
+    /// ```
+    pub fn upscale(&self, image: impl Into<ImageInput>) -> crate::upscale::UpscaleRequest {
+        crate::upscale::UpscaleRequest::new(self.clone(), image.into())
+    }
+
+    /// Background removal (`POST /v1/remove-bg`). See
+    /// [`RemoveBackgroundRequest`](crate::background::RemoveBackgroundRequest).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let out = client.remove_background("product.jpg").await?;
+    /// out.image.download_to("product.png").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn remove_background(
+        &self,
+        image: impl Into<ImageInput>,
+    ) -> crate::background::RemoveBackgroundRequest {
+        crate::background::RemoveBackgroundRequest::new(self.clone(), image.into())
+    }
+
+    /// Sends one API call through the retry policy. `send` builds and sends a fresh attempt each time.
+    /// `billable` calls are never replayed when their outcome is ambiguous (unless the policy opts in).
+    pub(crate) async fn execute<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        billable: bool,
+        policy: Option<&RetryPolicy>,
+        mut send: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, artnex_api::Error<ErrorResponse>>>,
+    {
+        let policy = policy.unwrap_or(&self.inner.retry);
+        let mut attempt = 0u32;
+        loop {
+            tracing::debug!(attempt, "sending");
+            let failure = match send().await {
+                Ok(value) => {
+                    tracing::debug!(attempt, status = value.status().as_u16(), "response");
+                    return Ok(value.into_inner());
+                }
+                Err(e) => classify(operation, billable, e).await,
+            };
+            match policy.decide(failure.class, !billable, attempt) {
+                Action::Retry(delay) => {
+                    tracing::warn!(
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        error = %failure.error,
+                        "retrying: the request cannot have been charged"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Action::Stop => {
+                    tracing::warn!(attempt, error = %failure.error, "request failed");
+                    return Err(failure.error);
+                }
+            }
+        }
+    }
+
+    /// Reserves the estimate in the budget, when there is one (refusing the request if it does not fit).
+    pub(crate) fn reserve(
+        &self,
+        estimate: crate::pricing::Estimate,
+    ) -> Result<Option<crate::pricing::Reservation>, Error> {
+        match &self.inner.budget {
+            Some(b) => b.reserve(estimate).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens the tracing span of one call; the prompt is truncated and the key never appears.
+    pub(crate) fn span(
+        operation: &'static str,
+        model: Option<&str>,
+        text: Option<&str>,
+    ) -> tracing::Span {
+        tracing::info_span!(
+            "artnex",
+            operation,
+            model = model.unwrap_or(""),
+            prompt = %text.map(truncate_for_log).unwrap_or_default(),
+        )
+    }
+
+    /// Runs a future inside a span.
+    pub(crate) async fn traced<T>(span: tracing::Span, fut: impl Future<Output = T>) -> T {
+        fut.instrument(span).await
+    }
+}
+
+/// The first 48 characters of a prompt, for logs.
+pub(crate) fn truncate_for_log(text: &str) -> String {
+    const MAX: usize = 48;
+    let mut out: String = text.chars().take(MAX).collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+pub(crate) struct Failure {
+    pub(crate) class: FailureClass,
+    pub(crate) error: Error,
+}
+
+const AMBIGUOUS_HINT: &str = "the request may have been processed";
+
+async fn classify(
+    operation: &'static str,
+    billable: bool,
+    e: artnex_api::Error<ErrorResponse>,
+) -> Failure {
+    use artnex_api::Error as E;
+    match e {
+        E::InvalidRequest(message) => Failure {
+            class: FailureClass::Final,
+            error: Error::Validation(ValidationError::new(
+                "request",
+                ErrorCode::InvalidRequest,
+                message,
+            )),
+        },
+        E::CommunicationError(err) => transport_failure(operation, billable, err),
+        E::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let retry_after = parse_retry_after(rv.headers());
+            let body = rv.into_inner();
+            status_failure(operation, billable, status, retry_after, Some(body), None)
+        }
+        E::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = parse_retry_after(response.headers());
+            let raw = read_capped(response).await;
+            let body = serde_json::from_slice::<ErrorResponse>(&raw).ok();
+            let text = if body.is_none() {
+                Some(String::from_utf8_lossy(&raw).into_owned())
+            } else {
+                None
+            };
+            status_failure(operation, billable, status, retry_after, body, text)
+        }
+        E::ResponseBodyError(err) | E::InvalidUpgrade(err) => Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: billable,
+                message: format!("the response could not be read ({AMBIGUOUS_HINT}): {err}"),
+                source: Some(Box::new(err)),
+            }),
+        },
+        E::InvalidResponsePayload(bytes, err) => Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: billable,
+                message: format!(
+                    "the server's answer is not the documented JSON ({AMBIGUOUS_HINT}): {err}; body starts with {:?}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(120)])
+                ),
+                source: Some(Box::new(err)),
+            }),
+        },
+        E::Custom(message) => Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: billable,
+                message,
+                source: None,
+            }),
+        },
+    }
+}
+
+fn transport_failure(operation: &'static str, billable: bool, err: reqwest::Error) -> Failure {
+    if err.is_connect() {
+        Failure {
+            class: FailureClass::NotSent,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: false,
+                message: format!("could not connect: {err}"),
+                source: Some(Box::new(err)),
+            }),
+        }
+    } else if err.is_builder() {
+        Failure {
+            class: FailureClass::Final,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: false,
+                message: format!("the request could not be built: {err}"),
+                source: Some(Box::new(err)),
+            }),
+        }
+    } else {
+        let what = if err.is_timeout() {
+            "timed out waiting for the response"
+        } else {
+            "the connection failed after the request was sent"
+        };
+        Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation,
+                may_have_been_processed: billable,
+                message: format!("{what}: {err}"),
+                source: Some(Box::new(err)),
+            }),
+        }
+    }
+}
+
+fn status_failure(
+    operation: &'static str,
+    billable: bool,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: Option<ErrorResponse>,
+    raw: Option<String>,
+) -> Failure {
+    let (code, message, request_id) = match body {
+        Some(b) => (
+            ErrorCode::from_code(b.error.as_deref().unwrap_or("")),
+            b.message,
+            b.request_id,
+        ),
+        None => {
+            let reason = reqwest::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("unexpected status");
+            let snippet = raw
+                .map(|r| truncate_for_log(r.trim()))
+                .filter(|s| !s.is_empty());
+            let message = match snippet {
+                Some(s) => format!("{reason}: {s}"),
+                None => reason.to_string(),
+            };
+            (ErrorCode::Unknown(String::new()), message, None)
+        }
+    };
+    let class = match status {
+        429 if code == ErrorCode::InsufficientCredits => FailureClass::Final,
+        429 => FailureClass::RateLimited { retry_after },
+        408 | 502..=504 => FailureClass::Unavailable { retry_after },
+        500..=599 => FailureClass::Ambiguous,
+        200..=299 => FailureClass::Ambiguous,
+        _ => FailureClass::Final,
+    };
+    let may_have_been_processed = billable && matches!(class, FailureClass::Ambiguous);
+    let api = ApiError {
+        operation,
+        status,
+        code,
+        message,
+        request_id,
+        retry_after,
+        may_have_been_processed,
+    };
+    let api = Box::new(api);
+    let error = match status {
+        401 => Error::Unauthorized(api),
+        402 => Error::InsufficientCredits(api),
+        429 => Error::RateLimited {
+            retry_after,
+            error: api,
+        },
+        _ => Error::Api(api),
+    };
+    Failure { class, error }
+}
+
+async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+    const CAP: usize = 64 * 1024;
+    let mut out = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = CAP - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= CAP {
+            break;
+        }
+    }
+    out
+}
+
+/// Every client setting. Start with [`Client::builder`] or [`ClientBuilder::from_env`].
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+    budget: Option<u64>,
+    prices: Option<PriceTable>,
+    http: Option<reqwest::ClientBuilder>,
+    download: Option<reqwest::Client>,
+    poll_interval: Option<Duration>,
+    wait_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("base_url", &self.base_url)
+            .field("retry", &self.retry)
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder preset from `ARTNEX_API_KEY` (required) and `ARTNEX_BASE_URL` (optional); every other
+    /// setting can still be changed.
+    ///
+    /// ```no_run
+    /// let client = artnex::ClientBuilder::from_env()?.budget(1_000).build()?;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn from_env() -> Result<ClientBuilder, Error> {
+        let key =
+            std::env::var(API_KEY_ENV).map_err(|_| Error::MissingApiKey { var: API_KEY_ENV })?;
+        let mut builder = ClientBuilder::default().api_key(key);
+        if let Ok(url) = std::env::var(BASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url.trim());
+        }
+        Ok(builder)
+    }
+
+    /// The API key (required). Surrounding whitespace is trimmed. It is kept as a secret: never shown in
+    /// `Debug`, errors or logs, and sent only over https (or plain http to a loopback address).
+    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
+        self.api_key = Some(key.as_ref().to_string());
+        self
+    }
+
+    /// The API base URL (default `https://api.artnex.ai`; a trailing `/v1` is accepted and ignored).
+    /// Plain `http://` is refused unless the host is loopback (for the local simulator).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// Longest silence while waiting for or reading a response (default 300 s: image models can take
+    /// minutes before answering). A read timeout on a billable call is ambiguous and is not retried.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = Some(d);
+        self
+    }
+
+    /// Overall cap per HTTP request, downloads included (default none).
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = Some(d);
+        self
+    }
+
+    /// Your application's name and version, sent before the SDK's own in `User-Agent`.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]). Requests can override it one by one.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// A spending cap in credits for this client and its clones. A request whose estimate exceeds what is
+    /// left is refused with [`Error::BudgetExceeded`] before anything is sent; actual `credits_used` are
+    /// tracked. With a budget, requests that cannot be priced (gpt-image-2 without a
+    /// [`PriceTable`] entry, unknown models) are refused too.
+    pub fn budget(mut self, credits: u64) -> Self {
+        self.budget = Some(credits);
+        self
+    }
+
+    /// Prices the catalogue does not have (gpt-image-2 tiers, newer models), used by `estimate()` and the
+    /// budget.
+    pub fn price_table(mut self, table: PriceTable) -> Self {
+        self.prices = Some(table);
+        self
+    }
+
+    /// Your own `reqwest` client builder (proxies, TLS roots, pool settings). The SDK adds the
+    /// `Authorization` header (marked sensitive), its `User-Agent` and the timeouts set on this builder.
+    /// Downloads use a separate client that never carries the key (see
+    /// [`ClientBuilder::download_client`]).
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// The `reqwest` client used to download results. It must not add an `Authorization` header: result
+    /// URLs may live on another host. Default: a client with the SDK's timeouts and no credentials.
+    pub fn download_client(mut self, client: reqwest::Client) -> Self {
+        self.download = Some(client);
+        self
+    }
+
+    /// Default pause between video status polls (default 5 s; the API throttles faster polling).
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = Some(d);
+        self
+    }
+
+    /// Default time to wait for a video job (default 5 minutes).
+    pub fn wait_timeout(mut self, d: Duration) -> Self {
+        self.wait_timeout = Some(d);
+        self
+    }
+
+    /// Checks the settings and builds the client. Nothing is sent.
+    pub fn build(self) -> Result<Client, Error> {
+        let raw_key = self
+            .api_key
+            .ok_or(Error::MissingApiKey { var: API_KEY_ENV })?;
+        let key = ApiKey::new(&raw_key)?;
+        drop(raw_key);
+        let requested = self
+            .base_url
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let base_url = normalize_base_url(&artnex_transport::check_base_url(requested.trim())?);
+        let defaults = HttpConfig::default();
+        let http = HttpConfig {
+            connect_timeout: self.connect_timeout.unwrap_or(defaults.connect_timeout),
+            read_timeout: self.read_timeout.unwrap_or(defaults.read_timeout),
+            request_timeout: self.request_timeout.or(defaults.request_timeout),
+            user_agent: match &self.user_agent {
+                Some(ua) => format!("{} artnex-rs/{}", ua.trim(), env!("CARGO_PKG_VERSION")),
+                None => format!("artnex-rs/{}", env!("CARGO_PKG_VERSION")),
+            },
+        };
+        let api_http = match self.http {
+            None => http.client_builder(&key)?,
+            Some(custom) => {
+                let mut headers = reqwest::header::HeaderMap::new();
+                headers.insert(reqwest::header::AUTHORIZATION, key.authorization()?);
+                let mut b = custom
+                    .default_headers(headers)
+                    .user_agent(http.user_agent.clone())
+                    .connect_timeout(http.connect_timeout)
+                    .read_timeout(http.read_timeout);
+                if let Some(t) = http.request_timeout {
+                    b = b.timeout(t);
+                }
+                b
+            }
+        }
+        .build()
+        .map_err(artnex_transport::ConfigError::Http)?;
+        let download = match self.download {
+            Some(c) => c,
+            None => {
+                let mut b = reqwest::Client::builder()
+                    .user_agent(http.user_agent.clone())
+                    .connect_timeout(http.connect_timeout)
+                    .read_timeout(http.read_timeout);
+                if let Some(t) = http.request_timeout {
+                    b = b.timeout(t);
+                }
+                b.build().map_err(artnex_transport::ConfigError::Http)?
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api: artnex_api::Client::new_with_client(&base_url, api_http),
+                download,
+                base_url,
+                retry: self.retry.unwrap_or_default(),
+                budget: self.budget.map(Budget::new),
+                prices: self.prices,
+                poll_interval: self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
+                wait_timeout: self.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT),
+            }),
+        })
+    }
+}
+
+/// Drops a trailing `/v1` (the docs' base URL): the operation paths already start with `/v1`.
+fn normalize_base_url(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    trimmed.strip_suffix("/v1").unwrap_or(trimmed).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        let c = Client::builder()
+            .api_key("sk-x")
+            .base_url("https://api.artnex.ai/v1/")
+            .build()
+            .expect("ok");
+        assert_eq!(c.base_url(), "https://api.artnex.ai");
+        let c = Client::builder()
+            .api_key("sk-x")
+            .base_url("http://127.0.0.1:9999")
+            .build()
+            .expect("loopback");
+        assert_eq!(c.base_url(), "http://127.0.0.1:9999");
+        let err = Client::builder()
+            .api_key("sk-secret-x")
+            .base_url("http://api.artnex.ai")
+            .build()
+            .expect_err("plain http");
+        let text = err.to_string();
+        assert!(
+            text.contains("plain http") && !text.contains("sk-secret-x"),
+            "{text}"
+        );
+        assert!(matches!(
+            Client::builder().build(),
+            Err(Error::MissingApiKey { .. })
+        ));
+        assert!(matches!(
+            Client::builder().api_key(" ").build(),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let b = Client::builder().api_key("sk-top-secret-1");
+        assert!(!format!("{b:?}").contains("top-secret"));
+        let c = b.build().expect("ok");
+        assert!(!format!("{c:?}").contains("top-secret"));
+        assert!(format!("{c:?}").contains("REDACTED"));
+    }
+
+    #[test]
+    fn log_truncation_is_char_safe() {
+        let long = "é".repeat(100);
+        let t = truncate_for_log(&long);
+        assert_eq!(t.chars().count(), 49);
+        assert_eq!(truncate_for_log("short"), "short");
+    }
+}

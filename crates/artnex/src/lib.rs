@@ -1,0 +1,76 @@
+//! # artnex
+//!
+//! The Rust SDK for the [Artnex](https://docs.artnex.app) creative-AI API: image generation and editing,
+//! asynchronous video, text-to-speech, upscaling and background removal.
+//!
+//! Every Artnex call costs credits and counts against a daily request quota, so this crate is built to
+//! never waste one:
+//!
+//! - **Validation before the network**: prompt and text lengths (in characters), `num_images`, model kind
+//!   per endpoint, durations and aspect ratios per model, mode/image consistency, gpt-image-2 tiers,
+//!   image inputs (format sniffed from the content, 10 MB limit, https URLs). A refused request costs
+//!   nothing. See [`Error::Validation`].
+//! - **Pricing without the network**: `estimate()` on every request builder, and an optional client
+//!   [budget](ClientBuilder::budget). See [`pricing`].
+//! - **Retries that never double-charge**: only failures that cannot have been charged are retried by
+//!   default; an ambiguous billable failure comes back as an error saying the request may have been
+//!   processed. See [`retry`].
+//! - **Video jobs that are never lost**: the request id is known before waiting, waits time out with the id
+//!   in the error, and [`Client::video_job`] resumes. See [`video`].
+//! - **Streamed downloads** with the right file extension. See [`media`].
+//! - **The key is a secret**: never in `Debug`, errors or logs, never sent over plain http except to
+//!   loopback.
+//!
+//! ```no_run
+//! use artnex::{Client, Model};
+//!
+//! # async fn run() -> artnex::Result<()> {
+//! let client = Client::from_env()?; // ARTNEX_API_KEY, ARTNEX_BASE_URL
+//!
+//! let est = client.generate("a red fox").model(Model::Flux2Pro).num_images(2).estimate()?; // no network
+//! println!("{est}"); // 500 credits
+//! let out = client.generate("a red fox").model(Model::Flux2Pro).num_images(2).await?;
+//! out.images[0].download_to("fox.png").await?;
+//!
+//! let job = client.video("drone over mountains").model(Model::Veo31).duration(8).submit().await?;
+//! println!("{}", job.request_id()); // known before waiting
+//! let video = job.wait().await?;
+//! video.video.save_to_dir(".", "drone").await?; // drone.mp4
+//!
+//! let speech = client.tts("Hello from Artnex").await?;
+//! let upscaled = client.upscale("photo.jpg").scale(2.0).await?;
+//! let cutout = client.remove_background("photo.jpg").await?;
+//! # let _ = (speech, upscaled, cutout); Ok(()) }
+//! ```
+//!
+//! Tracing: every call runs in an `artnex` span (operation, model, the first 48 characters of the
+//! prompt); retries and poll failures are logged at `warn`.
+
+pub mod audio;
+pub mod background;
+pub mod catalogue;
+pub mod client;
+pub mod edit;
+pub mod error;
+pub mod images;
+pub mod media;
+pub mod pricing;
+pub mod retry;
+pub mod upscale;
+mod validate;
+pub mod video;
+
+pub use catalogue::Model;
+pub use client::{Client, ClientBuilder};
+pub use error::{ApiError, Error, ErrorCode, Result, TransportError, ValidationError};
+pub use pricing::{Estimate, PriceTable};
+pub use retry::RetryPolicy;
+
+/// Limits checked before sending.
+pub mod limits {
+    pub use crate::media::MAX_IMAGE_BYTES;
+    pub use crate::validate::{
+        DIMENSION_RANGE, DURATION_RANGE, MAX_NUM_IMAGES, MAX_PROMPT_CHARS, MAX_TEXT_CHARS,
+        SCALE_RANGE,
+    };
+}

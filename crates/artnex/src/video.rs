@@ -1,0 +1,667 @@
+//! Video generation: `POST /v1/video`, then `GET /v1/video/{request_id}` until the job ends.
+//!
+//! [`VideoRequest::submit`] returns a [`VideoJob`] whose [`request_id`](VideoJob::request_id) you can store
+//! before waiting, so a timeout or a crash never loses a paid job: [`Client::video_job`] resumes it.
+//! [`VideoJob::wait`] polls no faster than every 5 s by default, gives up after 5 minutes by default (the
+//! error carries the request id), treats statuses it does not know as still running, rides out transient
+//! errors while polling, and reports every status change to an optional callback.
+//!
+//! Credits are charged when the job completes; a failed job is not charged.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use artnex::{Client, Model};
+//!
+//! # async fn run() -> artnex::Result<()> {
+//! let client = Client::from_env()?;
+//! let job = client.video("A drone over a misty mountain range at sunrise").model(Model::Veo31).duration(8).submit().await?;
+//! println!("submitted {}", job.request_id()); // persist this
+//! let video = job
+//!     .wait()
+//!     .timeout(Duration::from_secs(600))
+//!     .on_progress(|state| println!("{}: {}", state.request_id, state.status))
+//!     .await?;
+//! video.video.download_to("drone.mp4").await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use artnex_api::types;
+use tokio::time::Instant;
+
+use crate::catalogue::{AspectRatio, Kind, Model, VideoMode, to_wire_mode};
+use crate::client::Client;
+use crate::error::{ApiError, Error, ErrorCode, ValidationError};
+use crate::images::wire_error;
+use crate::media::{ImageInput, Media, MediaKind};
+use crate::pricing::{self, Billable, Estimate, Reservation};
+use crate::retry::RetryPolicy;
+use crate::validate;
+
+/// A video job's status. Statuses this version does not know are kept in [`JobStatus::Other`] and mean
+/// "still running".
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    /// `pending`: queued.
+    Pending,
+    /// `processing`: rendering.
+    Processing,
+    /// `completed`: the video is ready (and charged).
+    Completed,
+    /// `error`: the job failed (not charged).
+    Failed,
+    /// Any other value, kept verbatim; treated as still running.
+    Other(String),
+}
+
+impl JobStatus {
+    /// Parses the wire value.
+    ///
+    /// ```
+    /// use artnex::video::JobStatus;
+    /// assert_eq!(JobStatus::from_wire("error"), JobStatus::Failed);
+    /// assert_eq!(JobStatus::from_wire("upscaling"), JobStatus::Other("upscaling".into()));
+    /// assert!(!JobStatus::from_wire("upscaling").is_terminal());
+    /// ```
+    pub fn from_wire(value: &str) -> JobStatus {
+        match value {
+            "pending" => JobStatus::Pending,
+            "processing" => JobStatus::Processing,
+            "completed" => JobStatus::Completed,
+            "error" => JobStatus::Failed,
+            other => JobStatus::Other(other.to_string()),
+        }
+    }
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Processing => "processing",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "error",
+            JobStatus::Other(s) => s,
+        }
+    }
+
+    /// Whether the job has ended (`completed` or `error`).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, JobStatus::Completed | JobStatus::Failed)
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one status poll returned.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobState {
+    /// The job id.
+    pub request_id: String,
+    /// Its status.
+    pub status: JobStatus,
+    /// The video URL, once completed.
+    pub video_url: Option<String>,
+    /// Credits charged, once completed.
+    pub credits_used: Option<u64>,
+    /// Failure code, when failed.
+    pub error: Option<String>,
+    /// Failure message, when failed.
+    pub message: Option<String>,
+}
+
+impl JobState {
+    fn from_wire(j: types::VideoJob) -> Self {
+        JobState {
+            status: JobStatus::from_wire(&j.status),
+            request_id: j.request_id,
+            video_url: j.video_url,
+            credits_used: j.credits_used,
+            error: j.error,
+            message: j.message,
+        }
+    }
+}
+
+/// A finished video.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct Video {
+    /// The MP4 file (kept 24 hours).
+    pub video: Media,
+    /// The job id.
+    pub request_id: String,
+    /// Credits charged.
+    pub credits_used: Option<u64>,
+}
+
+type ProgressFn = Box<dyn FnMut(&JobState) + Send>;
+
+/// How [`VideoJob::wait`] polls: interval, timeout and a progress callback. Unset values use the client's
+/// defaults (5 s and 5 minutes unless changed with
+/// [`ClientBuilder::poll_interval`](crate::ClientBuilder::poll_interval) and
+/// [`ClientBuilder::wait_timeout`](crate::ClientBuilder::wait_timeout)).
+///
+/// ```
+/// use std::time::Duration;
+/// use artnex::video::WaitOptions;
+///
+/// let opts = WaitOptions::new()
+///     .interval(Duration::from_secs(10))
+///     .timeout(Duration::from_secs(900))
+///     .on_progress(|s| eprintln!("{}", s.status));
+/// # let _ = opts;
+/// ```
+#[derive(Default)]
+pub struct WaitOptions {
+    interval: Option<Duration>,
+    timeout: Option<Duration>,
+    on_progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("on_progress", &self.on_progress.as_ref().map(|_| "Fn"))
+            .finish()
+    }
+}
+
+impl WaitOptions {
+    /// The client's defaults.
+    pub fn new() -> Self {
+        WaitOptions::default()
+    }
+
+    /// Pause between polls. The API throttles polls faster than every 5 s (the SDK then waits the
+    /// `Retry-After` and carries on).
+    pub fn interval(mut self, d: Duration) -> Self {
+        self.interval = Some(d);
+        self
+    }
+
+    /// How long to wait in total before returning [`Error::JobTimedOut`] (the job goes on).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Called with the job's state each time its status changes (including the first status seen).
+    pub fn on_progress(mut self, f: impl FnMut(&JobState) + Send + 'static) -> Self {
+        self.on_progress = Some(Box::new(f));
+        self
+    }
+}
+
+/// A video request. `.submit()` sends it and returns the [`VideoJob`]; `.await` submits and waits.
+#[must_use = "a request does nothing until it is awaited, sent or submitted"]
+#[derive(Debug)]
+pub struct VideoRequest {
+    client: Client,
+    prompt: String,
+    model: Option<Model>,
+    mode: Option<VideoMode>,
+    image: Option<ImageInput>,
+    aspect_ratio: Option<AspectRatio>,
+    duration: Option<u32>,
+    retry: Option<RetryPolicy>,
+    wait: WaitOptions,
+}
+
+impl VideoRequest {
+    pub(crate) fn new(client: Client, prompt: String) -> Self {
+        VideoRequest {
+            client,
+            prompt,
+            model: None,
+            mode: None,
+            image: None,
+            aspect_ratio: None,
+            duration: None,
+            retry: None,
+            wait: WaitOptions::default(),
+        }
+    }
+
+    /// The video model (required). Its catalogue entry fixes the mode, durations and aspect ratios.
+    pub fn model(mut self, model: impl Into<Model>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Text-to-video or image-to-video. Optional: the SDK sends the model's own mode when unset.
+    pub fn mode(mut self, mode: VideoMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// The start image (image-to-video models): a path, an https URL or bytes.
+    pub fn image(mut self, image: impl Into<ImageInput>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// The aspect ratio. The SDK refuses a ratio the model does not support (the server would silently
+    /// use its default, and you would pay for a clip you did not ask for).
+    pub fn aspect_ratio(mut self, ratio: AspectRatio) -> Self {
+        self.aspect_ratio = Some(ratio);
+        self
+    }
+
+    /// Clip length in seconds; must be one the model supports (its shortest when unset).
+    pub fn duration(mut self, seconds: u32) -> Self {
+        self.duration = Some(seconds);
+        self
+    }
+
+    /// A retry policy for the submission (polls always retry transient errors).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// How to wait when the request is `.await`ed directly.
+    pub fn wait_options(mut self, options: WaitOptions) -> Self {
+        self.wait = options;
+        self
+    }
+
+    fn checked_mode(&self) -> Result<Option<VideoMode>, ValidationError> {
+        validate::prompt(&self.prompt)?;
+        let (_, info) = validate::model(self.model.as_ref(), Kind::Video)?;
+        if let Some(image) = &self.image {
+            image.check("image")?;
+        }
+        validate::video(
+            info,
+            &validate::VideoParams {
+                mode: self.mode,
+                has_image: self.image.is_some(),
+                duration: self.duration,
+                aspect_ratio: self.aspect_ratio,
+            },
+        )
+    }
+
+    /// Checks prompt, model kind, mode/image consistency, duration and aspect ratio against the model's
+    /// catalogue entry, without sending.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let err = client.video("waves").model(artnex::Model::Veo31).duration(5).validate().unwrap_err();
+    /// assert_eq!(err.field, "duration"); // veo3.1 makes 4, 6 or 8 s clips
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.checked_mode().map(|_| ())
+    }
+
+    /// Validates, then prices the clip (per clip, whatever the duration; charged at completion).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let est = client.video("waves").model(artnex::Model::Veo31).duration(8).estimate()?;
+    /// assert_eq!(est.credits(), Some(3000));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn estimate(&self) -> Result<Estimate, ValidationError> {
+        self.validate()?;
+        let model = self.model.as_ref().ok_or_else(|| {
+            ValidationError::new("model", ErrorCode::InvalidModel, "choose a model")
+        })?;
+        Ok(pricing::estimate(
+            &Billable::Video { model },
+            self.client.price_table(),
+        ))
+    }
+
+    /// Validates, reserves the estimate in the budget, and submits the job. Returns as soon as the server
+    /// has accepted it.
+    pub async fn submit(self) -> Result<VideoJob, Error> {
+        let span = Client::span(
+            "video",
+            self.model.as_ref().map(|m| m.id()),
+            Some(&self.prompt),
+        );
+        Client::traced(span, self.run_submit())
+            .await
+            .map(|(job, _)| job)
+    }
+
+    async fn run_submit(self) -> Result<(VideoJob, WaitOptions), Error> {
+        let estimate = self.estimate()?;
+        let mode = self.checked_mode()?;
+        let image = match &self.image {
+            Some(i) => Some(types::ImageInput(i.resolve("image").await?)),
+            None => None,
+        };
+        let body = types::VideoRequest {
+            prompt: types::VideoRequestPrompt::try_from(self.prompt.as_str())
+                .map_err(|e| wire_error("prompt", e))?,
+            model: self
+                .model
+                .as_ref()
+                .map(|m| m.id().to_string())
+                .unwrap_or_default(),
+            mode: mode.map(to_wire_mode),
+            image,
+            aspect_ratio: self.aspect_ratio.map(AspectRatio::to_wire),
+            duration: self.duration.and_then(NonZeroU32::new),
+        };
+        let reservation = self.client.reserve(estimate)?;
+        let api = &self.client.inner.api;
+        let result = self
+            .client
+            .execute("video", true, self.retry.as_ref(), || {
+                api.create_video().body(body.clone()).send()
+            })
+            .await;
+        match result {
+            Ok(job) => {
+                let state = JobState::from_wire(job);
+                tracing::info!(request_id = %state.request_id, status = %state.status, "video job submitted");
+                let job = VideoJob {
+                    client: self.client.clone(),
+                    request_id: state.request_id.clone(),
+                    last: Some(state),
+                    reservation: reservation.map(Arc::new),
+                };
+                Ok((job, self.wait))
+            }
+            Err(e) => {
+                if let Some(r) = &reservation {
+                    r.fail(&e);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Submits and waits with the options given to [`VideoRequest::wait_options`] (same as `.await`).
+    pub async fn send(self) -> Result<Video, Error> {
+        let span = Client::span(
+            "video",
+            self.model.as_ref().map(|m| m.id()),
+            Some(&self.prompt),
+        );
+        Client::traced(span, async move {
+            let (job, options) = self.run_submit().await?;
+            job.wait_with(options).await
+        })
+        .await
+    }
+}
+
+impl IntoFuture for VideoRequest {
+    type Output = Result<Video, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A submitted video job. Clone it freely; [`VideoJob::request_id`] identifies it across restarts.
+#[derive(Clone)]
+pub struct VideoJob {
+    client: Client,
+    request_id: String,
+    last: Option<JobState>,
+    reservation: Option<Arc<Reservation>>,
+}
+
+impl fmt::Debug for VideoJob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VideoJob")
+            .field("request_id", &self.request_id)
+            .field("last_status", &self.last.as_ref().map(|s| &s.status))
+            .finish()
+    }
+}
+
+impl VideoJob {
+    pub(crate) fn resume(client: Client, request_id: String) -> Self {
+        VideoJob {
+            client,
+            request_id,
+            last: None,
+            reservation: None,
+        }
+    }
+
+    /// The job id: store it to resume with [`Client::video_job`] later.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The last state seen (the submission response for a fresh job, `None` for a resumed one).
+    pub fn last_state(&self) -> Option<&JobState> {
+        self.last.as_ref()
+    }
+
+    /// One status poll (`GET /v1/video/{request_id}`), retried on transient errors. Free: polls are not
+    /// billed and do not count against the daily quota (but are throttled when faster than every 5 s).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let state = client.video_job("req_vid789xyz").poll().await?;
+    /// println!("{}", state.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn poll(&self) -> Result<JobState, Error> {
+        let api = &self.client.inner.api;
+        let id = self.request_id.as_str();
+        let job = self
+            .client
+            .execute("video_status", false, None, || {
+                api.get_video_status().request_id(id).send()
+            })
+            .await?;
+        Ok(JobState::from_wire(job))
+    }
+
+    /// Waits for the job with the client's default interval and timeout; chain
+    /// [`Wait::interval`], [`Wait::timeout`] or [`Wait::on_progress`] to change them, then `.await`.
+    ///
+    /// ```no_run
+    /// # async fn run(job: artnex::video::VideoJob) -> artnex::Result<()> {
+    /// let video = job.wait().await?;
+    /// # let _ = video; Ok(()) }
+    /// ```
+    pub fn wait(&self) -> Wait {
+        Wait {
+            job: self.clone(),
+            options: WaitOptions::default(),
+        }
+    }
+
+    /// Waits with the given options.
+    pub fn wait_with(&self, options: WaitOptions) -> Wait {
+        Wait {
+            job: self.clone(),
+            options,
+        }
+    }
+
+    fn settle_completed(&self, credits: Option<u64>) {
+        match &self.reservation {
+            Some(r) => r.settle(credits),
+            None => {
+                if let (Some(b), Some(c)) = (&self.client.inner.budget, credits) {
+                    b.record(c);
+                }
+            }
+        }
+    }
+
+    fn release(&self) {
+        if let Some(r) = &self.reservation {
+            r.release();
+        }
+    }
+
+    async fn run_wait(self, mut options: WaitOptions) -> Result<Video, Error> {
+        let interval = options.interval.unwrap_or(self.client.inner.poll_interval);
+        let timeout = options.timeout.unwrap_or(self.client.inner.wait_timeout);
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let mut last: Option<JobStatus> = None;
+        let mut report = |state: &JobState, last: &mut Option<JobStatus>| {
+            if last.as_ref() != Some(&state.status) {
+                tracing::info!(request_id = %state.request_id, status = %state.status, "video job status");
+                if let Some(cb) = options.on_progress.as_mut() {
+                    cb(state);
+                }
+                *last = Some(state.status.clone());
+            }
+        };
+        // A fresh job reports its submission status and waits one interval; a resumed one polls at once.
+        let mut delay = match &self.last {
+            Some(state) => {
+                report(state, &mut last);
+                if let Some(done) = self.conclude(state)? {
+                    return Ok(done);
+                }
+                interval
+            }
+            None => Duration::ZERO,
+        };
+        let mut polls = 0u32;
+        loop {
+            let now = Instant::now();
+            if now >= deadline && polls > 0 {
+                return Err(self.timed_out(start, last));
+            }
+            tokio::time::sleep(delay.min(deadline.saturating_duration_since(now))).await;
+            polls += 1;
+            delay = interval;
+            match self.poll().await {
+                Ok(state) => {
+                    report(&state, &mut last);
+                    if let Some(done) = self.conclude(&state)? {
+                        return Ok(done);
+                    }
+                }
+                Err(e) if transient_while_polling(&e) => {
+                    tracing::warn!(request_id = %self.request_id, error = %e, "status poll failed; still waiting");
+                    if let Some(hint) = e.retry_after() {
+                        delay = delay.max(hint);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                return Err(self.timed_out(start, last));
+            }
+        }
+    }
+
+    fn timed_out(&self, start: Instant, last: Option<JobStatus>) -> Error {
+        tracing::warn!(request_id = %self.request_id, "gave up waiting for the video job; it goes on");
+        Error::JobTimedOut {
+            request_id: self.request_id.clone(),
+            waited: start.elapsed(),
+            last_status: last,
+        }
+    }
+
+    /// `Some(video)` when completed, an error when failed, `None` while running.
+    fn conclude(&self, state: &JobState) -> Result<Option<Video>, Error> {
+        match state.status {
+            JobStatus::Completed => {
+                self.settle_completed(state.credits_used);
+                match &state.video_url {
+                    Some(url) => Ok(Some(Video {
+                        video: self.client.media_of(url.clone(), MediaKind::Video),
+                        request_id: state.request_id.clone(),
+                        credits_used: state.credits_used,
+                    })),
+                    None => Err(Error::Api(Box::new(ApiError {
+                        operation: "video_status",
+                        status: 200,
+                        code: ErrorCode::Unknown("missing_video_url".into()),
+                        message: "the job is completed but the response has no video_url".into(),
+                        request_id: Some(state.request_id.clone()),
+                        retry_after: None,
+                        may_have_been_processed: true,
+                    }))),
+                }
+            }
+            JobStatus::Failed => {
+                self.release();
+                Err(Error::JobFailed {
+                    request_id: state.request_id.clone(),
+                    code: state.error.clone().unwrap_or_else(|| "unknown".into()),
+                    message: state
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "the job failed".into()),
+                })
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Errors worth polling through: the connection, 5xx, and throttling.
+fn transient_while_polling(e: &Error) -> bool {
+    match e {
+        Error::Transport(_) => true,
+        Error::RateLimited { .. } => true,
+        Error::Api(api) => api.status >= 500 || api.status == 408,
+        _ => false,
+    }
+}
+
+/// A pending wait on a video job: set options, then `.await` it.
+#[must_use = "a wait does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct Wait {
+    job: VideoJob,
+    options: WaitOptions,
+}
+
+impl Wait {
+    /// Pause between polls (default 5 s).
+    pub fn interval(mut self, d: Duration) -> Self {
+        self.options.interval = Some(d);
+        self
+    }
+
+    /// Total time before [`Error::JobTimedOut`] (default 5 minutes).
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.options.timeout = Some(d);
+        self
+    }
+
+    /// Called on every status change.
+    pub fn on_progress(mut self, f: impl FnMut(&JobState) + Send + 'static) -> Self {
+        self.options.on_progress = Some(Box::new(f));
+        self
+    }
+}
+
+impl IntoFuture for Wait {
+    type Output = Result<Video, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let Wait { job, options } = self;
+        let span =
+            tracing::info_span!("artnex", operation = "video_wait", request_id = %job.request_id);
+        Box::pin(Client::traced(span, job.run_wait(options)))
+    }
+}
