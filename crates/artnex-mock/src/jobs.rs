@@ -1,0 +1,134 @@
+//! Asynchronous video jobs.
+//!
+//! A job's timeline is fixed at submission: `pending` for the first 10 % of its length, then `processing`,
+//! then `completed` (or `error` when a `FailVideo` fault hit it). Its length in simulated time is
+//! `(20 s + 6 s x clip seconds) / speed`. Nothing runs in the background: jobs are *settled* (hold turned
+//! into a charge, or released) whenever anything observes the simulator, in order of their end time.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
+
+use crate::accounts::Accounts;
+
+/// Fixed part of a job's length (before the speed-up).
+pub const VIDEO_BASE_SECONDS: f64 = 20.0;
+/// Added per second of clip (before the speed-up).
+pub const VIDEO_SECONDS_PER_CLIP_SECOND: f64 = 6.0;
+/// Minimum simulated time between two polls of one job (before the speed-up).
+pub const POLL_INTERVAL_SECONDS: f64 = 5.0;
+/// Finished jobs are forgotten this long after they ended (their video URL expired 24 h before).
+const FORGET_AFTER: Duration = Duration::from_secs(48 * 60 * 60);
+
+/// The simulated length of a video job for a clip of `clip_seconds`, at speed-up `speed`.
+pub fn video_job_length(clip_seconds: u32, speed: f64) -> Duration {
+    let secs =
+        (VIDEO_BASE_SECONDS + VIDEO_SECONDS_PER_CLIP_SECOND * f64::from(clip_seconds)) / speed;
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+}
+
+/// The minimum time between two polls of one job at speed-up `speed`.
+pub fn poll_interval(speed: f64) -> Duration {
+    Duration::try_from_secs_f64(POLL_INTERVAL_SECONDS / speed).unwrap_or(Duration::ZERO)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Running,
+    Completed(Duration),
+    Failed(Duration),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub owner: String,
+    pub request_id: String,
+    #[allow(dead_code)]
+    pub model: &'static str,
+    pub clip_seconds: u32,
+    pub width: u32,
+    pub height: u32,
+    pub price: u64,
+    pub processing_at: Duration,
+    pub done_at: Duration,
+    pub fail: bool,
+    pub outcome: Outcome,
+    pub last_poll: Option<Duration>,
+}
+
+impl Job {
+    pub fn status(&self, now: Duration) -> &'static str {
+        match self.outcome {
+            Outcome::Completed(_) => "completed",
+            Outcome::Failed(_) => "error",
+            Outcome::Running if now < self.processing_at => "pending",
+            Outcome::Running => "processing",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Jobs {
+    map: HashMap<String, Job>,
+    due: BTreeSet<(Duration, String)>,
+    finished: VecDeque<(Duration, String)>,
+}
+
+impl Jobs {
+    pub fn insert(&mut self, job: Job) {
+        self.due.insert((job.done_at, job.request_id.clone()));
+        self.map.insert(job.request_id.clone(), job);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Job> {
+        self.map.get(id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Job> {
+        self.map.get_mut(id)
+    }
+
+    pub fn running(&self) -> usize {
+        self.due.len()
+    }
+
+    /// Ends every job due by `now`, in end-time order: its hold becomes a charge, or is released.
+    pub fn settle(&mut self, accounts: &mut Accounts, now: Duration) {
+        while let Some((at, id)) = self.due.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.due.pop_first();
+            if let Some(job) = self.map.get_mut(&id) {
+                if job.fail {
+                    accounts.release(&job.owner, job.price, &id, "/v1/video", at);
+                    job.outcome = Outcome::Failed(at);
+                } else {
+                    accounts.capture(&job.owner, job.price, &id, "/v1/video", at);
+                    job.outcome = Outcome::Completed(at);
+                }
+                self.finished.push_back((at, id));
+            }
+        }
+        while let Some((at, _)) = self.finished.front() {
+            if at.saturating_add(FORGET_AFTER) > now {
+                break;
+            }
+            if let Some((_, id)) = self.finished.pop_front() {
+                self.map.remove(&id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_scale_with_speed() {
+        assert_eq!(video_job_length(8, 1.0), Duration::from_secs(68));
+        assert_eq!(video_job_length(8, 1000.0), Duration::from_millis(68));
+        assert_eq!(poll_interval(1.0), Duration::from_secs(5));
+        assert_eq!(poll_interval(10.0), Duration::from_millis(500));
+    }
+}

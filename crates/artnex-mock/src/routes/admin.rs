@@ -1,0 +1,230 @@
+//! The admin surface for tests and tools, under `/__admin/` (never under `/v1`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json_response;
+use crate::config::KeyConfig;
+use crate::faults::{Fault, FaultKind};
+use crate::ids::key_label;
+use crate::state::{App, lock};
+
+fn ok(body: Value) -> Response {
+    json_response(StatusCode::OK, &body, None)
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    json_response(
+        status,
+        &json!({"success": false, "error": code, "message": message.into()}),
+        None,
+    )
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("Invalid JSON: {e}"),
+        ))
+    })
+}
+
+pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
+    ok(json!({"ok": true, "now_seconds": app.clock.now().as_secs_f64()}))
+}
+
+/// `GET /__admin/ledger?key=K`
+pub(crate) async fn ledger(
+    State(app): State<Arc<App>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Some(key) = query.ok().and_then(|q| q.0.get("key").cloned()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Pass ?key=YOUR_KEY.",
+        );
+    };
+    let core = app.core();
+    let Some(acc) = core.accounts.get(&key) else {
+        return error(StatusCode::NOT_FOUND, "not_found", "No such key.");
+    };
+    let entries: Vec<Value> = acc
+        .ledger
+        .iter()
+        .map(|e| {
+            json!({
+                "kind": e.kind.as_str(),
+                "request_id": e.request_id,
+                "endpoint": e.endpoint,
+                "credits": e.credits,
+                "balance_after": e.balance_after,
+                "at_seconds": e.at.as_secs_f64(),
+            })
+        })
+        .collect();
+    ok(json!({
+        "key": acc.label,
+        "surface": acc.surface.as_str(),
+        "plan": acc.plan.to_string(),
+        "balance": acc.available(),
+        "held": acc.held,
+        "total_charged": acc.total_charged,
+        "requests_in_window": acc.window.len(),
+        "entries": entries,
+    }))
+}
+
+/// `GET /__admin/requests`
+pub(crate) async fn requests(State(app): State<Arc<App>>) -> Response {
+    let log = lock(&app.log);
+    let records: Vec<Value> = log.snapshot().iter().map(|r| r.to_json()).collect();
+    ok(json!({"total": log.total(), "requests": records}))
+}
+
+/// `GET /__admin/clock`
+pub(crate) async fn clock(State(app): State<Arc<App>>) -> Response {
+    ok(json!({
+        "now_seconds": app.clock.now().as_secs_f64(),
+        "unix_seconds": app.clock.unix_seconds(),
+        "manual": app.clock.is_manual(),
+        "speed": app.settings.speed,
+    }))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: f64,
+}
+
+/// `POST /__admin/clock/advance {"seconds": N}`
+pub(crate) async fn advance(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let a: Advance = match parse(&body) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let Ok(d) = Duration::try_from_secs_f64(a.seconds) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "seconds must be a finite, non-negative number.",
+        );
+    };
+    app.clock.advance(d);
+    drop(app.core());
+    ok(json!({"now_seconds": app.clock.now().as_secs_f64()}))
+}
+
+fn fault_json(f: &Fault) -> Value {
+    let mut v = json!({
+        "kind": f.kind.name(),
+        "key": f.key.as_deref().map(key_label),
+        "path": f.path,
+        "times": f.times,
+    });
+    match f.kind {
+        FaultKind::Latency(d) => v["ms"] = json!(d.as_millis() as u64),
+        FaultKind::Unavailable { retry_after_secs }
+        | FaultKind::RateLimited { retry_after_secs } => {
+            v["retry_after_secs"] = json!(retry_after_secs)
+        }
+        _ => {}
+    }
+    v
+}
+
+/// `POST /__admin/faults` (a [`Fault`] as JSON)
+pub(crate) async fn add_fault(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let fault: Fault = match parse(&body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let v = fault_json(&fault);
+    let mut faults = lock(&app.faults);
+    faults.add(fault);
+    ok(json!({"ok": true, "fault": v, "active": faults.list().len()}))
+}
+
+/// `GET /__admin/faults`
+pub(crate) async fn list_faults(State(app): State<Arc<App>>) -> Response {
+    let list: Vec<Value> = lock(&app.faults).list().iter().map(fault_json).collect();
+    ok(json!({"faults": list}))
+}
+
+/// `DELETE /__admin/faults`
+pub(crate) async fn clear_faults(State(app): State<Arc<App>>) -> Response {
+    lock(&app.faults).clear();
+    ok(json!({"ok": true}))
+}
+
+/// `POST /__admin/keys` (a [`KeyConfig`] as JSON)
+pub(crate) async fn add_key(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let cfg: KeyConfig = match parse(&body) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    if cfg.key.trim().is_empty() || cfg.key.chars().any(char::is_whitespace) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "key must be non-empty and contain no whitespace.",
+        );
+    }
+    app.core().accounts.upsert(&cfg);
+    ok(json!({
+        "ok": true,
+        "key": key_label(&cfg.key),
+        "surface": cfg.surface.as_str(),
+        "plan": cfg.plan.to_string(),
+        "credits": cfg.credits,
+    }))
+}
+
+/// `GET /__admin/keys` (labels only)
+pub(crate) async fn list_keys(State(app): State<Arc<App>>) -> Response {
+    let keys: Vec<Value> = app
+        .core()
+        .accounts
+        .configs()
+        .iter()
+        .map(|k| {
+            json!({
+                "key": key_label(&k.key),
+                "surface": k.surface.as_str(),
+                "plan": k.plan.to_string(),
+                "balance": k.credits,
+            })
+        })
+        .collect();
+    ok(json!({"keys": keys}))
+}
+
+#[derive(Deserialize)]
+struct SetBalance {
+    key: String,
+    credits: u64,
+}
+
+/// `POST /__admin/balance {"key": K, "credits": N}`
+pub(crate) async fn set_balance(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let b: SetBalance = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    if app.core().accounts.set_available(&b.key, b.credits) {
+        ok(json!({"ok": true, "balance": b.credits}))
+    } else {
+        error(StatusCode::NOT_FOUND, "not_found", "No such key.")
+    }
+}

@@ -1,0 +1,506 @@
+//! The Artnex API: generate, edit, video (+ status), tts, upscale, remove-bg.
+
+use std::sync::Arc;
+
+use artnex_catalogue::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::{ApiError, Call, Success, insufficient};
+use crate::accounts::ceil_secs;
+use crate::config::Surface;
+use crate::faults::FaultKind;
+use crate::ids;
+use crate::jobs::{Job, Outcome, poll_interval, video_job_length};
+use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, mp3};
+use crate::state::{App, lock};
+use crate::validation::{
+    Fields, MAX_TTS_CHARS, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
+};
+use crate::voices;
+
+/// Input images given as URLs count as this size for upscaling (the simulator's choice).
+pub(crate) const URL_UPSCALE_SIZE: (u32, u32) = (512, 512);
+/// Input images given as URLs count as this size for edits and background removal.
+pub(crate) const URL_IMAGE_SIZE: (u32, u32) = (1024, 1024);
+/// Longest side an upscaled image may have (the simulator's own limit).
+pub(crate) const MAX_UPSCALE_SIDE: f64 = 16384.0;
+const INSUFFICIENT: &str = "insufficient_credits";
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Generate,
+    Edit,
+    Video,
+    Tts,
+    Upscale,
+    RemoveBg,
+}
+
+pub(crate) async fn generate(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::Generate).await
+}
+
+pub(crate) async fn edit(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::Edit).await
+}
+
+pub(crate) async fn video(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::Video).await
+}
+
+pub(crate) async fn tts(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::Tts).await
+}
+
+pub(crate) async fn upscale(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::Upscale).await
+}
+
+pub(crate) async fn remove_bg(State(app): State<Arc<App>>, req: Request) -> Response {
+    billable(app, req, Op::RemoveBg).await
+}
+
+/// The pipeline every billable Artnex call follows: authenticate, faults, quota, body, validate, charge.
+async fn billable(app: Arc<App>, req: Request, op: Op) -> Response {
+    let (parts, body) = req.into_parts();
+    let mut call = Call::new(app, &parts);
+    let result = async {
+        call.authenticate(&parts.headers, Surface::Artnex)?;
+        call.apply_faults().await?;
+        call.count_quota()?;
+        let map = call.read_json(&parts.headers, body).await?;
+        match op {
+            Op::Generate => generate_impl(&call, &map),
+            Op::Edit => edit_impl(&call, &map).await,
+            Op::Video => video_impl(&call, &map).await,
+            Op::Tts => tts_impl(&call, &map),
+            Op::Upscale => upscale_impl(&call, &map).await,
+            Op::RemoveBg => remove_bg_impl(&call, &map).await,
+        }
+    }
+    .await;
+    call.finish(Surface::Artnex, result).await
+}
+
+fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
+    let now = call.app.clock.now();
+    lock(&call.app.media).insert(&call.request_id, kind, recipe, now);
+}
+
+fn dimension(value: Option<i128>, default: u32, name: &str) -> Result<u32, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(v) if (64..=8192).contains(&v) => Ok(v as u32),
+        Some(v) => Err(ApiError::bad(
+            "invalid_dimensions",
+            format!("{name} {v} is outside the allowed range 64-8192."),
+        )),
+    }
+}
+
+fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let prompt = f.str("prompt")?;
+    let model = f.str("model")?;
+    let width = f.int("width")?;
+    let height = f.int("height")?;
+    let num_images = f.int("num_images")?;
+    let resolution = f.str("resolution")?;
+    let quality = f.str("quality")?;
+
+    check_prompt(prompt)?;
+    let info = model_of_kind(model, Kind::Image)?;
+    let (resolution, quality) = check_tiers(resolution, quality)?;
+    // Tiered models without explicit dimensions render at their resolution tier.
+    let side = match (info.tiers.is_some(), resolution) {
+        (true, Some("2k")) => 2048,
+        (true, Some("4k")) => 4096,
+        _ => 1024,
+    };
+    let width = dimension(width, side, "width")?;
+    let height = dimension(height, side, "height")?;
+    let n = match num_images {
+        None => 1,
+        Some(n) if (1..=4).contains(&n) => n as u64,
+        Some(n) => {
+            return Err(ApiError::bad(
+                "invalid_num_images",
+                format!("num_images must be between 1 and 4, got {n}."),
+            ));
+        }
+    };
+    let unit = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
+    let credits = unit.saturating_mul(n);
+    call.charge(credits, "/v1/generate", INSUFFICIENT)?;
+
+    let recipes: Vec<ImageRecipe> = (0..n)
+        .map(|i| ImageRecipe {
+            width,
+            height,
+            seed: ids::mix(&call.request_id, i),
+            style: Style::Generated,
+        })
+        .collect();
+    store(call, MediaKind::Generate, Recipe::Images(recipes));
+    let images: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"url": media::url(&call.base_url, MediaKind::Generate, &call.request_id, &format!("image_{i}.png"))})
+        })
+        .collect();
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "images": images,
+            "request_id": call.request_id,
+            "credits_used": credits,
+        }),
+        credits,
+    })
+}
+
+fn required_image(value: Option<&str>) -> Result<&str, ApiError> {
+    value
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("missing_image", "The image field is required."))
+}
+
+async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let prompt = f.str("prompt")?;
+    let image = f.str("image")?;
+    let model = f.str("model")?;
+    let resolution = f.str("resolution")?;
+    let quality = f.str("quality")?;
+
+    check_prompt(prompt)?;
+    let image = required_image(image)?;
+    let info = model_of_kind(model, Kind::Edit)?;
+    let (resolution, quality) = check_tiers(resolution, quality)?;
+    let input = parse_image(image).await?;
+    let credits = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
+    call.charge(credits, "/v1/edit", INSUFFICIENT)?;
+
+    let (width, height) = input.size_or(URL_IMAGE_SIZE);
+    let recipe = ImageRecipe {
+        width,
+        height,
+        seed: input.digest() ^ ids::mix(&call.request_id, 1),
+        style: Style::Derived {
+            thumb: input.thumb().map(Arc::new),
+            tint: true,
+        },
+    };
+    store(call, MediaKind::Edit, Recipe::Images(vec![recipe]));
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "images": [{"url": media::url(&call.base_url, MediaKind::Edit, &call.request_id, "image_0.png")}],
+            "request_id": call.request_id,
+            "credits_used": credits,
+        }),
+        credits,
+    })
+}
+
+/// Output frame size per aspect ratio.
+fn frame_size(aspect: &str) -> (u32, u32) {
+    match aspect {
+        "9:16" => (720, 1280),
+        "1:1" => (720, 720),
+        _ => (1280, 720),
+    }
+}
+
+async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let prompt = f.str("prompt")?;
+    let model = f.str("model")?;
+    let mode = f.str("mode")?;
+    let image = f.str("image")?;
+    let aspect_ratio = f.str("aspect_ratio")?;
+    let duration = f.int("duration")?;
+
+    check_prompt(prompt)?;
+    let info = model_of_kind(model, Kind::Video)?;
+    let Some(spec) = info.video else {
+        return Err(ApiError::bad(
+            "invalid_model",
+            format!("{} is not a video model.", info.id),
+        ));
+    };
+    let mode = match mode {
+        None => spec.mode,
+        Some(m) => VideoMode::from_wire(m).ok_or_else(|| {
+            ApiError::bad(
+                "invalid_mode",
+                format!(
+                    "mode {m:?} is not supported: use \"text-to-video\" or \"image-to-video\"."
+                ),
+            )
+        })?,
+    };
+    if mode != spec.mode {
+        return Err(ApiError::bad(
+            "invalid_model",
+            format!(
+                "{} is a {} model and cannot be used with mode {:?}.",
+                info.id,
+                spec.mode.as_str(),
+                mode.as_str()
+            ),
+        ));
+    }
+    if mode == VideoMode::ImageToVideo {
+        let image = image.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+            ApiError::bad(
+                "missing_image",
+                "mode is \"image-to-video\" but no image was provided.",
+            )
+        })?;
+        parse_image(image).await?;
+    }
+    // A ratio the model does not support falls back to its default (the first it lists).
+    let aspect = match (aspect_ratio, spec.aspect_ratios.first()) {
+        (Some(a), Some(_)) if spec.aspect_ratios.contains(&a) => a,
+        (_, Some(default)) => *default,
+        (Some(a), None) if ["16:9", "9:16", "1:1"].contains(&a) => a,
+        (_, None) => "16:9",
+    };
+    let clip_seconds = match duration {
+        None => spec.durations.shortest(),
+        Some(d) => match u32::try_from(d) {
+            Ok(d) if spec.durations.contains(d) => d,
+            _ => {
+                return Err(ApiError::bad(
+                    "invalid_duration",
+                    format!(
+                        "duration {d} is not supported by {}: use {}.",
+                        info.id, spec.durations
+                    ),
+                ));
+            }
+        },
+    };
+    let price = info.credits.fixed().unwrap_or(0);
+    let (width, height) = frame_size(aspect);
+    let now = call.app.clock.now();
+    let length = video_job_length(clip_seconds, call.app.settings.speed);
+    let job = Job {
+        owner: call.key().to_string(),
+        request_id: call.request_id.clone(),
+        model: info.id,
+        clip_seconds,
+        width,
+        height,
+        price,
+        processing_at: now.saturating_add(length / 10),
+        done_at: now.saturating_add(length),
+        fail: false,
+        outcome: Outcome::Running,
+        last_poll: None,
+    };
+    {
+        // Lock order: faults, then core. A FailVideo fault is consumed only by a job that was accepted.
+        let mut faults = lock(&call.app.faults);
+        let fail = faults.has(Some(call.key()), &call.path, &FaultKind::FailVideo);
+        let mut core = call.app.core();
+        core.accounts
+            .hold(call.key(), price, &call.request_id, "/v1/video", now)
+            .map_err(|r| insufficient(r, price, INSUFFICIENT))?;
+        core.jobs.insert(Job { fail, ..job });
+        if fail {
+            faults.take(Some(call.key()), &call.path, &FaultKind::FailVideo);
+        }
+    }
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "request_id": call.request_id,
+            "status": "pending",
+        }),
+        credits: price,
+    })
+}
+
+/// `GET /v1/video/{request_id}`: not counted against the quota, throttled per job.
+pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let mut call = Call::new(app, &parts);
+    let job_id = call
+        .path
+        .strip_prefix("/v1/video/")
+        .unwrap_or_default()
+        .to_string();
+    let result = async {
+        call.authenticate(&parts.headers, Surface::Artnex)?;
+        call.apply_faults().await?;
+        poll(&call, &job_id)
+    }
+    .await;
+    call.finish(Surface::Artnex, result).await
+}
+
+fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
+    let now = call.app.clock.now();
+    let interval = poll_interval(call.app.settings.speed);
+    let mut core = call.app.core();
+    let job = core
+        .jobs
+        .get_mut(job_id)
+        .filter(|j| j.owner == call.key())
+        .ok_or_else(|| ApiError::not_found("No video job with this request_id."))?;
+    if let Some(last) = job.last_poll {
+        let next = last.saturating_add(interval);
+        if now < next {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_exceeded",
+                "Poll each video job at most once every 5 seconds.",
+            )
+            .with_retry(ceil_secs(next - now).max(1)));
+        }
+    }
+    job.last_poll = Some(now);
+    let mut body = json!({
+        "success": true,
+        "request_id": job.request_id,
+        "status": job.status(now),
+    });
+    match job.outcome {
+        Outcome::Completed(_) => {
+            body["video_url"] = json!(media::video_url(&call.base_url, &job.request_id));
+            body["credits_used"] = json!(job.price);
+        }
+        Outcome::Failed(_) => {
+            body["error"] = json!("generation_failed");
+            body["message"] =
+                json!("The model could not render this prompt. No credits were charged.");
+        }
+        Outcome::Running => {}
+    }
+    Ok(Success { body, credits: 0 })
+}
+
+fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let text = f.str("text")?;
+    let model = f.str("model")?;
+    let voice = f.str("voice_id")?;
+
+    let text = text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("missing_text", "The text field is required."))?;
+    let chars = text.chars().count();
+    if chars > MAX_TTS_CHARS {
+        return Err(ApiError::bad(
+            "text_too_long",
+            format!("The text is {chars} characters long; the limit is 5,000 per request."),
+        ));
+    }
+    let info = model_of_kind(Some(model.unwrap_or("tts-elevenlabs")), Kind::Speech)?;
+    let known = voices::voices(info.id).unwrap_or(&[]);
+    if let Some(v) = voice
+        && !known.contains(&v)
+    {
+        return Err(ApiError::bad(
+            "invalid_voice",
+            format!(
+                "voice_id {v:?} is not available for {}. Use one of: {}.",
+                info.id,
+                known.join(", ")
+            ),
+        ));
+    }
+    let credits = info.credits.fixed().unwrap_or(0);
+    call.charge(credits, "/v1/tts", INSUFFICIENT)?;
+    let frames = mp3::frames_for_chars(chars);
+    store(call, MediaKind::Tts, Recipe::Audio { frames });
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "audio_url": media::url(&call.base_url, MediaKind::Tts, &call.request_id, "audio.mp3"),
+            "duration_seconds": mp3::duration_seconds(frames),
+            "request_id": call.request_id,
+            "credits_used": credits,
+        }),
+        credits,
+    })
+}
+
+async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let image = f.str("image")?;
+    let scale = f.number("scale")?;
+
+    let image = required_image(image)?;
+    let scale = scale.unwrap_or(2.0);
+    if !(1.0..=8.0).contains(&scale) {
+        return Err(ApiError::bad(
+            "invalid_scale",
+            format!("scale {scale} is outside the supported range 1-8."),
+        ));
+    }
+    let input = parse_image(image).await?;
+    let (w, h) = input.size_or(URL_UPSCALE_SIZE);
+    let out_w = (f64::from(w) * scale).round();
+    let out_h = (f64::from(h) * scale).round();
+    if out_w > MAX_UPSCALE_SIDE || out_h > MAX_UPSCALE_SIDE {
+        return Err(ApiError::bad(
+            "invalid_scale",
+            format!(
+                "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is 16384 pixels per side."
+            ),
+        ));
+    }
+    let credits = UPSCALE_CREDITS;
+    call.charge(credits, "/v1/upscale", INSUFFICIENT)?;
+    let recipe = ImageRecipe {
+        width: (out_w as u32).max(1),
+        height: (out_h as u32).max(1),
+        seed: input.digest(),
+        style: Style::Derived {
+            thumb: input.thumb().map(Arc::new),
+            tint: false,
+        },
+    };
+    store(call, MediaKind::Upscale, Recipe::Image(recipe));
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "image_url": media::url(&call.base_url, MediaKind::Upscale, &call.request_id, "image.png"),
+            "request_id": call.request_id,
+            "credits_used": credits,
+        }),
+        credits,
+    })
+}
+
+async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
+    let f = Fields(map);
+    let image = required_image(f.str("image")?)?;
+    let input = parse_image(image).await?;
+    let credits = REMOVE_BACKGROUND_CREDITS;
+    call.charge(credits, "/v1/remove-bg", INSUFFICIENT)?;
+    let (width, height) = input.size_or(URL_IMAGE_SIZE);
+    let recipe = ImageRecipe {
+        width,
+        height,
+        seed: input.digest(),
+        style: Style::Cutout {
+            thumb: input.thumb().map(Arc::new),
+        },
+    };
+    store(call, MediaKind::RemoveBg, Recipe::Image(recipe));
+    Ok(Success {
+        body: json!({
+            "success": true,
+            "image_url": media::url(&call.base_url, MediaKind::RemoveBg, &call.request_id, "image.png"),
+            "request_id": call.request_id,
+            "credits_used": credits,
+        }),
+        credits,
+    })
+}

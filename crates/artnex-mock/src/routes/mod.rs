@@ -1,0 +1,509 @@
+//! HTTP routes: the Artnex API, the ArtAPI images API, the media CDN and the admin surface.
+
+mod admin;
+mod artapi;
+mod artnex;
+mod cdn;
+
+pub use artapi::POLICY_TRIGGER;
+
+use std::io;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt as _;
+use serde_json::{Map, Value, json};
+
+use crate::config::Surface;
+use crate::faults::{FaultKind, Interrupt};
+use crate::ids;
+use crate::log::RequestRecord;
+use crate::server::ConnKiller;
+use crate::state::{App, lock};
+
+/// Builds the router.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/generate", post(artnex::generate))
+        .route("/v1/edit", post(artnex::edit))
+        .route("/v1/video", post(artnex::video))
+        .route("/v1/video/{request_id}", get(artnex::video_status))
+        .route("/v1/tts", post(artnex::tts))
+        .route("/v1/upscale", post(artnex::upscale))
+        .route("/v1/remove-bg", post(artnex::remove_bg))
+        .route("/v1/images/generations", post(artapi::create_image))
+        .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
+        .route("/__admin/health", get(admin::health))
+        .route("/__admin/ledger", get(admin::ledger))
+        .route("/__admin/requests", get(admin::requests))
+        .route("/__admin/clock", get(admin::clock))
+        .route("/__admin/clock/advance", post(admin::advance))
+        .route(
+            "/__admin/faults",
+            post(admin::add_fault)
+                .get(admin::list_faults)
+                .delete(admin::clear_faults),
+        )
+        .route("/__admin/keys", post(admin::add_key).get(admin::list_keys))
+        .route("/__admin/balance", post(admin::set_balance))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+}
+
+/// An error answer, rendered in the format of the surface it happened on.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub retry_after: Option<u64>,
+    pub param: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+            param: None,
+        }
+    }
+
+    /// 400 with a documented code.
+    pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 422 `invalid_request`: well-formed JSON with a field of the wrong type.
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+    }
+
+    /// 500 `internal_error`.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn with_retry(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    pub fn with_param(mut self, param: &'static str) -> ApiError {
+        self.param = Some(param);
+        self
+    }
+
+    /// The Artnex body: `{"success": false, "error", "message", "request_id"}`.
+    pub fn artnex_response(&self, request_id: &str) -> Response {
+        json_response(
+            self.status,
+            &json!({
+                "success": false,
+                "error": self.code,
+                "message": self.message,
+                "request_id": request_id,
+            }),
+            self.retry_after,
+        )
+    }
+
+    /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`. Type errors are 400 there.
+    pub fn artapi_response(&self) -> Response {
+        let (status, code) = match (self.status, self.code) {
+            (StatusCode::UNPROCESSABLE_ENTITY, _) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            (_, "invalid_json" | "invalid_content_type") => (self.status, "invalid_request"),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error") => {
+                (self.status, "upstream_error")
+            }
+            other => other,
+        };
+        let kind = match status.as_u16() {
+            401 => "authentication_error",
+            402 => "billing_error",
+            429 => "rate_limit_error",
+            s if s >= 500 => "api_error",
+            _ => "invalid_request_error",
+        };
+        json_response(
+            status,
+            &json!({
+                "error": {
+                    "message": self.message,
+                    "type": kind,
+                    "code": code,
+                    "param": self.param,
+                }
+            }),
+            self.retry_after,
+        )
+    }
+}
+
+/// A JSON response with an optional `Retry-After`.
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: &Value,
+    retry_after: Option<u64>,
+) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(Body::from(bytes));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(secs) = retry_after {
+        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
+}
+
+/// A successful result: the JSON body and the credits it charged (or held).
+#[derive(Debug)]
+pub(crate) struct Success {
+    pub body: Value,
+    pub credits: u64,
+}
+
+/// One request in flight: its id, who made it, and how to answer (or cut) it.
+pub(crate) struct Call {
+    pub app: Arc<App>,
+    pub request_id: String,
+    pub method: String,
+    pub path: String,
+    pub key: Option<String>,
+    pub base_url: String,
+    killer: Option<ConnKiller>,
+}
+
+fn base_url(parts: &Parts, app: &App) -> String {
+    if let Some(host) = parts.headers.get(HOST).and_then(|v| v.to_str().ok()) {
+        let ok = !host.is_empty()
+            && host.len() < 256
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b));
+        if ok {
+            return format!("http://{host}");
+        }
+    }
+    format!("http://{}", app.addr)
+}
+
+impl Call {
+    pub fn new(app: Arc<App>, parts: &Parts) -> Call {
+        let base_url = base_url(parts, &app);
+        Call {
+            request_id: ids::request_id(),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            key: None,
+            base_url,
+            killer: parts.extensions.get::<ConnKiller>().cloned(),
+            app,
+        }
+    }
+
+    /// The authenticated key (empty before authentication).
+    pub fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or_default()
+    }
+
+    /// Checks `Authorization: Bearer KEY` for a key of `surface`.
+    pub fn authenticate(&mut self, headers: &HeaderMap, surface: Surface) -> Result<(), ApiError> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", m);
+        let Some(raw) = headers.get(AUTHORIZATION) else {
+            return Err(unauthorized(
+                "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
+            ));
+        };
+        let Ok(value) = raw.to_str() else {
+            return Err(unauthorized("The API key provided is not valid."));
+        };
+        let token = value
+            .split_at_checked(7)
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer "))
+            .map(|(_, rest)| rest.trim());
+        let Some(token) = token else {
+            return Err(unauthorized(
+                "The Authorization header must be `Bearer YOUR_API_KEY` (the `Bearer ` prefix is required).",
+            ));
+        };
+        let known = !token.is_empty() && lock(&self.app.core).accounts.authenticate(token, surface);
+        if !known {
+            return Err(unauthorized(match surface {
+                Surface::ArtApi => "Invalid API key",
+                _ => "The API key provided is not valid.",
+            }));
+        }
+        self.key = Some(token.to_string());
+        Ok(())
+    }
+
+    /// Applies injected faults: latency first, then a fault that answers instead of the handler.
+    pub async fn apply_faults(&self) -> Result<(), ApiError> {
+        let verdict = lock(&self.app.faults).check(self.key.as_deref(), &self.path);
+        if !verdict.latency.is_zero() {
+            tokio::time::sleep(verdict.latency).await;
+        }
+        match verdict.interrupt {
+            None => Ok(()),
+            Some(Interrupt::ServerError) => Err(ApiError::internal(
+                "Something went wrong on our end (injected fault).",
+            )),
+            Some(Interrupt::Unavailable(secs)) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "The service is temporarily unavailable (injected fault); retry later.",
+            )
+            .with_retry(secs)),
+            Some(Interrupt::RateLimited(secs)) => Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_exceeded",
+                "Too many requests (injected fault).",
+            )
+            .with_retry(secs)),
+        }
+    }
+
+    /// Counts the request against the key's rolling 24-hour quota.
+    pub fn count_quota(&self) -> Result<(), ApiError> {
+        let now = self.app.clock.now();
+        lock(&self.app.core)
+            .accounts
+            .count_request(self.key(), now)
+            .map_err(|secs| {
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limit_exceeded",
+                    "You have exceeded your plan's daily request quota.",
+                )
+                .with_retry(secs)
+            })
+    }
+
+    /// Deducts credits atomically; `code` is the surface's 402 code.
+    pub fn charge(&self, credits: u64, endpoint: &str, code: &'static str) -> Result<(), ApiError> {
+        let now = self.app.clock.now();
+        let result =
+            self.app
+                .core()
+                .accounts
+                .charge(self.key(), credits, &self.request_id, endpoint, now);
+        result
+            .map(|_| ())
+            .map_err(|refused| insufficient(refused, credits, code))
+    }
+
+    /// Reads the body as a JSON object (Content-Type, size limit, syntax).
+    pub async fn read_json(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<Map<String, Value>, ApiError> {
+        let ct = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let json_type = mime == "application/json"
+            || (mime.starts_with("application/") && mime.ends_with("+json"));
+        if !json_type {
+            return Err(ApiError::bad(
+                "invalid_content_type",
+                if ct.is_empty() {
+                    "Missing Content-Type: send `Content-Type: application/json`.".to_string()
+                } else {
+                    format!("Unsupported Content-Type {ct:?}: send application/json.")
+                },
+            ));
+        }
+        let limit = self.app.settings.body_limit;
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = read_limited(body, limit, declared).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::bad(
+                "invalid_json",
+                "The request body is empty: send a JSON object.",
+            ));
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad(
+                "invalid_json",
+                format!("The request body is not valid JSON: {e}."),
+            )
+        })?;
+        match value {
+            Value::Object(map) => Ok(map),
+            _ => Err(ApiError::unprocessable(
+                "The request body must be a JSON object.",
+            )),
+        }
+    }
+
+    /// Logs the request and answers it, or cuts the connection if a `DropAfterCharge` fault applies.
+    pub async fn finish(self, surface: Surface, result: Result<Success, ApiError>) -> Response {
+        let (status, error, credits, response) = match result {
+            Ok(s) => (
+                StatusCode::OK,
+                None,
+                s.credits,
+                json_response(StatusCode::OK, &s.body, None),
+            ),
+            Err(e) => {
+                let r = match surface {
+                    Surface::ArtApi => e.artapi_response(),
+                    _ => e.artnex_response(&self.request_id),
+                };
+                (r.status(), Some(e.code.to_string()), 0, r)
+            }
+        };
+        let dropped = status == StatusCode::OK
+            && self.key.is_some()
+            && lock(&self.app.faults).take(
+                self.key.as_deref(),
+                &self.path,
+                &FaultKind::DropAfterCharge,
+            );
+        self.record(status.as_u16(), error, credits, dropped);
+        if dropped {
+            return self.cut().await;
+        }
+        response
+    }
+
+    /// Adds the request to the log.
+    pub fn record(&self, status: u16, error: Option<String>, credits: u64, dropped: bool) {
+        let record = RequestRecord {
+            request_id: self.request_id.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            key_label: self.key.as_deref().map(ids::key_label),
+            status,
+            error,
+            credits,
+            dropped,
+            at: self.app.clock.now(),
+        };
+        lock(&self.app.log).push(record);
+    }
+
+    /// Closes the connection without answering. Never returns while the connection is ours to cut.
+    pub async fn cut(self) -> Response {
+        if let Some(killer) = &self.killer {
+            killer.kill();
+            std::future::pending::<()>().await;
+        }
+        // Served outside our accept loop: fail the body instead, which clients also see as a transport error.
+        let stream = futures_util::stream::once(async {
+            Err::<Bytes, io::Error>(io::Error::other("connection dropped by an injected fault"))
+        });
+        Response::new(Body::from_stream(stream))
+    }
+}
+
+/// The 402 for a refused charge or hold.
+pub(crate) fn insufficient(
+    refused: crate::accounts::Refused,
+    credits: u64,
+    code: &'static str,
+) -> ApiError {
+    match refused {
+        crate::accounts::Refused::Insufficient { available } => ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            code,
+            format!(
+                "Your account does not have enough credits to complete the request (needs {credits}, has {available})."
+            ),
+        ),
+        crate::accounts::Refused::UnknownKey => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "The API key provided is not valid.",
+        ),
+    }
+}
+
+/// Reads at most `limit` bytes; a larger body is drained (up to a cap, so the client gets to read the
+/// answer) and refused with 413.
+async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
+            ),
+        )
+    };
+    let drain_cap = (limit as u64).saturating_mul(4);
+    if declared.is_some_and(|d| d > drain_cap) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut buf =
+        BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit as u64) as usize));
+    let mut seen: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(ApiError::bad(
+                "invalid_json",
+                "The request body could not be read.",
+            ));
+        };
+        seen += chunk.len() as u64;
+        if seen > drain_cap {
+            return Err(too_large());
+        }
+        if seen <= limit as u64 {
+            buf.extend_from_slice(&chunk);
+        }
+    }
+    if seen > limit as u64 {
+        return Err(too_large());
+    }
+    Ok(buf.freeze())
+}
+
+async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
+    call.record(404, Some(err.code.to_string()), 0, false);
+    err.artnex_response(&call.request_id)
+}
+
+async fn method_not_allowed(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    let err = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}.", call.method, call.path),
+    );
+    call.record(405, Some(err.code.to_string()), 0, false);
+    err.artnex_response(&call.request_id)
+}

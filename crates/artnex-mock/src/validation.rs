@@ -1,0 +1,211 @@
+//! Reading request fields with the documented checks.
+//!
+//! Type errors (a string where a number belongs, a float for an integer) are `422 invalid_request`; values
+//! of the right type that break a documented rule are `400` with the documented code.
+
+use artnex_catalogue::{Credits, Kind, ModelInfo};
+use serde_json::{Map, Value};
+
+use crate::config::TierPrices;
+use crate::media::input::InputError;
+use crate::routes::ApiError;
+
+/// Longest prompt, in Unicode characters.
+pub(crate) const MAX_PROMPT_CHARS: usize = 4000;
+/// Longest TTS text, in Unicode characters.
+pub(crate) const MAX_TTS_CHARS: usize = 5000;
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Typed access to the fields of a JSON object body. Unknown fields are ignored; `null` counts as absent.
+pub(crate) struct Fields<'a>(pub &'a Map<String, Value>);
+
+impl<'a> Fields<'a> {
+    fn wrong(name: &'static str, expected: &str, got: &Value) -> ApiError {
+        ApiError::unprocessable(format!(
+            "`{name}` must be {expected}, got {}.",
+            type_name(got)
+        ))
+        .with_param(name)
+    }
+
+    /// A string field.
+    pub fn str(&self, name: &'static str) -> Result<Option<&'a str>, ApiError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(other) => Err(Self::wrong(name, "a string", other)),
+        }
+    }
+
+    /// An integer field (a JSON number with no fractional part in its text).
+    pub fn int(&self, name: &'static str) -> Result<Option<i128>, ApiError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                if let Some(i) = n.as_i64() {
+                    Ok(Some(i128::from(i)))
+                } else if let Some(u) = n.as_u64() {
+                    Ok(Some(i128::from(u)))
+                } else {
+                    Err(Self::wrong(name, "an integer", &Value::Number(n.clone())))
+                }
+            }
+            Some(other) => Err(Self::wrong(name, "an integer", other)),
+        }
+    }
+
+    /// A number field.
+    pub fn number(&self, name: &'static str) -> Result<Option<f64>, ApiError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if f.is_finite() => Ok(Some(f)),
+                _ => Err(Self::wrong(name, "a number", &Value::Number(n.clone()))),
+            },
+            Some(other) => Err(Self::wrong(name, "a number", other)),
+        }
+    }
+}
+
+/// A present, non-blank prompt of at most 4,000 characters.
+pub(crate) fn check_prompt(prompt: Option<&str>) -> Result<&str, ApiError> {
+    let p = prompt
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ApiError::bad("missing_prompt", "The prompt field is required."))?;
+    let n = p.chars().count();
+    if n > MAX_PROMPT_CHARS {
+        return Err(ApiError::bad(
+            "prompt_too_long",
+            format!("The prompt is {n} characters long; the limit is 4,000."),
+        ));
+    }
+    Ok(p)
+}
+
+fn ids(kind: Kind) -> String {
+    artnex_catalogue::models(kind)
+        .map(|m| m.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The catalogue entry for a model id that belongs to `kind`'s endpoint; `invalid_model` otherwise.
+pub(crate) fn model_of_kind(
+    model: Option<&str>,
+    kind: Kind,
+) -> Result<&'static ModelInfo, ApiError> {
+    let Some(id) = model else {
+        return Err(ApiError::bad(
+            "invalid_model",
+            format!("The model field is required. Use one of: {}.", ids(kind)),
+        ));
+    };
+    match artnex_catalogue::lookup(id) {
+        Some(info) if info.kind == kind => Ok(info),
+        Some(info) => Err(ApiError::bad(
+            "invalid_model",
+            format!(
+                "{id} is {} model and cannot be used on {}. Use one of: {}.",
+                article(info.kind),
+                kind.endpoint(),
+                ids(kind)
+            ),
+        )),
+        None => Err(ApiError::bad(
+            "invalid_model",
+            format!(
+                "{id:?} is not a supported model ID. Use one of: {}.",
+                ids(kind)
+            ),
+        )),
+    }
+}
+
+fn article(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Image => "an image",
+        Kind::Edit => "an edit",
+        Kind::Video => "a video",
+        Kind::Speech => "a speech",
+        _ => "another kind of",
+    }
+}
+
+/// Checks `resolution` and `quality` against their enums.
+pub(crate) fn check_tiers<'a>(
+    resolution: Option<&'a str>,
+    quality: Option<&'a str>,
+) -> Result<(Option<&'a str>, Option<&'a str>), ApiError> {
+    if let Some(r) = resolution
+        && !TierPrices::RESOLUTIONS.contains(&r)
+    {
+        return Err(ApiError::bad(
+            "invalid_resolution",
+            format!("resolution {r:?} is not supported: use 1k, 2k or 4k."),
+        ));
+    }
+    if let Some(q) = quality
+        && !TierPrices::QUALITIES.contains(&q)
+    {
+        return Err(ApiError::bad(
+            "invalid_resolution",
+            format!("quality {q:?} is not supported: use low, medium or high."),
+        ));
+    }
+    Ok((resolution, quality))
+}
+
+/// The per-unit price of a model: its fixed price, or the simulator's tier table for gpt-image-2 models.
+pub(crate) fn unit_price(
+    info: &ModelInfo,
+    resolution: Option<&str>,
+    quality: Option<&str>,
+    table: &TierPrices,
+) -> u64 {
+    match info.credits {
+        Credits::Fixed(c) => c,
+        _ => table
+            .price(
+                resolution.unwrap_or(TierPrices::DEFAULT_RESOLUTION),
+                quality.unwrap_or(TierPrices::DEFAULT_QUALITY),
+            )
+            .unwrap_or(0),
+    }
+}
+
+/// The documented error for a refused input image.
+pub(crate) fn image_error(e: InputError) -> ApiError {
+    match e {
+        InputError::Missing => ApiError::bad("missing_image", "The image field is required."),
+        InputError::Format(msg) => ApiError::bad("invalid_image_format", msg),
+        InputError::TooLarge(n) => ApiError::bad(
+            "image_too_large",
+            format!(
+                "The image is {:.1} MB; the limit is 10 MB.",
+                n as f64 / (1024.0 * 1024.0)
+            ),
+        ),
+    }
+}
+
+/// Parses an image field, off the async threads when it is big.
+pub(crate) async fn parse_image(value: &str) -> Result<crate::media::input::ImageInput, ApiError> {
+    if value.len() <= 64 * 1024 {
+        return crate::media::input::parse(value).map_err(image_error);
+    }
+    let owned = value.to_string();
+    tokio::task::spawn_blocking(move || crate::media::input::parse(&owned))
+        .await
+        .map_err(|_| ApiError::internal("decoding the image failed"))?
+        .map_err(image_error)
+}
