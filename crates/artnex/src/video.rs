@@ -462,11 +462,15 @@ impl VideoJob {
     /// # Ok(()) }
     /// ```
     pub async fn poll(&self) -> Result<JobState, Error> {
+        self.poll_with(None).await
+    }
+
+    async fn poll_with(&self, policy: Option<&RetryPolicy>) -> Result<JobState, Error> {
         let api = &self.client.inner.api;
         let id = self.request_id.as_str();
         let job = self
             .client
-            .execute("video_status", false, None, || {
+            .execute("video_status", false, policy, || {
                 api.get_video_status().request_id(id).send()
             })
             .await?;
@@ -548,7 +552,9 @@ impl VideoJob {
             tokio::time::sleep(delay.min(deadline.saturating_duration_since(now))).await;
             polls += 1;
             delay = interval;
-            match self.poll().await {
+            // The loop itself retries at the next interval (within the deadline), so a failed poll is not
+            // retried inside: a throttling Retry-After must never make the wait overshoot its timeout.
+            match self.poll_with(Some(&RetryPolicy::none())).await {
                 Ok(state) => {
                     report(&state, &mut last);
                     if let Some(done) = self.conclude(&state)? {

@@ -9,8 +9,12 @@ use proptest::prelude::*;
 
 /// One client for every case (building one loads the TLS roots, which is slow in a debug build).
 fn client() -> Client {
-    static CLIENT: std::sync::LazyLock<Client> =
-        std::sync::LazyLock::new(|| Client::builder().api_key("sk-proptest").build().expect("offline client"));
+    static CLIENT: std::sync::LazyLock<Client> = std::sync::LazyLock::new(|| {
+        Client::builder()
+            .api_key("sk-proptest")
+            .build()
+            .expect("offline client")
+    });
     CLIENT.clone()
 }
 
@@ -44,7 +48,9 @@ fn image_strategy() -> impl Strategy<Value = ImageInput> {
     ]
 }
 
-fn opt<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T> + 'static) -> BoxedStrategy<Option<T>> {
+fn opt<T: std::fmt::Debug + Clone + 'static>(
+    s: impl Strategy<Value = T> + 'static,
+) -> BoxedStrategy<Option<T>> {
     proptest::option::of(s).boxed()
 }
 
@@ -143,14 +149,14 @@ proptest! {
         if let Some(i) = image.clone() { req = req.image(i); }
         let est = req.estimate();
         prop_assert_eq!(req.validate().is_ok(), est.is_ok());
-        if let (Ok(est), Some(m)) = (est, &model) {
-            if let Some(info) = m.info() {
-                let v = info.video.expect("valid video requests use video models");
-                if let Some(d) = duration { prop_assert!(v.durations.contains(d)); }
-                if let Some(a) = ratio { prop_assert!(v.aspect_ratios.contains(&a.as_str())); }
-                prop_assert_eq!(v.mode == VideoMode::ImageToVideo, image.is_some());
-                prop_assert_eq!(est, Estimate::Credits(unit_price(m).unwrap()));
-            }
+        if let (Ok(est), Some(m)) = (est, &model)
+            && let Some(info) = m.info()
+        {
+            let v = info.video.expect("valid video requests use video models");
+            if let Some(d) = duration { prop_assert!(v.durations.contains(d)); }
+            if let Some(a) = ratio { prop_assert!(v.aspect_ratios.contains(&a.as_str())); }
+            prop_assert_eq!(v.mode == VideoMode::ImageToVideo, image.is_some());
+            prop_assert_eq!(est, Estimate::Credits(unit_price(m).unwrap()));
         }
     }
 

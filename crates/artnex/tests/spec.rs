@@ -9,7 +9,8 @@ use serde_yaml::Value;
 
 fn spec() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/artnex.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).expect("spec/artnex.yaml")).expect("valid YAML")
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("spec/artnex.yaml"))
+        .expect("valid YAML")
 }
 
 fn operations(spec: &Value) -> Vec<(String, Value)> {
@@ -35,7 +36,13 @@ fn kind_of(operation_id: &str) -> Kind {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_sequence().map(|s| s.iter().map(|x| x.as_str().expect("string").to_string()).collect()).unwrap_or_default()
+    v.as_sequence()
+        .map(|s| {
+            s.iter()
+                .map(|x| x.as_str().expect("string").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[test]
@@ -43,16 +50,27 @@ fn catalogue_equals_the_spec_extension() {
     let spec = spec();
     let mut seen = Vec::new();
     for (op_id, op) in operations(&spec) {
-        let Some(models) = op.get("x-artnex-models").and_then(Value::as_sequence) else { continue };
+        let Some(models) = op.get("x-artnex-models").and_then(Value::as_sequence) else {
+            continue;
+        };
         let kind = kind_of(&op_id);
         for m in models {
             let id = m["id"].as_str().expect("id");
             seen.push(id.to_string());
-            let info = catalogue::lookup(id).unwrap_or_else(|| panic!("{id} is in the spec but not in the catalogue"));
+            let info = catalogue::lookup(id)
+                .unwrap_or_else(|| panic!("{id} is in the spec but not in the catalogue"));
             assert_eq!(info.kind, kind, "{id}: kind");
-            assert_eq!(info.description, m["description"].as_str().expect("description"), "{id}: description");
+            assert_eq!(
+                info.description,
+                m["description"].as_str().expect("description"),
+                "{id}: description"
+            );
             match &m["credits"] {
-                Value::Number(n) => assert_eq!(info.credits, Credits::Fixed(n.as_u64().expect("u64")), "{id}"),
+                Value::Number(n) => assert_eq!(
+                    info.credits,
+                    Credits::Fixed(n.as_u64().expect("u64")),
+                    "{id}"
+                ),
                 Value::String(s) => {
                     assert_eq!(s, "varies");
                     assert_eq!(info.credits, Credits::Varies, "{id}");
@@ -61,20 +79,36 @@ fn catalogue_equals_the_spec_extension() {
             }
             // The enum variant round-trips.
             let model = Model::from_id(id);
-            assert!(!matches!(model, Model::Other(_)), "{id} has no Model variant");
+            assert!(
+                !matches!(model, Model::Other(_)),
+                "{id} has no Model variant"
+            );
             assert_eq!(model.id(), id);
             if kind == Kind::Video {
                 let video = info.video.unwrap_or_else(|| panic!("{id}: no video facts"));
-                let mode = VideoMode::from_wire(m["mode"].as_str().expect("mode")).expect("known mode");
+                let mode =
+                    VideoMode::from_wire(m["mode"].as_str().expect("mode")).expect("known mode");
                 assert_eq!(video.mode, mode, "{id}: mode");
                 let durations = if let Some(set) = m.get("durations") {
-                    let v: Vec<u32> = set.as_sequence().unwrap().iter().map(|d| d.as_u64().unwrap() as u32).collect();
+                    let v: Vec<u32> = set
+                        .as_sequence()
+                        .unwrap()
+                        .iter()
+                        .map(|d| d.as_u64().unwrap() as u32)
+                        .collect();
                     Durations::Set(Box::leak(v.into_boxed_slice()))
                 } else {
                     let r = &m["duration_range"];
-                    Durations::Range { min: r["min"].as_u64().unwrap() as u32, max: r["max"].as_u64().unwrap() as u32 }
+                    Durations::Range {
+                        min: r["min"].as_u64().unwrap() as u32,
+                        max: r["max"].as_u64().unwrap() as u32,
+                    }
                 };
-                assert_eq!(video.durations.values(), durations.values(), "{id}: durations");
+                assert_eq!(
+                    video.durations.values(),
+                    durations.values(),
+                    "{id}: durations"
+                );
                 let ratios: Vec<&str> = video.aspect_ratios.to_vec();
                 assert_eq!(ratios, strings(&m["aspect_ratios"]), "{id}: aspect ratios");
             } else {
@@ -85,7 +119,10 @@ fn catalogue_equals_the_spec_extension() {
                     assert_eq!(t.resolutions.to_vec(), strings(&m["resolutions"]), "{id}");
                     assert_eq!(t.qualities.to_vec(), strings(&m["qualities"]), "{id}");
                 }
-                None => assert!(m.get("resolutions").is_none() && m.get("qualities").is_none(), "{id}"),
+                None => assert!(
+                    m.get("resolutions").is_none() && m.get("qualities").is_none(),
+                    "{id}"
+                ),
             }
         }
     }
@@ -105,7 +142,10 @@ fn flat_prices_equal_the_spec() {
             .unwrap_or_else(|| panic!("{op}: x-artnex-flat-credits"))
     };
     assert_eq!(flat("upscale_image"), catalogue::UPSCALE_CREDITS);
-    assert_eq!(flat("remove_background"), catalogue::REMOVE_BACKGROUND_CREDITS);
+    assert_eq!(
+        flat("remove_background"),
+        catalogue::REMOVE_BACKGROUND_CREDITS
+    );
 }
 
 #[test]
@@ -113,16 +153,27 @@ fn every_documented_error_code_has_a_variant() {
     let spec = spec();
     let mut codes = BTreeSet::new();
     for (_, op) in operations(&spec) {
-        for entry in op.get("x-artnex-error-codes").and_then(Value::as_sequence).into_iter().flatten() {
+        for entry in op
+            .get("x-artnex-error-codes")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+        {
             codes.insert(entry["code"].as_str().expect("code").to_string());
         }
     }
     assert!(codes.len() >= 20, "{codes:?}");
     for code in &codes {
         let parsed = ErrorCode::from_code(code);
-        assert!(!matches!(parsed, ErrorCode::Unknown(_)), "`{code}` is documented but maps to Unknown");
+        assert!(
+            !matches!(parsed, ErrorCode::Unknown(_)),
+            "`{code}` is documented but maps to Unknown"
+        );
         assert_eq!(parsed.as_str(), code);
     }
-    let known: BTreeSet<String> = ErrorCode::ALL.iter().map(|c| c.as_str().to_string()).collect();
+    let known: BTreeSet<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
     assert_eq!(known, codes, "ErrorCode::ALL is exactly the documented set");
 }

@@ -1,0 +1,115 @@
+//! The API key never appears in Debug output, error messages or tracing output.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use artnex::{Client, Error, Model};
+use artnex_mock::{Fault, FaultKind, KeyConfig, MockServer, Plan};
+
+const SECRET: &str = "sk-very-secret-key-4711";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_key_never_leaks() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = MockServer::builder().speed(1000.0).start().await.unwrap();
+    mock.add_key(KeyConfig::artnex(SECRET, Plan::Pro, 1_000));
+    let c = Client::builder()
+        .api_key(SECRET)
+        .base_url(mock.base_url())
+        .retry_policy(crate::fast_retries())
+        .build()
+        .unwrap();
+    let mut texts = vec![
+        format!("{c:?}"),
+        format!("{:?}", Client::builder().api_key(SECRET)),
+    ];
+
+    // Success, then every kind of failure, with their Debug and Display forms.
+    let ok = c.generate("a fox").model(Model::ZImageTurbo).await.unwrap();
+    texts.push(format!("{ok:?}"));
+    let mut errors: Vec<Error> = Vec::new();
+    errors.push(
+        c.generate("a fox")
+            .model(Model::NanoBananaProUltra)
+            .num_images(4)
+            .await
+            .unwrap_err(),
+    ); // 402
+    mock.inject(Fault::new(FaultKind::ServerError).times(1));
+    errors.push(c.tts("x").await.unwrap_err());
+    mock.inject(Fault::new(FaultKind::DropAfterCharge).times(1));
+    errors.push(c.tts("x").await.unwrap_err());
+    mock.inject(
+        Fault::new(FaultKind::RateLimited {
+            retry_after_secs: 9999,
+        })
+        .times(1),
+    );
+    errors.push(c.tts("x").await.unwrap_err());
+    errors.push(c.video_job("req_nope").poll().await.unwrap_err());
+    errors.push(c.generate("").await.unwrap_err());
+    let wrong = Client::builder()
+        .api_key(format!("{SECRET}-revoked"))
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    errors.push(wrong.tts("x").await.unwrap_err()); // 401
+    errors.push(
+        Client::builder()
+            .api_key(SECRET)
+            .base_url("http://example.com")
+            .build()
+            .unwrap_err(),
+    );
+    errors.push(
+        Client::builder()
+            .api_key(format!("{SECRET} x"))
+            .build()
+            .unwrap_err(),
+    );
+    for e in &errors {
+        texts.push(format!("{e}"));
+        texts.push(format!("{e:?}"));
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            texts.push(s.to_string());
+            source = s.source();
+        }
+    }
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("artnex"), "the capture works: {logs}");
+    assert!(
+        logs.contains("retrying") || logs.contains("request failed"),
+        "{logs}"
+    );
+    texts.push(logs);
+    for t in &texts {
+        assert!(!t.contains(SECRET), "the key leaked into: {t}");
+        assert!(
+            !t.contains("very-secret"),
+            "part of the key leaked into: {t}"
+        );
+    }
+}

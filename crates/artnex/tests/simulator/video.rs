@@ -1,0 +1,181 @@
+//! The video lifecycle: submit, progress, completion, failure, timeout and resume.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use artnex::media::MediaFormat;
+use artnex::video::{JobStatus, WaitOptions};
+use artnex::{Error, Model};
+use artnex_mock::{Fault, FaultKind, LedgerKind, MockServer};
+
+use crate::{KEY, charges, client, client_with, mock, sample_png};
+
+#[tokio::test]
+async fn submit_wait_progress_and_download() {
+    let mock = mock().await;
+    let c = client(&mock);
+    let job = c
+        .video("A drone over a misty mountain range")
+        .model(Model::Veo31)
+        .duration(8)
+        .submit()
+        .await
+        .unwrap();
+    assert!(job.request_id().starts_with("req"), "{}", job.request_id());
+    assert!(
+        charges(&mock).is_empty(),
+        "video is charged at completion, not at submission"
+    );
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let video = job
+        .wait()
+        .interval(Duration::from_millis(10))
+        .timeout(Duration::from_secs(30))
+        .on_progress(move |s| log.lock().unwrap().push(s.status.clone()))
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.first(), Some(&JobStatus::Pending), "{seen:?}");
+    assert_eq!(seen.last(), Some(&JobStatus::Completed), "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] != w[1]),
+        "only changes are reported: {seen:?}"
+    );
+    assert_eq!(video.request_id, job.request_id());
+    assert_eq!(video.credits_used, Some(3000));
+    let charged = charges(&mock);
+    assert_eq!(charged.len(), 1);
+    assert_eq!(charged[0].credits, 3000);
+    assert_eq!(charged[0].request_id, job.request_id());
+
+    let dir = tempfile::tempdir().unwrap();
+    let saved = video.video.save_to_dir(dir.path(), "drone").await.unwrap();
+    assert_eq!(saved.format, Some(MediaFormat::Mp4));
+    assert_eq!(saved.path, dir.path().join("drone.mp4"));
+}
+
+#[tokio::test]
+async fn awaiting_the_builder_submits_and_waits_and_image_to_video_works() {
+    let mock = mock().await;
+    let png = sample_png(&mock).await;
+    let c = client_with(&mock, |b| b.budget(10_000));
+    let video = c
+        .video("The camera pushes in")
+        .model(Model::KlingV25TurboProI2v)
+        .image(png)
+        .duration(5)
+        .wait_options(WaitOptions::new().interval(Duration::from_millis(10)))
+        .await
+        .unwrap();
+    assert_eq!(video.credits_used, Some(1500));
+    let b = c.budget().unwrap();
+    assert_eq!(
+        (b.spent, b.reserved),
+        (1500, 0),
+        "reserved at submit, settled at completion"
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_keeps_the_job_id_and_the_job_can_be_resumed() {
+    // Real-time clock: the job takes over a minute, the wait gives up after 50 ms.
+    let mock = MockServer::builder().manual_clock().start().await.unwrap();
+    let c = client_with(&mock, |b| b.budget(100_000));
+    let job = c
+        .video("slow waves")
+        .model(Model::Wan25)
+        .duration(5)
+        .submit()
+        .await
+        .unwrap();
+    let id = job.request_id().to_string();
+    let e = job
+        .wait()
+        .interval(Duration::from_millis(5))
+        .timeout(Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    match &e {
+        Error::JobTimedOut {
+            request_id,
+            last_status,
+            ..
+        } => {
+            assert_eq!(request_id, &id);
+            assert!(!last_status.as_ref().unwrap().is_terminal());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains(&id));
+    assert_eq!(
+        c.budget().unwrap().reserved,
+        3500,
+        "the reservation stays while the job runs"
+    );
+
+    mock.advance(Duration::from_secs(3600));
+    let resumed = c.video_job(&id).wait().await.unwrap();
+    assert_eq!(resumed.request_id, id);
+    assert_eq!(resumed.credits_used, Some(3500));
+    assert_eq!(mock.total_charged(KEY), 3500);
+    // The original handle settles its reservation when it sees the completion (after the simulator's
+    // 5 s poll throttle has passed in simulated time).
+    mock.advance(Duration::from_secs(10));
+    let again = job.wait().await.unwrap();
+    assert_eq!(again.credits_used, Some(3500));
+    let b = c.budget().unwrap();
+    assert_eq!(b.reserved, 0);
+}
+
+#[tokio::test]
+async fn a_failed_job_is_an_error_and_is_not_charged() {
+    let mock = mock().await;
+    mock.inject(Fault::new(FaultKind::FailVideo).times(1));
+    let c = client_with(&mock, |b| b.budget(10_000));
+    let e = c.video("doomed").model(Model::Sora2).await.unwrap_err();
+    match &e {
+        Error::JobFailed {
+            request_id, code, ..
+        } => {
+            assert!(!request_id.is_empty());
+            assert_eq!(code, "generation_failed");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(charges(&mock).is_empty());
+    assert!(
+        mock.ledger(KEY)
+            .iter()
+            .any(|e| e.kind == LedgerKind::Release)
+    );
+    let b = c.budget().unwrap();
+    assert_eq!((b.spent, b.reserved), (0, 0), "the reservation is released");
+}
+
+#[tokio::test]
+async fn polling_rides_out_transient_errors() {
+    let mock = mock().await;
+    mock.inject(
+        Fault::new(FaultKind::ServerError)
+            .on_path("/v1/video/*")
+            .times(3),
+    );
+    mock.inject(
+        Fault::new(FaultKind::Unavailable {
+            retry_after_secs: 0,
+        })
+        .on_path("/v1/video/*")
+        .times(2),
+    );
+    let c = client_with(&mock, |b| b.retry_policy(artnex::RetryPolicy::none()));
+    let video = c
+        .video("resilient")
+        .model(Model::Veo3Fast)
+        .duration(4)
+        .await
+        .unwrap();
+    assert_eq!(video.credits_used, Some(2000));
+    assert_eq!(charges(&mock).len(), 1);
+}
