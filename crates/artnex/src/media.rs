@@ -8,7 +8,7 @@
 //! [`Media::download_to`] (streamed to disk chunk by chunk through a temporary file in the same
 //! directory, renamed into place when complete) and [`Media::save_to_dir`] (which picks the file
 //! extension from the content). Downloads never carry your API key, and a URL that has expired answers
-//! [`Error::MediaExpired`](crate::Error::MediaExpired).
+//! [`Error::MediaExpired`].
 //!
 //! ```
 //! use artnex::media::{ImageInput, MediaFormat};

@@ -2,8 +2,8 @@
 //!
 //! Prices come from the catalogue: per image for generate (`credits x num_images`), per edit, per clip for
 //! video (whatever the duration), per request for TTS, and flat prices for upscale
-//! ([`UPSCALE_CREDITS`](crate::catalogue::UPSCALE_CREDITS)) and background removal
-//! ([`REMOVE_BACKGROUND_CREDITS`](crate::catalogue::REMOVE_BACKGROUND_CREDITS)).
+//! ([`UPSCALE_CREDITS`]) and background removal
+//! ([`REMOVE_BACKGROUND_CREDITS`]).
 //!
 //! The gpt-image-2 models are priced by resolution and quality, and Artnex does not publish that table:
 //! their estimate is [`Estimate::Varies`] unless you supply a [`PriceTable`]. A [`PriceTable`] also
