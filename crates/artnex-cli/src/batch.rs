@@ -1,0 +1,466 @@
+//! `artnex batch FILE.jsonl`: many requests with bounded concurrency, a credit budget, and a journal that
+//! makes reruns safe after any interruption (even `kill -9`).
+//!
+//! On a rerun, finished items are skipped, charged items whose files were not saved are downloaded again
+//! (no new request), video jobs are resumed by request id, and items whose outcome is unknown (the process
+//! died while their request was in flight) are left alone unless `--resubmit-unknown` is given.
+
+use crate::cli::{BatchArgs, Global};
+use crate::exec::{self, Failure, Sent, UsageError};
+use crate::journal::{Event, Journal, State, item_key};
+use crate::progress::{self, Progress};
+use crate::request::Request;
+use crate::{Conn, report};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One line of the batch file.
+struct Item {
+    line: usize,
+    key: String,
+    request: Result<Request, String>,
+}
+
+/// How an item ended in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    AlreadyDone,
+    Failed,
+    Unknown,
+    Skipped,
+}
+
+struct Shared {
+    conn: Conn,
+    journal: Mutex<Journal>,
+    out: PathBuf,
+    args: BatchArgs,
+    json: bool,
+    budget_used: AtomicU64,
+    credits: AtomicU64,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+    total: usize,
+    bar: Option<Progress>,
+}
+
+impl Shared {
+    fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+        let mut journal = self
+            .journal
+            .lock()
+            .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
+        journal.record(item.line, &item.key, event).map_err(|e| {
+            Failure::Sdk(artnex::Error::Io {
+                path: Some(journal.path().to_path_buf()),
+                source: e,
+            })
+        })
+    }
+
+    fn state(&self, key: &str) -> State {
+        self.journal
+            .lock()
+            .map(|j| j.state(key))
+            .unwrap_or_default()
+    }
+
+    fn emit(&self, item: &Item, outcome: Outcome, detail: Value) {
+        match outcome {
+            Outcome::Done | Outcome::AlreadyDone => self.done.fetch_add(1, Ordering::SeqCst),
+            _ => self.failed.fetch_add(1, Ordering::SeqCst),
+        };
+        let status = match outcome {
+            Outcome::Done => "done",
+            Outcome::AlreadyDone => "already_done",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+            Outcome::Skipped => "skipped",
+        };
+        if self.json {
+            let mut doc = json!({"line": item.line, "status": status});
+            if let (Some(obj), Value::Object(extra)) = (doc.as_object_mut(), detail) {
+                obj.extend(extra);
+            }
+            println!("{doc}");
+        } else if outcome != Outcome::Done && outcome != Outcome::AlreadyDone {
+            let why = detail
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let line = format!("line {}: {status}: {why}", item.line);
+            if self.bar.is_some() {
+                eprintln!("\r\x1b[2K{line}");
+            } else {
+                eprintln!("{line}");
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.set(progress::bar(
+                self.done.load(Ordering::SeqCst) + self.failed.load(Ordering::SeqCst),
+                self.total,
+                self.failed.load(Ordering::SeqCst),
+                self.credits.load(Ordering::SeqCst),
+            ));
+        }
+    }
+}
+
+fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(path.to_path_buf()),
+            source: e,
+        })
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let line_no = i + 1;
+        let (key, request) = match serde_json::from_str::<Value>(trimmed) {
+            Ok(value) => {
+                let key = item_key(line_no, &value);
+                let request = serde_json::from_value::<Request>(value)
+                    .map(|r| r.with_image_base(&base))
+                    .map_err(|e| format!("not a valid request: {e}"));
+                (key, request)
+            }
+            Err(e) => (
+                item_key(line_no, &Value::String(trimmed.into())),
+                Err(format!("not JSON: {e}")),
+            ),
+        };
+        items.push(Item {
+            line: line_no,
+            key,
+            request,
+        });
+    }
+    Ok(items)
+}
+
+/// Runs the batch.
+pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
+    let items = read_items(&args.file)?;
+    let journal_path = args.journal.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".journal");
+        PathBuf::from(p)
+    });
+    let journal = Journal::open(&journal_path).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(journal_path.clone()),
+            source: e,
+        })
+    })?;
+    if journal.skipped_lines > 0 && !g.json {
+        eprintln!(
+            "note: {} unreadable journal line(s) ignored (an interrupted write); the items they describe are treated as in flight",
+            journal.skipped_lines
+        );
+    }
+    let out = crate::files::ensure_dir(&g.out).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(g.out.clone()),
+            source: e,
+        })
+    })?;
+    let conn = Conn::open(g, crate::MOCK_SPEED).await?;
+    let shared = Arc::new(Shared {
+        conn,
+        journal: Mutex::new(journal),
+        out,
+        args: args.clone(),
+        json: g.json,
+        budget_used: AtomicU64::new(0),
+        credits: AtomicU64::new(0),
+        done: AtomicUsize::new(0),
+        failed: AtomicUsize::new(0),
+        total: items.len(),
+        bar: (!g.json).then(|| Progress::spinner(progress::bar(0, items.len(), 0, 0), true)),
+    });
+    let concurrency = args.concurrency.max(1);
+    let outcomes: Vec<Outcome> = futures_util::stream::iter(items.into_iter().map(|item| {
+        let shared = shared.clone();
+        async move { process(&shared, item).await }
+    }))
+    .buffer_unordered(concurrency)
+    .collect()
+    .await;
+
+    if let Some(bar) = &shared.bar {
+        bar.set(String::new());
+    }
+    let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count();
+    let (done, already, failed, unknown, skipped) = (
+        count(Outcome::Done),
+        count(Outcome::AlreadyDone),
+        count(Outcome::Failed),
+        count(Outcome::Unknown),
+        count(Outcome::Skipped),
+    );
+    let credits = shared.credits.load(Ordering::SeqCst);
+    if g.json {
+        println!(
+            "{}",
+            json!({"summary": {"items": outcomes.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "credits_used": credits, "journal": journal_path.display().to_string()}})
+        );
+    } else {
+        drop(shared);
+        println!(
+            "batch: {} items · {done} done · {already} already done · {failed} failed · {unknown} unknown · {skipped} skipped · {credits} credits",
+            outcomes.len()
+        );
+        if unknown > 0 {
+            println!(
+                "  {unknown} item(s) may have been processed before an interruption; they were not sent again. \
+                 Check your dashboard, then rerun with --resubmit-unknown to send them anyway."
+            );
+        }
+        println!("  journal: {}", journal_path.display());
+    }
+    Ok(if failed + unknown + skipped > 0 {
+        ExitCode::from(report::PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn process(shared: &Shared, item: Item) -> Outcome {
+    let request = match &item.request {
+        Ok(r) => r.clone(),
+        Err(e) => {
+            shared.emit(&item, Outcome::Failed, json!({"error": e}));
+            return Outcome::Failed;
+        }
+    };
+    match shared.state(&item.key) {
+        State::Done { credits, files } => {
+            shared.emit(
+                &item,
+                Outcome::AlreadyDone,
+                json!({"credits_used": credits, "files": files}),
+            );
+            Outcome::AlreadyDone
+        }
+        State::Completed {
+            request_id,
+            credits,
+            urls,
+        } => {
+            let media: Vec<_> = urls
+                .iter()
+                .map(|u| shared.conn.client.media(u.clone()))
+                .collect();
+            finish(shared, &item, &request, request_id, credits, media).await
+        }
+        State::Pending { request_id } => {
+            let job = shared.conn.client.video_job(request_id);
+            wait_and_finish(shared, &item, &request, &job).await
+        }
+        State::Failed { error } if !shared.args.retry_failed => {
+            shared.emit(
+                &item,
+                Outcome::Failed,
+                json!({"error": error, "from_journal": true}),
+            );
+            Outcome::Failed
+        }
+        State::Unknown { .. } | State::InFlight if !shared.args.resubmit_unknown => {
+            shared.emit(
+                &item,
+                Outcome::Unknown,
+                json!({"error": "the outcome of an earlier attempt is unknown (it may have been charged); not sent again without --resubmit-unknown"}),
+            );
+            Outcome::Unknown
+        }
+        _ => start(shared, &item, &request).await,
+    }
+}
+
+async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
+    let built = match exec::build(&shared.conn.client, request) {
+        Ok(b) => b,
+        Err(e) => return fail(shared, item, &e.to_string()),
+    };
+    let estimate = match built.estimate() {
+        Ok(e) => e,
+        Err(e) => return fail(shared, item, &e.to_string()),
+    };
+    if let Some(budget) = shared.args.budget {
+        let Some(cost) = estimate.credits() else {
+            shared.emit(item, Outcome::Skipped, json!({"error": format!("estimate is {estimate}; cannot check it against --budget")}));
+            return Outcome::Skipped;
+        };
+        let reserved = shared.budget_used.fetch_add(cost, Ordering::SeqCst);
+        if reserved + cost > budget {
+            shared.budget_used.fetch_sub(cost, Ordering::SeqCst);
+            shared.emit(
+                item,
+                Outcome::Skipped,
+                json!({"error": format!("{cost} credits would exceed the budget ({} of {budget} already committed); not sent", reserved)}),
+            );
+            return Outcome::Skipped;
+        }
+    }
+    // Journal first: if we die after this, the rerun knows the request may be in flight.
+    if let Err(e) = shared.record(item, Event::Started) {
+        shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+        return Outcome::Failed;
+    }
+    match exec::send(built).await {
+        Ok(Sent::Results {
+            request_id,
+            credits,
+            media,
+            ..
+        }) => {
+            let urls = media.iter().map(|m| m.url().to_string()).collect();
+            if let Err(e) = shared.record(
+                item,
+                Event::Completed {
+                    request_id: request_id.clone(),
+                    credits,
+                    urls,
+                },
+            ) {
+                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                return Outcome::Failed;
+            }
+            finish(shared, item, request, request_id, credits, media).await
+        }
+        Ok(Sent::Job(job)) => {
+            if let Err(e) = shared.record(
+                item,
+                Event::Submitted {
+                    request_id: job.request_id().to_string(),
+                },
+            ) {
+                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                return Outcome::Failed;
+            }
+            wait_and_finish(shared, item, request, &job).await
+        }
+        Err(e) if e.may_have_been_processed() => {
+            let _ = shared.record(
+                item,
+                Event::Unknown {
+                    error: e.to_string(),
+                },
+            );
+            shared.emit(item, Outcome::Unknown, json!({"error": e.to_string()}));
+            Outcome::Unknown
+        }
+        Err(e) => fail(shared, item, &e.to_string()),
+    }
+}
+
+fn fail(shared: &Shared, item: &Item, error: &str) -> Outcome {
+    let _ = shared.record(
+        item,
+        Event::Failed {
+            error: error.to_string(),
+        },
+    );
+    shared.emit(item, Outcome::Failed, json!({"error": error}));
+    Outcome::Failed
+}
+
+async fn wait_and_finish(
+    shared: &Shared,
+    item: &Item,
+    request: &Request,
+    job: &artnex::video::VideoJob,
+) -> Outcome {
+    let interval = shared.conn.real(shared.args.interval);
+    let timeout = shared.conn.real(shared.args.timeout);
+    match exec::wait(job, interval, timeout, |_| {}).await {
+        Ok((request_id, credits, media)) => {
+            let urls = vec![media.url().to_string()];
+            if let Err(e) = shared.record(
+                item,
+                Event::Completed {
+                    request_id: request_id.clone(),
+                    credits,
+                    urls,
+                },
+            ) {
+                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                return Outcome::Failed;
+            }
+            finish(shared, item, request, request_id, credits, vec![media]).await
+        }
+        // Still running: keep it pending in the journal so that the next run resumes it.
+        Err(e @ artnex::Error::JobTimedOut { .. }) => {
+            shared.emit(
+                item,
+                Outcome::Unknown,
+                json!({"error": e.to_string(), "request_id": job.request_id()}),
+            );
+            Outcome::Unknown
+        }
+        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string()),
+        // Poll errors leave the job pending; the next run resumes it.
+        Err(e) => {
+            shared.emit(
+                item,
+                Outcome::Unknown,
+                json!({"error": e.to_string(), "request_id": job.request_id()}),
+            );
+            Outcome::Unknown
+        }
+    }
+}
+
+async fn finish(
+    shared: &Shared,
+    item: &Item,
+    request: &Request,
+    request_id: Option<String>,
+    credits: u64,
+    media: Vec<artnex::media::Media>,
+) -> Outcome {
+    match exec::save_all(&media, &shared.out, request.op(), request_id.as_deref()).await {
+        Ok(paths) => {
+            let files: Vec<String> = paths
+                .iter()
+                .map(|p| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            if let Err(e) = shared.record(
+                item,
+                Event::Saved {
+                    files: files.clone(),
+                },
+            ) {
+                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                return Outcome::Failed;
+            }
+            shared.credits.fetch_add(credits, Ordering::SeqCst);
+            shared.emit(
+                item,
+                Outcome::Done,
+                json!({"op": request.op(), "request_id": request_id, "credits_used": credits, "files": files}),
+            );
+            Outcome::Done
+        }
+        // Charged but not saved: the journal keeps the URLs, and the next run downloads them.
+        Err(e) => {
+            shared.emit(item, Outcome::Failed, json!({"error": format!("charged, but saving failed: {e} (rerun to download again)")}));
+            Outcome::Failed
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! Command-line syntax (clap). Every operation's flags turn into a [`Request`].
+
+use crate::request::{DEFAULT_EDIT_MODEL, DEFAULT_GENERATE_MODEL, Request};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  artnex demo                                    tour every operation on the embedded simulator
+  artnex generate \"a red fox in the snow\" -m flux-2-pro -n 2 --size 1024x768
+  artnex generate \"a red fox\" --dry-run          validate and price locally, send nothing
+  artnex edit \"make it winter\" --image fox.png
+  artnex video \"drone over mountains\" -m veo3.1 --duration 8 --no-wait
+  artnex status req_abc123 --wait
+  artnex models --kind video
+  artnex batch jobs.jsonl --concurrency 4 --budget 5000
+  artnex --mock generate \"a test image\"          any command against the embedded simulator
+
+Authentication: ARTNEX_API_KEY (or --api-key); ARTNEX_BASE_URL (or --base-url) to change the server.
+Exit codes: 0 ok, 2 usage or validation error (nothing sent), 3 API or network error,
+            4 batch finished with failed or unknown items, 1 other errors.";
+
+/// Artnex creative AI from the command line: images, edits, video, speech, upscaling, background removal.
+#[derive(Debug, Parser)]
+#[command(name = "artnex", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// API key (default: $ARTNEX_API_KEY). Never printed.
+    #[arg(long, env = "ARTNEX_API_KEY", global = true, hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// API base URL (default: $ARTNEX_BASE_URL or https://api.artnex.ai).
+    #[arg(long, env = "ARTNEX_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Run against the embedded simulator (no key, no network, no credits).
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// Print one JSON document (JSON lines for batch) instead of human output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Directory for downloaded results (created if missing).
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
+    pub out: PathBuf,
+    /// Validate and print the estimate without sending anything.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate images from a prompt (POST /v1/generate).
+    Generate(GenerateArgs),
+    /// Edit an image with instructions (POST /v1/edit).
+    Edit(EditArgs),
+    /// Generate a video and wait for it (POST /v1/video, then polls its status).
+    Video(VideoArgs),
+    /// Show (or wait for) a video job by request id.
+    Status(StatusArgs),
+    /// Turn text into speech (POST /v1/tts).
+    Tts(TtsArgs),
+    /// Upscale an image (POST /v1/upscale).
+    Upscale(UpscaleArgs),
+    /// Remove an image's background (POST /v1/remove-bg).
+    RemoveBg(RemoveBgArgs),
+    /// List the model catalogue with prices.
+    Models(ModelsArgs),
+    /// Validate a request and print its credit estimate; nothing is sent.
+    Price {
+        /// The operation to price (same flags as the command itself).
+        #[command(subcommand)]
+        op: PriceCommand,
+    },
+    /// Run a JSON-lines file of requests with bounded concurrency, a budget and a resumable journal.
+    Batch(BatchArgs),
+    /// Tour every operation on the embedded simulator and write a gallery (no key needed).
+    Demo(DemoArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `artnex price <op>`.
+#[derive(Debug, Subcommand)]
+pub enum PriceCommand {
+    /// Price a generate request.
+    Generate(GenerateArgs),
+    /// Price an edit request.
+    Edit(EditArgs),
+    /// Price a video request.
+    Video(VideoArgs),
+    /// Price a TTS request.
+    Tts(TtsArgs),
+    /// Price an upscale request.
+    Upscale(UpscaleArgs),
+    /// Price a background removal.
+    RemoveBg(RemoveBgArgs),
+}
+
+impl PriceCommand {
+    /// The request to price.
+    pub fn request(&self) -> Result<Request, String> {
+        match self {
+            PriceCommand::Generate(a) => a.request(),
+            PriceCommand::Edit(a) => Ok(a.request()),
+            PriceCommand::Video(a) => Ok(a.request()),
+            PriceCommand::Tts(a) => Ok(a.request()),
+            PriceCommand::Upscale(a) => Ok(a.request()),
+            PriceCommand::RemoveBg(a) => Ok(a.request()),
+        }
+    }
+}
+
+/// Parses `WIDTHxHEIGHT`.
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{s}` is not WIDTHxHEIGHT (for example 1024x768)"))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("`{v}` in `{s}` is not a whole number"))
+    };
+    Ok((num(w)?, num(h)?))
+}
+
+/// `artnex generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// What to draw (at most 4,000 characters).
+    pub prompt: String,
+    /// Model id (see `artnex models --kind image`).
+    #[arg(short, long, default_value = DEFAULT_GENERATE_MODEL)]
+    pub model: String,
+    /// Image size as WIDTHxHEIGHT.
+    #[arg(long, value_parser = parse_size, conflicts_with_all = ["width", "height"])]
+    pub size: Option<(u32, u32)>,
+    /// Image width in pixels.
+    #[arg(long)]
+    pub width: Option<u32>,
+    /// Image height in pixels.
+    #[arg(long)]
+    pub height: Option<u32>,
+    /// Number of images, 1 to 4 (each is charged).
+    #[arg(short = 'n', long = "num-images")]
+    pub num_images: Option<u8>,
+    /// Resolution tier for gpt-image-2: 1k, 2k or 4k.
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// Quality tier for gpt-image-2: low, medium or high.
+    #[arg(long)]
+    pub quality: Option<String>,
+}
+
+impl GenerateArgs {
+    /// The request.
+    pub fn request(&self) -> Result<Request, String> {
+        let (width, height) = match self.size {
+            Some((w, h)) => (Some(w), Some(h)),
+            None => (self.width, self.height),
+        };
+        Ok(Request::Generate {
+            prompt: self.prompt.clone(),
+            model: self.model.clone(),
+            width,
+            height,
+            num_images: self.num_images,
+            resolution: self.resolution.clone(),
+            quality: self.quality.clone(),
+        })
+    }
+}
+
+/// `artnex edit`.
+#[derive(Debug, Clone, Args)]
+pub struct EditArgs {
+    /// How to edit the image (at most 4,000 characters).
+    pub prompt: String,
+    /// Source image: a JPEG, PNG or WebP file (at most 10 MB) or an https URL.
+    #[arg(long, short)]
+    pub image: String,
+    /// Model id (see `artnex models --kind edit`).
+    #[arg(short, long, default_value = DEFAULT_EDIT_MODEL)]
+    pub model: String,
+    /// Resolution tier for gpt-image-2-edit: 1k, 2k or 4k.
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// Quality tier for gpt-image-2-edit: low, medium or high.
+    #[arg(long)]
+    pub quality: Option<String>,
+}
+
+impl EditArgs {
+    /// The request.
+    pub fn request(&self) -> Request {
+        Request::Edit {
+            prompt: self.prompt.clone(),
+            image: self.image.clone(),
+            model: self.model.clone(),
+            resolution: self.resolution.clone(),
+            quality: self.quality.clone(),
+        }
+    }
+}
+
+/// `artnex video`.
+#[derive(Debug, Clone, Args)]
+pub struct VideoArgs {
+    /// The scene, motion and style (at most 4,000 characters).
+    pub prompt: String,
+    /// Model id (default: the cheapest text-to-video model, or image-to-video with --image).
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Clip length in seconds (see `artnex models --kind video`).
+    #[arg(short, long)]
+    pub duration: Option<u32>,
+    /// Aspect ratio: 16:9, 9:16 or 1:1.
+    #[arg(long)]
+    pub aspect_ratio: Option<String>,
+    /// text-to-video or image-to-video (implied by --image).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Start image for image-to-video: a file or an https URL.
+    #[arg(long, short)]
+    pub image: Option<String>,
+    /// Print the request id and exit without waiting (resume with `artnex status ID --wait`).
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Seconds between status polls (at least 5 against the real API).
+    #[arg(long, default_value_t = 5.0)]
+    pub interval: f64,
+    /// Give up waiting after this many seconds (the job goes on; resume with `status --wait`).
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+}
+
+impl VideoArgs {
+    /// The request.
+    pub fn request(&self) -> Request {
+        Request::Video {
+            prompt: self.prompt.clone(),
+            model: self.model.clone(),
+            mode: self.mode.clone(),
+            image: self.image.clone(),
+            aspect_ratio: self.aspect_ratio.clone(),
+            duration: self.duration,
+        }
+    }
+}
+
+/// `artnex status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The request id printed by `artnex video`.
+    pub request_id: String,
+    /// Wait until the job finishes, then download the video.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds between status polls.
+    #[arg(long, default_value_t = 5.0)]
+    pub interval: f64,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+}
+
+/// `artnex tts`.
+#[derive(Debug, Clone, Args)]
+pub struct TtsArgs {
+    /// Plain text to speak (at most 5,000 characters).
+    pub text: String,
+    /// Model id: tts-elevenlabs (default) or kling-tts.
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Voice id of the model (default: the model's default voice).
+    #[arg(long)]
+    pub voice: Option<String>,
+}
+
+impl TtsArgs {
+    /// The request.
+    pub fn request(&self) -> Request {
+        Request::Tts {
+            text: self.text.clone(),
+            model: self.model.clone(),
+            voice_id: self.voice.clone(),
+        }
+    }
+}
+
+/// `artnex upscale`.
+#[derive(Debug, Clone, Args)]
+pub struct UpscaleArgs {
+    /// The image: a JPEG, PNG or WebP file (at most 10 MB) or an https URL.
+    #[arg(long, short)]
+    pub image: String,
+    /// Multiplier on width and height (default 2; common values 2 and 4).
+    #[arg(long, short)]
+    pub scale: Option<f64>,
+}
+
+impl UpscaleArgs {
+    /// The request.
+    pub fn request(&self) -> Request {
+        Request::Upscale {
+            image: self.image.clone(),
+            scale: self.scale,
+        }
+    }
+}
+
+/// `artnex remove-bg`.
+#[derive(Debug, Clone, Args)]
+pub struct RemoveBgArgs {
+    /// The image: a JPEG, PNG or WebP file (at most 10 MB) or an https URL.
+    #[arg(long, short)]
+    pub image: String,
+}
+
+impl RemoveBgArgs {
+    /// The request.
+    pub fn request(&self) -> Request {
+        Request::RemoveBg {
+            image: self.image.clone(),
+        }
+    }
+}
+
+/// Model kinds for `artnex models --kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Text-to-image models.
+    Image,
+    /// Image editing models.
+    Edit,
+    /// Video models.
+    Video,
+    /// Text-to-speech models.
+    Speech,
+}
+
+impl KindArg {
+    /// The catalogue kind.
+    pub fn kind(self) -> artnex_catalogue::Kind {
+        match self {
+            KindArg::Image => artnex_catalogue::Kind::Image,
+            KindArg::Edit => artnex_catalogue::Kind::Edit,
+            KindArg::Video => artnex_catalogue::Kind::Video,
+            KindArg::Speech => artnex_catalogue::Kind::Speech,
+        }
+    }
+}
+
+/// `artnex models`.
+#[derive(Debug, Clone, Args)]
+pub struct ModelsArgs {
+    /// Only models of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+}
+
+/// `artnex batch`.
+#[derive(Debug, Clone, Args)]
+pub struct BatchArgs {
+    /// JSON-lines file, one request per line: {"op": "generate", "prompt": "...", "model": "..."}.
+    /// Ops: generate, edit, video, tts, upscale, remove-bg; fields as in the API.
+    pub file: PathBuf,
+    /// Requests in flight at once.
+    #[arg(long, short = 'j', default_value_t = 4)]
+    pub concurrency: usize,
+    /// Stop starting new items once this many credits (estimated) would be exceeded.
+    #[arg(long)]
+    pub budget: Option<u64>,
+    /// Journal file (default: FILE.journal next to the batch file).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Also resend items whose outcome is unknown (they may already have been charged).
+    #[arg(long)]
+    pub resubmit_unknown: bool,
+    /// Retry items that failed without being charged.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Seconds between video status polls.
+    #[arg(long, default_value_t = 5.0)]
+    pub interval: f64,
+    /// Give up waiting for a video after this many seconds (resumed on the next run).
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+}
+
+/// `artnex demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Simulated-time speed-up for the video job (1 = real time).
+    #[arg(long, default_value_t = 60.0)]
+    pub speed: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("1024x768"), Ok((1024, 768)));
+        assert!(parse_size("1024").is_err());
+        assert!(parse_size("ax1").is_err());
+    }
+
+    #[test]
+    fn flags_become_requests() {
+        let cli = Cli::try_parse_from([
+            "artnex",
+            "generate",
+            "fox",
+            "-m",
+            "flux-2-pro",
+            "-n",
+            "2",
+            "--size",
+            "512x256",
+        ])
+        .unwrap();
+        let Command::Generate(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            args.request().unwrap(),
+            Request::Generate {
+                prompt: "fox".into(),
+                model: "flux-2-pro".into(),
+                width: Some(512),
+                height: Some(256),
+                num_images: Some(2),
+                resolution: None,
+                quality: None
+            }
+        );
+        assert!(
+            Cli::try_parse_from(["artnex", "generate", "fox", "--size", "1x1", "--width", "3"])
+                .is_err()
+        );
+    }
+}

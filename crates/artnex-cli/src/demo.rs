@@ -1,0 +1,198 @@
+//! `artnex demo`: a tour of every operation on the embedded simulator (no key, no network, no credits),
+//! with estimates next to the credits charged, written out with an `index.html` gallery.
+
+use crate::cli::{DemoArgs, Global};
+use crate::exec::{self, Failure, Sent};
+use crate::gallery::{self, Card};
+use crate::request::Request;
+use crate::{Conn, files};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One step of the tour.
+struct Step {
+    title: &'static str,
+    request: Request,
+}
+
+fn steps(dir: &Path) -> Vec<Step> {
+    // Results are saved as `<step>-<op>-<n>.<ext>` (see `run`), so later steps can use earlier ones.
+    let first_image = dir.join("01-generate-1.png").display().to_string();
+    let edited = dir.join("03-edit-1.png").display().to_string();
+    vec![
+        Step {
+            title: "Generate two images (z-image-turbo, 100 credits each)",
+            request: Request::Generate {
+                prompt: "A red fox in fresh snow at dawn, soft golden light".into(),
+                model: "z-image-turbo".into(),
+                width: Some(512),
+                height: Some(384),
+                num_images: Some(2),
+                resolution: None,
+                quality: None,
+            },
+        },
+        Step {
+            title: "Generate with a premium model (flux-2-pro)",
+            request: Request::Generate {
+                prompt: "A lighthouse on a cliff during a storm, dramatic, photorealistic".into(),
+                model: "flux-2-pro".into(),
+                width: Some(640),
+                height: Some(448),
+                num_images: None,
+                resolution: None,
+                quality: None,
+            },
+        },
+        Step {
+            title: "Edit the first image (seedream-edit)",
+            request: Request::Edit {
+                prompt: "Turn the scene into a winter night with northern lights, keep the fox".into(),
+                image: first_image.clone(),
+                model: "seedream-edit".into(),
+                resolution: None,
+                quality: None,
+            },
+        },
+        Step { title: "Upscale the edit 2x (flat 100 credits)", request: Request::Upscale { image: edited, scale: Some(2.0) } },
+        Step { title: "Remove the background (flat 10 credits)", request: Request::RemoveBg { image: first_image } },
+        Step {
+            title: "Speak a sentence (tts-elevenlabs, 10 credits)",
+            request: Request::Tts {
+                text: "Welcome to Artnex. Every image, edit and video in this gallery came from the local simulator."
+                    .into(),
+                model: None,
+                voice_id: None,
+            },
+        },
+        Step {
+            title: "Render a video (kling-v2.5-turbo-pro, 5 s clip, charged on completion)",
+            request: Request::Video {
+                prompt: "A drone flying slowly over a misty mountain range at sunrise, cinematic".into(),
+                model: Some("kling-v2.5-turbo-pro".into()),
+                mode: None,
+                image: None,
+                aspect_ratio: Some("16:9".into()),
+                duration: Some(5),
+            },
+        },
+    ]
+}
+
+fn demo_dir(out: &Path) -> PathBuf {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let mut dir = out.join(format!("artnex-demo-{secs}"));
+    let mut n = 1;
+    while dir.exists() {
+        n += 1;
+        dir = out.join(format!("artnex-demo-{secs}-{n}"));
+    }
+    dir
+}
+
+/// Runs the tour.
+pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
+    let dir = demo_dir(&g.out);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(dir.clone()),
+            source: e,
+        })
+    })?;
+    let global = Global {
+        mock: true,
+        api_key: None,
+        base_url: None,
+        json: g.json,
+        out: dir.clone(),
+        dry_run: false,
+    };
+    let conn = Conn::open(&global, args.speed.max(1.0)).await?;
+    let say = |s: String| {
+        if !g.json {
+            println!("{s}");
+        }
+    };
+    say(format!(
+        "Artnex demo on the embedded simulator at {} (no key, no network, no real credits).\n",
+        conn.mock.as_ref().map(|m| m.base_url()).unwrap_or_default()
+    ));
+    let mut cards = Vec::new();
+    let mut report = Vec::new();
+    for (i, step) in steps(&dir).into_iter().enumerate() {
+        say(format!("{}. {}", i + 1, step.title));
+        let built = exec::build(&conn.client, &step.request)?;
+        let estimate = built.estimate()?;
+        let (request_id, credits, media) = match exec::send(built).await? {
+            Sent::Results {
+                request_id,
+                credits,
+                media,
+                ..
+            } => (request_id, credits, media),
+            Sent::Job(job) => {
+                say(format!(
+                    "   submitted job {}; waiting (the simulator runs {}x faster than real time)",
+                    job.request_id(),
+                    conn.speed
+                ));
+                let (rid, credits, media) =
+                    crate::wait_with_progress(&conn, &job, 5.0, 600.0, !g.json).await?;
+                (rid, credits, vec![media])
+            }
+        };
+        // Stable names so that later steps can use earlier results.
+        let mut saved = Vec::new();
+        for (n, m) in media.iter().enumerate() {
+            let stem = files::safe_stem(&format!("{:02}-{}-{}", i + 1, step.request.op(), n + 1));
+            saved.push(m.save_to_dir(&dir, &stem).await?.path);
+        }
+        let names: Vec<String> = saved
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        say(format!(
+            "   estimate {estimate} · charged {credits} credits · {}",
+            names.join(", ")
+        ));
+        report.push(json!({"step": step.title, "op": step.request.op(), "model": step.request.model(), "request_id": request_id, "estimate": estimate.credits(), "credits_used": credits, "files": names}));
+        cards.push(Card {
+            title: format!(
+                "{} · {}",
+                step.request.op(),
+                step.request.model().unwrap_or_else(|| "flat price".into())
+            ),
+            prompt: step.request.prompt().map(str::to_string),
+            files: names,
+            credits,
+            estimate: Some(estimate.to_string()),
+        });
+    }
+    let html = gallery::render("Artnex demo", &cards);
+    let index = dir.join("index.html");
+    std::fs::write(&index, html).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(index.clone()),
+            source: e,
+        })
+    })?;
+    let total: u64 = cards.iter().map(|c| c.credits).sum();
+    if g.json {
+        println!(
+            "{}",
+            json!({"ok": true, "dir": dir.display().to_string(), "gallery": index.display().to_string(), "credits_used": total, "steps": report})
+        );
+    } else {
+        println!(
+            "\n{total} simulated credits in all. Everything is in {}",
+            dir.display()
+        );
+        println!("Open {} in a browser to see the gallery.", index.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

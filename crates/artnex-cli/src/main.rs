@@ -1,0 +1,314 @@
+//! `artnex`: every Artnex operation from the command line, batches with a resumable journal, and a demo
+//! on the embedded simulator. Run `artnex --help`.
+
+mod batch;
+mod cli;
+mod demo;
+mod exec;
+mod files;
+mod gallery;
+mod journal;
+mod progress;
+mod report;
+mod request;
+mod table;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, Global, StatusArgs, VideoArgs};
+use exec::{Failure, Sent, UsageError};
+use progress::Progress;
+use request::Request;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Speed-up of the embedded simulator under `--mock` (simulated seconds per real second).
+const MOCK_SPEED: f64 = 100.0;
+
+/// A configured client, and the embedded simulator behind it when `--mock` is on.
+pub struct Conn {
+    /// The SDK client.
+    pub client: artnex::Client,
+    /// Keeps the simulator alive for the command's duration.
+    pub mock: Option<artnex_mock::MockServer>,
+    /// Simulated seconds per real second (1 against the real API).
+    pub speed: f64,
+}
+
+impl Conn {
+    /// Connects to the embedded simulator or to the configured API.
+    pub async fn open(global: &Global, speed: f64) -> Result<Conn, Failure> {
+        if global.mock {
+            let mock = artnex_mock::MockServer::builder()
+                .speed(speed)
+                .start()
+                .await
+                .map_err(|e| {
+                    Failure::Usage(UsageError(format!("cannot start the simulator: {e}")))
+                })?;
+            let client = artnex::Client::builder()
+                .api_key(artnex_mock::DEFAULT_KEY)
+                .base_url(mock.base_url())
+                .build()?;
+            return Ok(Conn {
+                client,
+                mock: Some(mock),
+                speed,
+            });
+        }
+        let key = global
+            .api_key
+            .clone()
+            .ok_or(Failure::Sdk(artnex::Error::MissingApiKey {
+                var: "ARTNEX_API_KEY",
+            }))?;
+        let mut builder = artnex::Client::builder().api_key(key);
+        if let Some(url) = &global.base_url {
+            builder = builder.base_url(url.clone());
+        }
+        Ok(Conn {
+            client: builder.build()?,
+            mock: None,
+            speed: 1.0,
+        })
+    }
+
+    /// A poll interval in real time for `simulated` seconds between polls.
+    pub fn real(&self, simulated: f64) -> Duration {
+        exec::seconds(simulated / self.speed)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json_mode = cli.global.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(report::OTHER);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(f) => report::failure(&f, json_mode),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Generate(a) => op(g, a.request().map_err(UsageError)?, None).await,
+        Command::Edit(a) => op(g, a.request(), None).await,
+        Command::Video(a) => op(g, a.request(), Some(a)).await,
+        Command::Tts(a) => op(g, a.request(), None).await,
+        Command::Upscale(a) => op(g, a.request(), None).await,
+        Command::RemoveBg(a) => op(g, a.request(), None).await,
+        Command::Status(a) => status(g, a).await,
+        Command::Price { op: p } => {
+            let req = p.request().map_err(UsageError)?;
+            price(g, &req)
+        }
+        Command::Models(a) => {
+            let models = table::selected(a.kind.map(cli::KindArg::kind));
+            if g.json {
+                println!("{}", table::json(&models));
+            } else {
+                print!("{}", table::render(&models, a.kind.is_none()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Batch(a) => batch::run(g, a).await,
+        Command::Demo(a) => demo::run(g, a).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "artnex",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A client good enough for local validation and pricing: it never sends anything.
+fn offline_client() -> Result<artnex::Client, Failure> {
+    Ok(artnex::Client::builder()
+        .api_key("offline-estimate")
+        .base_url("http://127.0.0.1:9")
+        .build()?)
+}
+
+fn estimate_json(e: &artnex::pricing::Estimate) -> Value {
+    match e.credits() {
+        Some(c) => json!(c),
+        None => json!(e.to_string()),
+    }
+}
+
+/// `artnex price …` and `--dry-run`: validate and price, send nothing.
+fn price(g: &Global, req: &Request) -> Result<ExitCode, Failure> {
+    let client = offline_client()?;
+    let estimate = exec::build(&client, req)?.estimate()?;
+    if g.json {
+        println!(
+            "{}",
+            json!({"ok": true, "op": req.op(), "model": req.model(), "estimate": estimate_json(&estimate), "sent": false})
+        );
+    } else {
+        let model = req.model().map(|m| format!(" · {m}")).unwrap_or_default();
+        println!("{}{model}: {estimate} (valid; nothing sent)", req.op());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One operation: validate, estimate, send, wait (video), download, report.
+async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitCode, Failure> {
+    if g.dry_run {
+        return price(g, &req);
+    }
+    let conn = Conn::open(g, MOCK_SPEED).await?;
+    let built = exec::build(&conn.client, &req)?;
+    let estimate = built.estimate()?;
+    let out = files::ensure_dir(&g.out).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(g.out.clone()),
+            source: e,
+        })
+    })?;
+    let (request_id, credits, media, duration_seconds) = match exec::send(built).await? {
+        Sent::Results {
+            request_id,
+            credits,
+            media,
+            duration_seconds,
+        } => (request_id, credits, media, duration_seconds),
+        Sent::Job(job) => {
+            let args = video.cloned();
+            if args.as_ref().is_some_and(|a| a.no_wait) {
+                if g.json {
+                    println!(
+                        "{}",
+                        json!({"ok": true, "op": "video", "request_id": job.request_id(), "status": "submitted", "estimate": estimate_json(&estimate)})
+                    );
+                } else {
+                    println!("{}", job.request_id());
+                    eprintln!(
+                        "submitted; resume with `artnex status {} --wait`",
+                        job.request_id()
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let (interval, timeout) = args
+                .map(|a| (a.interval, a.timeout))
+                .unwrap_or((5.0, 300.0));
+            let (rid, credits, media) =
+                wait_with_progress(&conn, &job, interval, timeout, !g.json).await?;
+            (rid, credits, vec![media], None)
+        }
+    };
+    let saved = exec::save_all(&media, &out, req.op(), request_id.as_deref()).await?;
+    if g.json {
+        println!(
+            "{}",
+            json!({
+                "ok": true,
+                "op": req.op(),
+                "model": req.model(),
+                "request_id": request_id,
+                "credits_used": credits,
+                "estimate": estimate_json(&estimate),
+                "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "urls": media.iter().map(|m| m.url().to_string()).collect::<Vec<_>>(),
+                "duration_seconds": duration_seconds,
+            })
+        );
+    } else {
+        let model = req.model().map(|m| format!(" · {m}")).unwrap_or_default();
+        let id = request_id
+            .as_deref()
+            .map(|r| format!(" · {r}"))
+            .unwrap_or_default();
+        println!(
+            "{}{model} · {credits} credits (estimate: {estimate}){id}",
+            req.op()
+        );
+        for p in &saved {
+            println!("  {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Waits for a video job with a spinner (status and elapsed time) on a terminal.
+async fn wait_with_progress(
+    conn: &Conn,
+    job: &artnex::video::VideoJob,
+    interval: f64,
+    timeout: f64,
+    show: bool,
+) -> Result<(Option<String>, u64, artnex::media::Media), Failure> {
+    let spinner = std::sync::Arc::new(Progress::spinner(
+        format!("video {} · submitted", job.request_id()),
+        show,
+    ));
+    let on_state = {
+        let spinner = spinner.clone();
+        move |s: &artnex::video::JobState| {
+            spinner.set(format!("video {} · {}", s.request_id, s.status))
+        }
+    };
+    let result = exec::wait(job, conn.real(interval), conn.real(timeout), on_state).await;
+    drop(spinner);
+    Ok(result?)
+}
+
+/// `artnex status ID [--wait]`.
+async fn status(g: &Global, a: &StatusArgs) -> Result<ExitCode, Failure> {
+    let conn = Conn::open(g, MOCK_SPEED).await?;
+    let job = conn.client.video_job(a.request_id.clone());
+    if !a.wait {
+        let state = job.poll().await?;
+        if g.json {
+            println!(
+                "{}",
+                json!({"ok": true, "request_id": state.request_id, "status": state.status.as_str(), "video_url": state.video_url, "credits_used": state.credits_used, "error": state.error, "message": state.message})
+            );
+        } else {
+            println!("{} · {}", state.request_id, state.status);
+            if let Some(url) = &state.video_url {
+                println!("  {url}");
+            }
+            if let Some(msg) = &state.message {
+                println!("  {msg}");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = files::ensure_dir(&g.out).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(g.out.clone()),
+            source: e,
+        })
+    })?;
+    let (rid, credits, media) =
+        wait_with_progress(&conn, &job, a.interval, a.timeout, !g.json).await?;
+    let saved = exec::save_all(std::slice::from_ref(&media), &out, "video", rid.as_deref()).await?;
+    if g.json {
+        println!(
+            "{}",
+            json!({"ok": true, "request_id": rid, "status": "completed", "credits_used": credits, "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), "urls": [media.url()]})
+        );
+    } else {
+        println!("video · {credits} credits · {}", rid.unwrap_or_default());
+        for p in &saved {
+            println!("  {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
