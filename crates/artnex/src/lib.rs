@@ -66,6 +66,10 @@ pub use error::{ApiError, Error, ErrorCode, Result, TransportError, ValidationEr
 pub use pricing::{Estimate, PriceTable};
 pub use retry::RetryPolicy;
 
+/// The `reqwest` version this crate uses, for [`ClientBuilder::http_client`] and
+/// [`ClientBuilder::download_client`].
+pub use reqwest;
+
 /// Limits checked before sending.
 pub mod limits {
     pub use crate::media::MAX_IMAGE_BYTES;

@@ -180,14 +180,19 @@ impl fmt::Display for MediaFormat {
 /// ```
 pub fn data_uri(format: MediaFormat, bytes: &[u8]) -> String {
     let engine = &base64::engine::general_purpose::STANDARD;
-    let prefix_len = "data:".len() + format.mime().len() + ";base64,".len();
+    let mime = format.mime().as_bytes();
+    let prefix_len = "data:".len() + mime.len() + ";base64,".len();
     let encoded_len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
-    let mut buf = Vec::with_capacity(prefix_len + encoded_len);
-    buf.extend_from_slice(b"data:");
-    buf.extend_from_slice(format.mime().as_bytes());
-    buf.extend_from_slice(b";base64,");
-    buf.resize(prefix_len + encoded_len, 0);
-    match engine.encode_slice(bytes, &mut buf[prefix_len..]) {
+    // `vec![0; n]` gets zeroed pages from the allocator (no explicit memset for large buffers), exactly
+    // like the plain encoder's own buffer; the prefix is written in place and the base64 text after it.
+    let mut buf = vec![0u8; prefix_len + encoded_len];
+    let (prefix, body) = buf.split_at_mut(prefix_len);
+    let (scheme, rest) = prefix.split_at_mut("data:".len());
+    scheme.copy_from_slice(b"data:");
+    let (mime_part, suffix) = rest.split_at_mut(mime.len());
+    mime_part.copy_from_slice(mime);
+    suffix.copy_from_slice(b";base64,");
+    match engine.encode_slice(bytes, body) {
         Ok(written) => buf.truncate(prefix_len + written),
         Err(_) => {
             // Unreachable (the buffer has the exact encoded length); fall back to the plain encoder.
