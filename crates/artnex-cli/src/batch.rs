@@ -295,7 +295,7 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
     };
     let estimate = match built.estimate() {
         Ok(e) => e,
-        Err(e) => return fail(shared, item, &e.to_string()),
+        Err(e) => return fail(shared, item, &artnex::Error::from(e).to_string()),
     };
     if let Some(budget) = shared.args.budget {
         let Some(cost) = estimate.credits() else {
