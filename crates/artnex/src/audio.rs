@@ -62,18 +62,37 @@ impl SpeechRequest {
     }
 
     /// The TTS model (default [`Model::TtsElevenlabs`], 10 credits; [`Model::KlingTts`] costs 100).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.tts("hello").model(artnex::Model::KlingTts).estimate()?.credits(), Some(100));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn model(mut self, model: impl Into<Model>) -> Self {
         self.model = model.into();
         self
     }
 
     /// A voice id of the model (the model's default voice when unset; ask Artnex support for the list).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.tts("hello").voice("rachel").validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn voice(mut self, voice_id: impl Into<String>) -> Self {
         self.voice = Some(voice_id.into());
         self
     }
 
     /// A retry policy for this request only.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.tts("hello").retry_policy(artnex::RetryPolicy::none());
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -40,6 +40,13 @@ impl RemoveBackgroundRequest {
     }
 
     /// A retry policy for this request only.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.remove_background("photo.png").retry_policy(artnex::RetryPolicy::none());
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -125,16 +125,34 @@ impl Client {
     }
 
     /// The base URL requests go to (without a trailing `/v1`).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.base_url(), "https://api.artnex.ai");
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
 
     /// The retry policy used by every request that does not set its own.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.retry_policy().max_retries_value(), 2);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 
     /// The price table given to the builder, if any.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.price_table().is_none());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn price_table(&self) -> Option<&PriceTable> {
         self.inner.prices.as_ref()
     }
@@ -598,6 +616,14 @@ impl ClientBuilder {
 
     /// The API key (required). Surrounding whitespace is trimmed. It is kept as a secret: never shown in
     /// `Debug`, errors or logs, and sent only over https (or plain http to a loopback address).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
         self.api_key = Some(key.as_ref().to_string());
         self
@@ -605,12 +631,30 @@ impl ClientBuilder {
 
     /// The API base URL (default `https://api.artnex.ai`; a trailing `/v1` is accepted and ignored).
     /// Plain `http://` is refused unless the host is loopback (for the local simulator).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .base_url("http://127.0.0.1:8080") // a local simulator: plain http is fine on loopback
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Time allowed to open a connection (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = Some(d);
         self
@@ -618,24 +662,60 @@ impl ClientBuilder {
 
     /// Longest silence while waiting for or reading a response (default 300 s: image models can take
     /// minutes before answering). A read timeout on a billable call is ambiguous and is not retried.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .read_timeout(Duration::from_secs(600))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn read_timeout(mut self, d: Duration) -> Self {
         self.read_timeout = Some(d);
         self
     }
 
     /// Overall cap per HTTP request, downloads included (default none).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .request_timeout(Duration::from_secs(900))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = Some(d);
         self
     }
 
     /// Your application's name and version, sent before the SDK's own in `User-Agent`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .user_agent("my-app/1.2")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = Some(ua.into());
         self
     }
 
     /// The retry policy (default [`RetryPolicy::default`]). Requests can override it one by one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .retry_policy(artnex::RetryPolicy::default().max_retries(4))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -645,6 +725,15 @@ impl ClientBuilder {
     /// left is refused with [`Error::BudgetExceeded`] before anything is sent; actual `credits_used` are
     /// tracked. With a budget, requests that cannot be priced (gpt-image-2 without a
     /// [`PriceTable`] entry, unknown models) are refused too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .budget(10_000)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn budget(mut self, credits: u64) -> Self {
         self.budget = Some(credits);
         self
@@ -652,6 +741,15 @@ impl ClientBuilder {
 
     /// Prices the catalogue does not have (gpt-image-2 tiers, newer models), used by `estimate()` and the
     /// budget.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .price_table(artnex::PriceTable::new().model("tomorrows-model", 120))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn price_table(mut self, table: PriceTable) -> Self {
         self.prices = Some(table);
         self
@@ -661,6 +759,15 @@ impl ClientBuilder {
     /// `Authorization` header (marked sensitive), its `User-Agent` and the timeouts set on this builder.
     /// Downloads use a separate client that never carries the key (see
     /// [`ClientBuilder::download_client`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .http_client(artnex::reqwest::Client::builder().pool_max_idle_per_host(4))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http = Some(builder);
         self
@@ -668,24 +775,59 @@ impl ClientBuilder {
 
     /// The `reqwest` client used to download results. It must not add an `Authorization` header: result
     /// URLs may live on another host. Default: a client with the SDK's timeouts and no credentials.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .download_client(artnex::reqwest::Client::new())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn download_client(mut self, client: reqwest::Client) -> Self {
         self.download = Some(client);
         self
     }
 
     /// Default pause between video status polls (default 5 s; the API throttles faster polling).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .poll_interval(Duration::from_secs(10))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn poll_interval(mut self, d: Duration) -> Self {
         self.poll_interval = Some(d);
         self
     }
 
     /// Default time to wait for a video job (default 5 minutes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .wait_timeout(Duration::from_secs(900))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn wait_timeout(mut self, d: Duration) -> Self {
         self.wait_timeout = Some(d);
         self
     }
 
     /// Checks the settings and builds the client. Nothing is sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         let raw_key = self
             .api_key

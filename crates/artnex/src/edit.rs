@@ -54,24 +54,54 @@ impl EditRequest {
     }
 
     /// The edit model (required).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::NanoBananaEdit);
+    /// assert_eq!(req.estimate()?.credits(), Some(240));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn model(mut self, model: impl Into<Model>) -> Self {
         self.model = Some(model.into());
         self
     }
 
     /// Resolution tier (gpt-image-2-edit only).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::{Quality, Resolution};
+    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::GptImage2Edit).resolution(Resolution::OneK).quality(Quality::Low);
+    /// assert!(req.validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn resolution(mut self, resolution: Resolution) -> Self {
         self.resolution = Some(resolution);
         self
     }
 
     /// Quality tier (gpt-image-2-edit only).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::Quality;
+    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::SeedreamEdit).quality(Quality::Low);
+    /// assert!(req.validate().is_err()); // only gpt-image-2-edit takes tiers
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn quality(mut self, quality: Quality) -> Self {
         self.quality = Some(quality);
         self
     }
 
     /// A retry policy for this request only.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.edit("add snow", "photo.png").retry_policy(artnex::RetryPolicy::default().max_retries(0));
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -84,18 +84,40 @@ impl GenerateRequest {
 
     /// The model (required): a [`Model`] or any model id string (ids the SDK does not know are sent as
     /// they are, skipping the per-model checks).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.generate("a fox").model(artnex::Model::Flux2Pro);
+    /// let same = client.generate("a fox").model("flux-2-pro");
+    /// assert_eq!(req.estimate()?, same.estimate()?);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn model(mut self, model: impl Into<Model>) -> Self {
         self.model = Some(model.into());
         self
     }
 
     /// How many images, 1 to 4 (default 1). Each image costs the model's full price.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.generate("a fox").model(artnex::Model::ZImageTurbo).num_images(3);
+    /// assert_eq!(req.estimate()?.credits(), Some(300));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn num_images(mut self, n: u8) -> Self {
         self.num_images = n;
         self
     }
 
     /// Width and height in pixels (64 to 8192 each; 1024 for most models when unset).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.generate("a banner").model(artnex::Model::Flux2Pro).size(1536, 512);
+    /// assert!(req.validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn size(mut self, width: u32, height: u32) -> Self {
         self.width = Some(width);
         self.height = Some(height);
@@ -103,30 +125,64 @@ impl GenerateRequest {
     }
 
     /// Width in pixels.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.generate("a fox").model(artnex::Model::Flux2Pro).width(32).validate().is_err());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn width(mut self, width: u32) -> Self {
         self.width = Some(width);
         self
     }
 
     /// Height in pixels.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.generate("a fox").model(artnex::Model::Flux2Pro).height(768).validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn height(mut self, height: u32) -> Self {
         self.height = Some(height);
         self
     }
 
     /// Resolution tier (gpt-image-2 only).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::{Quality, Resolution};
+    /// let req = client.generate("a fox").model(artnex::Model::GptImage2).resolution(Resolution::TwoK).quality(Quality::High);
+    /// assert!(req.validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn resolution(mut self, resolution: Resolution) -> Self {
         self.resolution = Some(resolution);
         self
     }
 
     /// Quality tier (gpt-image-2 only).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::Quality;
+    /// assert!(client.generate("a fox").model(artnex::Model::Flux2Pro).quality(Quality::Low).validate().is_err());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn quality(mut self, quality: Quality) -> Self {
         self.quality = Some(quality);
         self
     }
 
     /// A retry policy for this request only.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.generate("a fox").model(artnex::Model::Flux2Pro).retry_policy(artnex::RetryPolicy::none());
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

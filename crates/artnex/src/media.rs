@@ -129,6 +129,14 @@ impl MediaFormat {
     }
 
     /// The format for a MIME type (parameters ignored).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::media::MediaFormat;
+    /// assert_eq!(MediaFormat::from_mime("image/jpeg; q=1"), Some(MediaFormat::Jpeg));
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn from_mime(mime: &str) -> Option<MediaFormat> {
         let essence = mime
             .split(';')
@@ -157,6 +165,13 @@ impl MediaFormat {
     }
 
     /// Whether the API accepts this format as an image input (JPEG, PNG, WebP).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(!artnex::media::MediaFormat::Gif.is_accepted_input());
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn is_accepted_input(self) -> bool {
         matches!(
             self,
@@ -496,11 +511,23 @@ impl Media {
     }
 
     /// The result URL.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.media("https://cdn.example/a.png").url(), "https://cdn.example/a.png");
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// Whether this is an image, audio or video.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.media("https://cdn.example/a.mp3").kind(), artnex::media::MediaKind::Audio);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn kind(&self) -> MediaKind {
         self.kind
     }
@@ -508,6 +535,12 @@ impl Media {
     /// The extension in the URL's path, if any (a hint only: [`Media::save_to_dir`] trusts the content).
     ///
     /// The returned string borrows from the URL.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.media("https://cdn.example/v/video.mp4?sig=x").url_extension(), Some("mp4"));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn url_extension(&self) -> Option<&str> {
         let path = self.url.split(['?', '#']).next().unwrap_or_default();
         let last = path.rsplit('/').next().unwrap_or_default();

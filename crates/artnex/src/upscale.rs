@@ -64,12 +64,25 @@ impl UpscaleRequest {
     }
 
     /// The factor on each dimension, 1 to 8 (server default 2; 2 and 4 are the common values).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.upscale("https://example.com/a.png").scale(4.0).validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn scale(mut self, scale: f64) -> Self {
         self.scale = Some(scale);
         self
     }
 
     /// A retry policy for this request only.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.upscale("photo.png").retry_policy(artnex::RetryPolicy::none());
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self

@@ -81,6 +81,13 @@ impl JobStatus {
     }
 
     /// The wire value.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(artnex::video::JobStatus::Failed.as_str(), "error");
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             JobStatus::Pending => "pending",
@@ -92,6 +99,13 @@ impl JobStatus {
     }
 
     /// Whether the job has ended (`completed` or `error`).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(artnex::video::JobStatus::Completed.is_terminal());
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn is_terminal(&self) -> bool {
         matches!(self, JobStatus::Completed | JobStatus::Failed)
     }
@@ -182,24 +196,52 @@ impl fmt::Debug for WaitOptions {
 
 impl WaitOptions {
     /// The client's defaults.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let opts = artnex::video::WaitOptions::new();
+    /// # let _ = (client, opts);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn new() -> Self {
         WaitOptions::default()
     }
 
     /// Pause between polls. The API throttles polls faster than every 5 s (the SDK then waits the
     /// `Retry-After` and carries on).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().interval(std::time::Duration::from_secs(10));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn interval(mut self, d: Duration) -> Self {
         self.interval = Some(d);
         self
     }
 
     /// How long to wait in total before returning [`Error::JobTimedOut`] (the job goes on).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().timeout(std::time::Duration::from_secs(900));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
     }
 
     /// Called with the job's state each time its status changes (including the first status seen).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().on_progress(|s| println!("{}", s.status));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn on_progress(mut self, f: impl FnMut(&JobState) + Send + 'static) -> Self {
         self.on_progress = Some(Box::new(f));
         self
@@ -237,18 +279,40 @@ impl VideoRequest {
     }
 
     /// The video model (required). Its catalogue entry fixes the mode, durations and aspect ratios.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.video("waves").model(artnex::Model::Sora2);
+    /// assert_eq!(req.estimate()?.credits(), Some(3500));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn model(mut self, model: impl Into<Model>) -> Self {
         self.model = Some(model.into());
         self
     }
 
     /// Text-to-video or image-to-video. Optional: the SDK sends the model's own mode when unset.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::VideoMode;
+    /// let req = client.video("waves").model(artnex::Model::Veo31).mode(VideoMode::ImageToVideo);
+    /// assert_eq!(req.validate().unwrap_err().field, "mode"); // veo3.1 is text-to-video
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn mode(mut self, mode: VideoMode) -> Self {
         self.mode = Some(mode);
         self
     }
 
     /// The start image (image-to-video models): a path, an https URL or bytes.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.video("the camera pushes in").model(artnex::Model::Veo31I2v).image("https://example.com/start.png");
+    /// assert!(req.validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn image(mut self, image: impl Into<ImageInput>) -> Self {
         self.image = Some(image.into());
         self
@@ -256,24 +320,54 @@ impl VideoRequest {
 
     /// The aspect ratio. The SDK refuses a ratio the model does not support (the server would silently
     /// use its default, and you would pay for a clip you did not ask for).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::AspectRatio;
+    /// assert!(client.video("waves").model(artnex::Model::Veo31).aspect_ratio(AspectRatio::Portrait).validate().is_ok());
+    /// assert!(client.video("waves").model(artnex::Model::Veo31).aspect_ratio(AspectRatio::Square).validate().is_err());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn aspect_ratio(mut self, ratio: AspectRatio) -> Self {
         self.aspect_ratio = Some(ratio);
         self
     }
 
     /// Clip length in seconds; must be one the model supports (its shortest when unset).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.video("waves").model(artnex::Model::SeedanceV15ProT2v).duration(7).validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn duration(mut self, seconds: u32) -> Self {
         self.duration = Some(seconds);
         self
     }
 
     /// A retry policy for the submission (polls always retry transient errors).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let req = client.video("waves").model(artnex::Model::Veo31).retry_policy(artnex::RetryPolicy::none());
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
     }
 
     /// How to wait when the request is `.await`ed directly.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use std::time::Duration;
+    /// use artnex::video::WaitOptions;
+    /// let req = client.video("waves").model(artnex::Model::Veo31).wait_options(WaitOptions::new().timeout(Duration::from_secs(600)));
+    /// # let _ = req;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn wait_options(mut self, options: WaitOptions) -> Self {
         self.wait = options;
         self
@@ -443,11 +537,23 @@ impl VideoJob {
     }
 
     /// The job id: store it to resume with [`Client::video_job`] later.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert_eq!(client.video_job("req_123").request_id(), "req_123");
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn request_id(&self) -> &str {
         &self.request_id
     }
 
     /// The last state seen (the submission response for a fresh job, `None` for a resumed one).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.video_job("req_123").last_state().is_none());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn last_state(&self) -> Option<&JobState> {
         self.last.as_ref()
     }
@@ -493,6 +599,14 @@ impl VideoJob {
     }
 
     /// Waits with the given options.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::video::WaitOptions;
+    /// let wait = client.video_job("req_123").wait_with(WaitOptions::new().interval(std::time::Duration::from_secs(10)));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn wait_with(&self, options: WaitOptions) -> Wait {
         Wait {
             job: self.clone(),
@@ -642,18 +756,39 @@ pub struct Wait {
 
 impl Wait {
     /// Pause between polls (default 5 s).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().interval(std::time::Duration::from_secs(10));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn interval(mut self, d: Duration) -> Self {
         self.options.interval = Some(d);
         self
     }
 
     /// Total time before [`Error::JobTimedOut`] (default 5 minutes).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().timeout(std::time::Duration::from_secs(900));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn timeout(mut self, d: Duration) -> Self {
         self.options.timeout = Some(d);
         self
     }
 
     /// Called on every status change.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let wait = client.video_job("req_123").wait().on_progress(|s| println!("{}", s.status));
+    /// # drop(wait);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn on_progress(mut self, f: impl FnMut(&JobState) + Send + 'static) -> Self {
         self.options.on_progress = Some(Box::new(f));
         self
