@@ -22,7 +22,7 @@ Exit codes: 0 ok, 2 usage or validation error (nothing sent), 3 API or network e
 
 /// Artnex creative AI from the command line: images, edits, video, speech, upscaling, background removal.
 #[derive(Debug, Parser)]
-#[command(name = "artnex", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "artnex", version, after_help = AFTER_HELP, term_width = 100)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
@@ -34,12 +34,13 @@ pub struct Cli {
 
 /// Options shared by every command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// API key (default: $ARTNEX_API_KEY). Never printed.
     #[arg(long, env = "ARTNEX_API_KEY", global = true, hide_env_values = true)]
     pub api_key: Option<String>,
     /// API base URL (default: $ARTNEX_BASE_URL or https://api.artnex.ai).
-    #[arg(long, env = "ARTNEX_BASE_URL", global = true)]
+    #[arg(long, env = "ARTNEX_BASE_URL", global = true, hide_env_values = true)]
     pub base_url: Option<String>,
     /// Run against the embedded simulator (no key, no network, no credits).
     #[arg(long, global = true)]
@@ -81,6 +82,9 @@ pub enum Command {
     /// List the model catalogue with prices.
     Models(ModelsArgs),
     /// Validate a request and print its credit estimate; nothing is sent.
+    #[command(
+        after_help = "Examples:\n  artnex price generate \"a fox\" -m nano-banana-pro -n 3\n  artnex price video \"clip\" -m sora-2-pro -d 12 --json"
+    )]
     Price {
         /// The operation to price (same flags as the command itself).
         #[command(subcommand)]
@@ -144,6 +148,9 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
 
 /// `artnex generate`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex generate \"a red fox in the snow\"\n  artnex generate \"a lighthouse at night\" -m flux-2-pro -n 2 --size 1024x768 -o out/\n  artnex generate \"a poster\" -m gpt-image-2 --resolution 2k --quality high\n  artnex generate \"a red fox\" --dry-run --json"
+)]
 pub struct GenerateArgs {
     /// What to draw (at most 4,000 characters).
     pub prompt: String,
@@ -191,6 +198,9 @@ impl GenerateArgs {
 
 /// `artnex edit`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex edit \"change the background to a snowy mountain\" --image photo.jpg\n  artnex edit \"make it a watercolor\" -i https://example.com/photo.jpg -m nano-banana-pro-edit"
+)]
 pub struct EditArgs {
     /// How to edit the image (at most 4,000 characters).
     pub prompt: String,
@@ -223,6 +233,9 @@ impl EditArgs {
 
 /// `artnex video`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex video \"a drone over misty mountains at sunrise\" -m veo3.1 -d 8\n  artnex video \"the waves roll in\" -i beach.jpg -m kling-v2.5-turbo-pro-i2v -d 5\n  artnex video \"a city timelapse\" --no-wait      prints the request id; resume with `artnex status`"
+)]
 pub struct VideoArgs {
     /// The scene, motion and style (at most 4,000 characters).
     pub prompt: String,
@@ -268,6 +281,9 @@ impl VideoArgs {
 
 /// `artnex status`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex status req_abc123\n  artnex status req_abc123 --wait -o videos/"
+)]
 pub struct StatusArgs {
     /// The request id printed by `artnex video`.
     pub request_id: String,
@@ -284,6 +300,9 @@ pub struct StatusArgs {
 
 /// `artnex tts`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex tts \"Welcome to Artnex.\"\n  artnex tts \"A longer narration.\" -m kling-tts --voice narrator"
+)]
 pub struct TtsArgs {
     /// Plain text to speak (at most 5,000 characters).
     pub text: String,
@@ -308,6 +327,9 @@ impl TtsArgs {
 
 /// `artnex upscale`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex upscale --image photo.png\n  artnex upscale -i https://example.com/product.jpg --scale 4"
+)]
 pub struct UpscaleArgs {
     /// The image: a JPEG, PNG or WebP file (at most 10 MB) or an https URL.
     #[arg(long, short)]
@@ -329,6 +351,9 @@ impl UpscaleArgs {
 
 /// `artnex remove-bg`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex remove-bg --image product.jpg        writes a transparent PNG"
+)]
 pub struct RemoveBgArgs {
     /// The image: a JPEG, PNG or WebP file (at most 10 MB) or an https URL.
     #[arg(long, short)]
@@ -371,6 +396,9 @@ impl KindArg {
 
 /// `artnex models`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex models\n  artnex models --kind video\n  artnex models --json"
+)]
 pub struct ModelsArgs {
     /// Only models of this kind.
     #[arg(long, value_enum)]
@@ -379,6 +407,9 @@ pub struct ModelsArgs {
 
 /// `artnex batch`.
 #[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex batch jobs.jsonl -j 4 --budget 5000 -o results/\n  artnex batch jobs.jsonl --json                 JSON lines, one per item, then a summary\n  artnex batch jobs.jsonl --resubmit-unknown     after checking the dashboard\n\nA line of jobs.jsonl:\n  {\"op\": \"generate\", \"prompt\": \"a red fox\", \"model\": \"flux-2-pro\", \"num_images\": 2}\n\nRerunning the same command after an interruption skips finished items, downloads charged results\nagain, resumes video jobs by id, and does not resend items whose outcome is unknown."
+)]
 pub struct BatchArgs {
     /// JSON-lines file, one request per line: {"op": "generate", "prompt": "...", "model": "..."}.
     /// Ops: generate, edit, video, tts, upscale, remove-bg; fields as in the API.
@@ -408,6 +439,7 @@ pub struct BatchArgs {
 
 /// `artnex demo`.
 #[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  artnex demo\n  artnex demo -o /tmp --speed 20")]
 pub struct DemoArgs {
     /// Simulated-time speed-up for the video job (1 = real time).
     #[arg(long, default_value_t = 60.0)]

@@ -1,0 +1,128 @@
+//! The demo from a clean environment, and snapshots of `--help` and the `models` table.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::Command;
+use support::{is_mp3, is_mp4, png_info};
+
+fn bare(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_artnex"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(dir);
+    cmd
+}
+
+/// Every `src="…"`/`href="…"` in the page.
+fn references(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            if let Some(end) = part.find('"') {
+                out.push(part[..end].to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn demo_runs_with_no_environment_and_its_gallery_references_only_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(dir.path()).arg("demo").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let demo_dir = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("artnex-demo-")
+        })
+        .expect("the demo folder");
+    assert!(
+        stdout.contains(&demo_dir.file_name().unwrap().to_string_lossy().to_string()),
+        "the folder is named at the end"
+    );
+    let html = std::fs::read_to_string(demo_dir.join("index.html")).unwrap();
+    let refs = references(&html);
+    assert!(refs.len() >= 8, "{refs:?}");
+    let (mut images, mut audio, mut video) = (0, 0, 0);
+    for r in &refs {
+        assert!(
+            !r.contains('/') && !r.starts_with('.'),
+            "gallery links stay in the folder: {r}"
+        );
+        let path = demo_dir.join(r);
+        assert!(path.is_file(), "{r} is referenced but missing");
+        match path.extension().unwrap().to_str().unwrap() {
+            "png" => {
+                assert!(png_info(&path).0 > 0);
+                images += 1;
+            }
+            "mp3" => {
+                assert!(is_mp3(&path));
+                audio += 1;
+            }
+            "mp4" => {
+                assert!(is_mp4(&path));
+                video += 1;
+            }
+            other => panic!("unexpected file type {other}"),
+        }
+    }
+    assert!(images >= 6 && audio == 1 && video == 1, "{refs:?}");
+    // The upscale is twice the size of its input edit, and the cut-out has an alpha channel.
+    let edit = png_info(&demo_dir.join("03-edit-1.png"));
+    let up = png_info(&demo_dir.join("04-upscale-1.png"));
+    assert_eq!((up.0, up.1), (edit.0 * 2, edit.1 * 2));
+    assert!(png_info(&demo_dir.join("05-remove-bg-1.png")).2);
+    assert!(
+        stdout.contains("estimate 1500 credits · charged 1500 credits"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn help_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        vec!["--help"],
+        vec!["generate", "--help"],
+        vec!["edit", "--help"],
+        vec!["video", "--help"],
+        vec!["status", "--help"],
+        vec!["tts", "--help"],
+        vec!["upscale", "--help"],
+        vec!["remove-bg", "--help"],
+        vec!["models", "--help"],
+        vec!["price", "--help"],
+        vec!["batch", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = bare(dir.path()).args(&cmd).output().unwrap();
+        assert!(out.status.success());
+        let name = if cmd.len() == 1 {
+            "artnex".to_string()
+        } else {
+            cmd[0].to_string()
+        };
+        insta::assert_snapshot!(format!("help_{name}"), String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn models_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(dir.path()).arg("models").output().unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!("models_table", String::from_utf8_lossy(&out.stdout));
+}
