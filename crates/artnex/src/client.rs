@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use artnex_api::ResponseValue;
 use artnex_api::types::ErrorResponse;
+use artnex_transport::secrecy::{ExposeSecret, SecretString};
 use artnex_transport::{ApiKey, HttpConfig};
 use tracing::Instrument as _;
 
@@ -568,7 +569,7 @@ async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
 /// Every client setting. Start with [`Client::builder`] or [`ClientBuilder::from_env`].
 #[derive(Default)]
 pub struct ClientBuilder {
-    api_key: Option<String>,
+    api_key: Option<SecretString>,
     base_url: Option<String>,
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
@@ -603,9 +604,10 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        let key =
-            std::env::var(API_KEY_ENV).map_err(|_| Error::MissingApiKey { var: API_KEY_ENV })?;
-        let mut builder = ClientBuilder::default().api_key(key);
+        let key = SecretString::from(
+            std::env::var(API_KEY_ENV).map_err(|_| Error::MissingApiKey { var: API_KEY_ENV })?,
+        );
+        let mut builder = ClientBuilder::default().api_key(key.expose_secret());
         if let Ok(url) = std::env::var(BASE_URL_ENV)
             && !url.trim().is_empty()
         {
@@ -625,7 +627,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
-        self.api_key = Some(key.as_ref().to_string());
+        self.api_key = Some(SecretString::from(key.as_ref()));
         self
     }
 
@@ -832,8 +834,8 @@ impl ClientBuilder {
         let raw_key = self
             .api_key
             .ok_or(Error::MissingApiKey { var: API_KEY_ENV })?;
-        let key = ApiKey::new(&raw_key)?;
-        drop(raw_key);
+        let key = ApiKey::new(raw_key.expose_secret())?;
+        drop(raw_key); // zeroized on drop
         let requested = self
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());

@@ -28,7 +28,7 @@
 //! assert_eq!(pricing::estimate(&gpt, Some(&table)), Estimate::Credits(170));
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -286,6 +286,8 @@ struct BudgetState {
     limit: u64,
     spent: u64,
     reserved: u64,
+    /// Video jobs whose completion is already counted (a job can be watched by several handles).
+    counted_jobs: HashSet<String>,
 }
 
 /// The client budget, shared by every clone of a client.
@@ -298,6 +300,7 @@ impl Budget {
             limit,
             spent: 0,
             reserved: 0,
+            counted_jobs: HashSet::new(),
         })))
     }
 
@@ -354,9 +357,12 @@ impl Budget {
     }
 
     /// Records credits used by a call that had no reservation (a resumed video job).
-    pub(crate) fn record(&self, credits: u64) {
+    /// Records the credits of a completed video job once, whichever handle sees the completion first.
+    pub(crate) fn record_job(&self, request_id: &str, credits: u64) {
         let mut s = self.lock();
-        s.spent = s.spent.saturating_add(credits);
+        if s.counted_jobs.insert(request_id.to_string()) {
+            s.spent = s.spent.saturating_add(credits);
+        }
     }
 }
 
@@ -382,6 +388,18 @@ impl Reservation {
             let mut s = self.budget.lock();
             s.reserved = s.reserved.saturating_sub(reserved);
             s.spent = s.spent.saturating_add(used.unwrap_or(reserved));
+        }
+    }
+
+    /// A video job completed: free the reservation and count the job's credits unless another handle on
+    /// the same job already did.
+    pub(crate) fn settle_job(&self, request_id: &str, used: Option<u64>) {
+        if let Some(reserved) = self.take() {
+            let mut s = self.budget.lock();
+            s.reserved = s.reserved.saturating_sub(reserved);
+            if s.counted_jobs.insert(request_id.to_string()) {
+                s.spent = s.spent.saturating_add(used.unwrap_or(reserved));
+            }
         }
     }
 

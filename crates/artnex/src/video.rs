@@ -616,10 +616,10 @@ impl VideoJob {
 
     fn settle_completed(&self, credits: Option<u64>) {
         match &self.reservation {
-            Some(r) => r.settle(credits),
+            Some(r) => r.settle_job(&self.request_id, credits),
             None => {
                 if let (Some(b), Some(c)) = (&self.client.inner.budget, credits) {
-                    b.record(c);
+                    b.record_job(&self.request_id, c);
                 }
             }
         }

@@ -126,7 +126,11 @@ async fn a_timeout_keeps_the_job_id_and_the_job_can_be_resumed() {
     let again = job.wait().await.unwrap();
     assert_eq!(again.credits_used, Some(3500));
     let b = c.budget().unwrap();
-    assert_eq!(b.reserved, 0);
+    assert_eq!(
+        (b.spent, b.reserved),
+        (3500, 0),
+        "counted once although two handles saw it complete"
+    );
 }
 
 #[tokio::test]
