@@ -1,0 +1,256 @@
+//! No silent drift between the three places that know prices: the spec's `x-artnex-models` /
+//! `x-artnex-flat-credits` extensions, the SDK's catalogue and estimates, and what the simulator charges.
+//! Each model is priced straight from the spec text and checked against the other two; the simulator is
+//! called over raw HTTP so that this test does not depend on the SDK's own request code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use artnex::catalogue::{Kind, Model};
+use artnex_mock::{DEFAULT_KEY, LedgerKind, MockServer};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+struct SpecModel {
+    operation: String,
+    id: String,
+    credits: Option<u64>,
+    video: Option<(String, u32)>,
+}
+
+fn spec() -> serde_yaml::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/artnex.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn spec_models(spec: &serde_yaml::Value) -> (Vec<SpecModel>, Vec<(String, u64)>) {
+    let mut models = Vec::new();
+    let mut flat = Vec::new();
+    for (_, item) in spec["paths"].as_mapping().unwrap() {
+        for (_, op) in item.as_mapping().unwrap() {
+            let id = op["operationId"].as_str().unwrap().to_string();
+            if let Some(c) = op.get("x-artnex-flat-credits") {
+                flat.push((id.clone(), c.as_u64().unwrap()));
+            }
+            for m in op
+                .get("x-artnex-models")
+                .and_then(|m| m.as_sequence())
+                .into_iter()
+                .flatten()
+            {
+                let video = m.get("mode").map(|mode| {
+                    let shortest = match m.get("durations") {
+                        Some(d) => d
+                            .as_sequence()
+                            .unwrap()
+                            .iter()
+                            .map(|v| v.as_u64().unwrap())
+                            .min()
+                            .unwrap(),
+                        None => m["duration_range"]["min"].as_u64().unwrap(),
+                    };
+                    (mode.as_str().unwrap().to_string(), shortest as u32)
+                });
+                models.push(SpecModel {
+                    operation: id.clone(),
+                    id: m["id"].as_str().unwrap().to_string(),
+                    credits: m["credits"].as_u64(),
+                    video,
+                });
+            }
+        }
+    }
+    (models, flat)
+}
+
+/// The cheapest valid request for a model, as JSON, and the path it goes to.
+fn request_for(m: &SpecModel) -> (&'static str, Value) {
+    match m.operation.as_str() {
+        "generate_image" => (
+            "/v1/generate",
+            json!({"prompt": "p", "model": m.id, "width": 64, "height": 64, "num_images": 3}),
+        ),
+        "edit_image" => (
+            "/v1/edit",
+            json!({"prompt": "p", "model": m.id, "image": "https://example.com/a.png"}),
+        ),
+        "text_to_speech" => ("/v1/tts", json!({"text": "hello", "model": m.id})),
+        "create_video" => {
+            let (mode, duration) = m.video.clone().unwrap();
+            let mut body =
+                json!({"prompt": "p", "model": m.id, "mode": mode, "duration": duration});
+            if mode == "image-to-video" {
+                body["image"] = json!("https://example.com/start.png");
+            }
+            ("/v1/video", body)
+        }
+        other => panic!("models on an unexpected operation {other}"),
+    }
+}
+
+/// Units a request of `operation` is billed for (3 images for the generate requests above).
+fn units(operation: &str) -> u64 {
+    if operation == "generate_image" { 3 } else { 1 }
+}
+
+fn charged(mock: &MockServer, request_id: &str) -> u64 {
+    mock.ledger(DEFAULT_KEY)
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Charge && e.request_id == request_id)
+        .map(|e| e.credits)
+        .sum()
+}
+
+#[tokio::test]
+async fn spec_sdk_and_simulator_agree_on_every_price() {
+    let (models, flat) = spec_models(&spec());
+    assert_eq!(
+        models.len(),
+        29,
+        "8 generate + 6 edit + 13 video + 2 TTS models"
+    );
+    let mock = MockServer::builder()
+        .speed(100_000.0)
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let sdk = artnex::Client::builder()
+        .api_key(DEFAULT_KEY)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let post = |path: &str, body: &Value| {
+        http.post(format!("{}{path}", mock.base_url()))
+            .bearer_auth(DEFAULT_KEY)
+            .json(body)
+            .send()
+    };
+
+    let mut checked = 0;
+    for m in &models {
+        // The SDK's catalogue has the model with the spec's price.
+        let info = artnex::catalogue::lookup(&m.id)
+            .unwrap_or_else(|| panic!("{} missing from the SDK", m.id));
+        assert_eq!(
+            info.credits.fixed(),
+            m.credits,
+            "{}: SDK catalogue price",
+            m.id
+        );
+        let Some(price) = m.credits else {
+            // Priced by resolution and quality: unpublished, so the SDK must not guess.
+            let est = sdk.generate("p").model(Model::from_id(&m.id)).estimate();
+            if info.kind == Kind::Image {
+                assert_eq!(est.unwrap(), artnex::Estimate::Varies, "{}", m.id);
+            }
+            continue;
+        };
+        let expected = price * units(&m.operation);
+
+        // The SDK's estimate for the same request.
+        let estimate = match info.kind {
+            Kind::Image => sdk
+                .generate("p")
+                .model(Model::from_id(&m.id))
+                .size(64, 64)
+                .num_images(3)
+                .estimate(),
+            Kind::Edit => sdk
+                .edit("p", "https://example.com/a.png")
+                .model(Model::from_id(&m.id))
+                .estimate(),
+            Kind::Speech => sdk.tts("hello").model(Model::from_id(&m.id)).estimate(),
+            _ => {
+                let (mode, d) = m.video.clone().unwrap();
+                let mut r = sdk.video("p").model(Model::from_id(&m.id)).duration(d);
+                if mode == "image-to-video" {
+                    r = r.image("https://example.com/start.png");
+                }
+                r.estimate()
+            }
+        };
+        assert_eq!(
+            estimate.unwrap().credits(),
+            Some(expected),
+            "{}: SDK estimate",
+            m.id
+        );
+
+        // What the simulator charges.
+        let (path, body) = request_for(m);
+        let response: Value = post(path, &body).await.unwrap().json().await.unwrap();
+        let request_id = response["request_id"].as_str().unwrap().to_string();
+        if path == "/v1/video" {
+            mock.advance(Duration::from_secs(3600));
+            let status: Value = http
+                .get(format!("{}/v1/video/{request_id}", mock.base_url()))
+                .bearer_auth(DEFAULT_KEY)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(status["status"], "completed", "{}", m.id);
+            assert_eq!(
+                status["credits_used"].as_u64(),
+                Some(expected),
+                "{}: simulator price",
+                m.id
+            );
+        } else {
+            assert_eq!(
+                response["credits_used"].as_u64(),
+                Some(expected),
+                "{}: simulator price",
+                m.id
+            );
+        }
+        assert_eq!(
+            charged(&mock, &request_id),
+            expected,
+            "{}: simulator ledger",
+            m.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 27, "every fixed-price model was checked");
+
+    // Flat prices.
+    assert_eq!(flat.len(), 2);
+    for (operation, credits) in flat {
+        let (path, sdk_estimate) = match operation.as_str() {
+            "upscale_image" => (
+                "/v1/upscale",
+                sdk.upscale("https://example.com/a.png")
+                    .scale(4.0)
+                    .estimate(),
+            ),
+            "remove_background" => (
+                "/v1/remove-bg",
+                sdk.remove_background("https://example.com/a.png")
+                    .estimate(),
+            ),
+            other => panic!("flat price on {other}"),
+        };
+        assert_eq!(
+            sdk_estimate.unwrap().credits(),
+            Some(credits),
+            "{operation}: SDK"
+        );
+        let response: Value = post(
+            path,
+            &json!({"image": "https://example.com/a.png", "scale": 4}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(
+            response["credits_used"].as_u64(),
+            Some(credits),
+            "{operation}: simulator"
+        );
+    }
+}
