@@ -110,3 +110,41 @@ fn a_rule_breaking_spec_fails_the_check_readably() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_spec_edit_shows_up_as_a_small_readable_surface_diff() {
+    let dir = scratch("surface");
+    let target = &xtask::TARGETS[0];
+    let summary = |dir: &Path| {
+        let spec = std::fs::read_to_string(dir.join(target.spec)).unwrap();
+        let code = std::fs::read_to_string(dir.join(target.output)).unwrap();
+        xtask::surface::summarize(target, &spec, &code).unwrap()
+    };
+    let before = summary(&dir);
+    // Add an optional request field, as a maintainer would after a docs change.
+    let spec = dir.join(target.spec);
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = text.replacen(
+        "        resolution:\n          $ref: \"#/components/schemas/Resolution\"\n",
+        "        seed:\n          type: integer\n          format: uint32\n          description: Seed for reproducible output.\n        resolution:\n          $ref: \"#/components/schemas/Resolution\"\n",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&spec, edited).unwrap();
+    xtask::generate(&dir).unwrap();
+    let after = summary(&dir);
+    let added: Vec<&str> = after.lines().filter(|l| !before.lines().any(|b| b == *l)).collect();
+    let removed: Vec<&str> = before.lines().filter(|l| !after.lines().any(|a| a == *l)).collect();
+    assert_eq!(added, vec!["    seed: Option<u32>"]);
+    assert!(removed.is_empty(), "{removed:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = xtask::workspace_root();
+    for target in xtask::TARGETS {
+        let spec = std::fs::read_to_string(root.join(target.spec)).unwrap();
+        assert_eq!(xtask::render(target, &spec).unwrap(), xtask::render(target, &spec).unwrap());
+    }
+}
