@@ -133,8 +133,14 @@ fn a_spec_edit_shows_up_as_a_small_readable_surface_diff() {
     std::fs::write(&spec, edited).unwrap();
     xtask::generate(&dir).unwrap();
     let after = summary(&dir);
-    let added: Vec<&str> = after.lines().filter(|l| !before.lines().any(|b| b == *l)).collect();
-    let removed: Vec<&str> = before.lines().filter(|l| !after.lines().any(|a| a == *l)).collect();
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    let removed: Vec<&str> = before
+        .lines()
+        .filter(|l| !after.lines().any(|a| a == *l))
+        .collect();
     assert_eq!(added, vec!["    seed: Option<u32>"]);
     assert!(removed.is_empty(), "{removed:?}");
     std::fs::remove_dir_all(dir).ok();
@@ -145,6 +151,9 @@ fn generation_is_deterministic() {
     let root = xtask::workspace_root();
     for target in xtask::TARGETS {
         let spec = std::fs::read_to_string(root.join(target.spec)).unwrap();
-        assert_eq!(xtask::render(target, &spec).unwrap(), xtask::render(target, &spec).unwrap());
+        assert_eq!(
+            xtask::render(target, &spec).unwrap(),
+            xtask::render(target, &spec).unwrap()
+        );
     }
 }
