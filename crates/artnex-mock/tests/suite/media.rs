@@ -1,0 +1,332 @@
+//! Real media behind every URL: PNGs of the right size (and alpha), MP3 frames, MP4 boxes; URL expiry.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{KEY, Mock, builder, data_uri, media};
+
+#[tokio::test]
+async fn generated_images_have_the_requested_size_and_are_distinct() {
+    let mock = Mock::start().await;
+    let r = mock
+        .post(
+            "/v1/generate",
+            Some(KEY),
+            &json!({"prompt": "a fox", "model": "flux-2-pro", "width": 320, "height": 200, "num_images": 3}),
+        )
+        .await;
+    r.expect(200);
+    let urls: Vec<String> = r.body["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["url"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(urls.len(), 3);
+    let mut files = Vec::new();
+    for url in &urls {
+        assert!(url.starts_with(&mock.server.base_url()), "{url}");
+        let f = mock.download(url).await;
+        f.expect(200);
+        assert_eq!(f.header("content-type"), Some("image/png"));
+        assert_eq!(
+            f.header("content-length")
+                .map(|l| l.parse::<usize>().unwrap()),
+            Some(f.bytes.len())
+        );
+        let png = media::decode_png(&f.bytes);
+        assert_eq!((png.width, png.height), (320, 200));
+        assert_eq!(png.color, png::ColorType::Rgb);
+        files.push(f.bytes);
+    }
+    assert_ne!(files[0], files[1]);
+    assert_ne!(files[1], files[2]);
+    // Rendering is deterministic: the same URL gives the same bytes.
+    assert_eq!(mock.download(&urls[0]).await.bytes, files[0]);
+}
+
+#[tokio::test]
+async fn large_images_stream_and_decode() {
+    let mock = Mock::start().await;
+    let r = mock
+        .post(
+            "/v1/generate",
+            Some(KEY),
+            &json!({"prompt": "wide", "model": "z-image-turbo", "width": 2048, "height": 600}),
+        )
+        .await;
+    let f = mock
+        .download(r.body["images"][0]["url"].as_str().unwrap())
+        .await;
+    let png = media::decode_png(&f.bytes);
+    assert_eq!((png.width, png.height), (2048, 600));
+}
+
+#[tokio::test]
+async fn gpt_image_2_renders_at_its_resolution_tier_by_default() {
+    let mock = Mock::start().await;
+    let r = mock
+        .post(
+            "/v1/generate",
+            Some(KEY),
+            &json!({"prompt": "p", "model": "gpt-image-2", "resolution": "2k", "quality": "low"}),
+        )
+        .await;
+    let f = mock
+        .download(r.body["images"][0]["url"].as_str().unwrap())
+        .await;
+    let png = media::decode_png(&f.bytes);
+    assert_eq!((png.width, png.height), (2048, 2048));
+}
+
+#[tokio::test]
+async fn edits_follow_the_input_image() {
+    let mock = Mock::start().await;
+    let input = data_uri("image/png", &media::solid_png(50, 40, [230, 20, 20]));
+    let r = mock
+        .post(
+            "/v1/edit",
+            Some(KEY),
+            &json!({"prompt": "brighter", "model": "nano-banana-edit", "image": input}),
+        )
+        .await;
+    r.expect(200);
+    let url = r.body["images"][0]["url"].as_str().unwrap();
+    let png = media::decode_png(&mock.download(url).await.bytes);
+    assert_eq!((png.width, png.height), (50, 40));
+    // Still mostly red: derived from the input (tinted by 25 %).
+    let p = png.pixel(25, 20);
+    assert!(p[0] > p[1] && p[0] > p[2], "{p:?}");
+    // A URL input (never fetched) gives a 1024x1024 result.
+    let r = mock
+        .post(
+            "/v1/edit",
+            Some(KEY),
+            &json!({"prompt": "x", "model": "seedream-edit", "image": "https://example.com/p.jpg"}),
+        )
+        .await;
+    let png = media::decode_png(
+        &mock
+            .download(r.body["images"][0]["url"].as_str().unwrap())
+            .await
+            .bytes,
+    );
+    assert_eq!((png.width, png.height), (1024, 1024));
+}
+
+#[tokio::test]
+async fn upscale_multiplies_the_dimensions() {
+    let mock = Mock::start().await;
+    let input = data_uri("image/png", &media::solid_png(40, 30, [10, 200, 10]));
+    let cases = [
+        (json!({"image": input, "scale": 2.5}), (100, 75)),
+        (json!({"image": input}), (80, 60)),
+        (
+            json!({"image": "https://example.com/p.jpg", "scale": 3}),
+            (1536, 1536),
+        ),
+    ];
+    for (body, size) in cases {
+        let r = mock.post("/v1/upscale", Some(KEY), &body).await;
+        r.expect(200);
+        let f = mock.download(r.body["image_url"].as_str().unwrap()).await;
+        assert_eq!(f.header("content-type"), Some("image/png"));
+        let png = media::decode_png(&f.bytes);
+        assert_eq!((png.width, png.height), size);
+        let p = png.pixel(size.0 / 2, size.1 / 2);
+        if body["image"].as_str().unwrap().starts_with("data:") {
+            assert!(p[1] > p[0] && p[1] > p[2], "green input stays green: {p:?}");
+        }
+    }
+    // The output may be at most 16384 pixels per side (the simulator's limit): 2100 x 8 is over.
+    let big = data_uri("image/png", &media::solid_png(2100, 10, [0, 0, 0]));
+    mock.post("/v1/upscale", Some(KEY), &json!({"image": big, "scale": 8}))
+        .await
+        .expect_error(400, "invalid_scale");
+}
+
+#[tokio::test]
+async fn remove_bg_returns_a_transparent_png() {
+    let mock = Mock::start().await;
+    let input = data_uri("image/png", &media::solid_png(60, 80, [20, 20, 220]));
+    for image in [input.as_str(), "https://example.com/product.jpg"] {
+        let r = mock
+            .post("/v1/remove-bg", Some(KEY), &json!({"image": image}))
+            .await;
+        r.expect(200);
+        assert_eq!(r.body["credits_used"], 10);
+        let png = media::decode_png(
+            &mock
+                .download(r.body["image_url"].as_str().unwrap())
+                .await
+                .bytes,
+        );
+        assert_eq!(png.color, png::ColorType::Rgba);
+        assert_eq!(png.pixel(0, 0)[3], 0, "corners are transparent");
+        assert_eq!(png.pixel(png.width - 1, png.height - 1)[3], 0);
+        assert_eq!(
+            png.pixel(png.width / 2, png.height / 2)[3],
+            255,
+            "the subject is opaque"
+        );
+    }
+    let r = mock
+        .post("/v1/remove-bg", Some(KEY), &json!({"image": input}))
+        .await;
+    let png = media::decode_png(
+        &mock
+            .download(r.body["image_url"].as_str().unwrap())
+            .await
+            .bytes,
+    );
+    assert_eq!((png.width, png.height), (60, 80));
+    let centre = png.pixel(30, 40);
+    assert!(
+        centre[2] > 150,
+        "the subject keeps the input's colour: {centre:?}"
+    );
+}
+
+#[tokio::test]
+async fn tts_is_a_valid_mp3_whose_length_matches_and_grows() {
+    let mock = Mock::start().await;
+    let mut last = 0.0;
+    for text in ["Hi.", &"Welcome to Artnex. ".repeat(10), &"a".repeat(5000)] {
+        let r = mock
+            .post(
+                "/v1/tts",
+                Some(KEY),
+                &json!({"text": text, "voice_id": "adam"}),
+            )
+            .await;
+        r.expect(200);
+        let duration = r.body["duration_seconds"].as_f64().unwrap();
+        assert!(duration >= 1.0);
+        assert!(duration > last, "{duration} after {last}");
+        last = duration;
+        let f = mock.download(r.body["audio_url"].as_str().unwrap()).await;
+        assert_eq!(f.header("content-type"), Some("audio/mpeg"));
+        assert_eq!(
+            f.header("content-length")
+                .map(|l| l.parse::<usize>().unwrap()),
+            Some(f.bytes.len())
+        );
+        let frames = media::mp3_frames(&f.bytes);
+        assert_eq!(f64::from(frames) * 1152.0 / 44100.0, duration);
+    }
+    // Voices per model.
+    let r = mock
+        .post(
+            "/v1/tts",
+            Some(KEY),
+            &json!({"text": "x", "model": "kling-tts", "voice_id": "kling-narrator"}),
+        )
+        .await;
+    r.expect(200);
+    mock.post(
+        "/v1/tts",
+        Some(KEY),
+        &json!({"text": "x", "model": "kling-tts", "voice_id": "adam"}),
+    )
+    .await
+    .expect_error(400, "invalid_voice");
+}
+
+#[tokio::test]
+async fn video_padding_adds_a_free_box() {
+    let mock = Mock::with(builder().video_padding_bytes(3 * 1024 * 1024 + 17)).await;
+    let r = mock
+        .post(
+            "/v1/video",
+            Some(KEY),
+            &json!({"prompt": "x", "model": "veo3-fast"}),
+        )
+        .await;
+    let id = r.body["request_id"].as_str().unwrap();
+    mock.server.advance(Duration::from_secs(3600));
+    let r = mock.get(&format!("/v1/video/{id}"), Some(KEY)).await;
+    let f = mock.download(r.body["video_url"].as_str().unwrap()).await;
+    assert_eq!(
+        f.header("content-length")
+            .map(|l| l.parse::<usize>().unwrap()),
+        Some(f.bytes.len())
+    );
+    let facts = media::check_mp4(&f.bytes);
+    assert_eq!(facts.top, ["ftyp", "moov", "mdat", "free"]);
+    assert!(f.bytes.len() > 3 * 1024 * 1024 + 17);
+}
+
+#[tokio::test]
+async fn urls_expire_after_24_simulated_hours() {
+    let mock = Mock::start().await;
+    let generated = mock
+        .post(
+            "/v1/generate",
+            Some(KEY),
+            &json!({"prompt": "x", "model": "z-image-turbo", "width": 64, "height": 64}),
+        )
+        .await;
+    let image = generated.body["images"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tts = mock.post("/v1/tts", Some(KEY), &json!({"text": "x"})).await;
+    let audio = tts.body["audio_url"].as_str().unwrap().to_string();
+    let job = mock
+        .post(
+            "/v1/video",
+            Some(KEY),
+            &json!({"prompt": "x", "model": "veo3-fast"}),
+        )
+        .await;
+    let id = job.body["request_id"].as_str().unwrap().to_string();
+    // The video completes 44 s in; its URL lives 24 h from then.
+    mock.server.advance(Duration::from_secs(60));
+    let video = mock.get(&format!("/v1/video/{id}"), Some(KEY)).await.body["video_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for url in [&image, &audio, &video] {
+        mock.download(url).await.expect(200);
+    }
+    mock.server.advance(Duration::from_secs(24 * 3600 - 60));
+    for url in [&image, &audio] {
+        let r = mock.download(url).await;
+        r.expect(404);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.body["success"], false);
+    }
+    mock.download(&video).await.expect(200);
+    mock.server.advance(Duration::from_secs(60));
+    mock.download(&video).await.expect(404);
+}
+
+#[tokio::test]
+async fn unknown_media_is_404_json() {
+    let mock = Mock::start().await;
+    for path in [
+        "/cdn/gen/req_nothing/image_0.png",
+        "/cdn/video/req_nothing/video.mp4",
+        "/cdn/tts/req_nothing/audio.mp3",
+        "/cdn/gen/../../etc/passwd",
+    ] {
+        let r = mock.download(path).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    // The right id under the wrong kind, or a file index out of range.
+    let generated = mock
+        .post(
+            "/v1/generate",
+            Some(KEY),
+            &json!({"prompt": "x", "model": "z-image-turbo", "width": 64, "height": 64}),
+        )
+        .await;
+    let url = generated.body["images"][0]["url"].as_str().unwrap();
+    mock.download(&url.replace("/gen/", "/edit/"))
+        .await
+        .expect(404);
+    mock.download(&url.replace("image_0", "image_1"))
+        .await
+        .expect(404);
+}

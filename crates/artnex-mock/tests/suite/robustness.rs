@@ -1,0 +1,301 @@
+//! Bad input never yields a 5xx and never panics.
+
+use serde_json::{Value, json};
+
+use crate::support::{ART_KEY, KEY, Mock, data_uri, media, spec, text};
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+fn auth() -> (&'static str, String) {
+    ("authorization", format!("Bearer {KEY}"))
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_clean_4xx() {
+    let mock = Mock::start().await;
+    let (h, v) = auth();
+    let with_auth = [JSON, (h, v.as_str())];
+    let cases: [(&str, u16, &str); 9] = [
+        ("{\"prompt\": ", 400, "invalid_json"),
+        ("not json at all", 400, "invalid_json"),
+        ("", 400, "invalid_json"),
+        ("   \n", 400, "invalid_json"),
+        ("[1, 2, 3]", 422, "invalid_request"),
+        ("\"a string\"", 422, "invalid_request"),
+        ("null", 422, "invalid_request"),
+        (
+            "{\"prompt\": 7, \"text\": 9, \"image\": 1}",
+            422,
+            "invalid_request",
+        ),
+        ("{\"prompt\": \"\\ud800\"}", 400, "invalid_json"),
+    ];
+    for path in [
+        "/v1/generate",
+        "/v1/edit",
+        "/v1/video",
+        "/v1/tts",
+        "/v1/upscale",
+        "/v1/remove-bg",
+    ] {
+        for (body, status, code) in cases {
+            let r = mock.post_raw(path, &with_auth, body).await;
+            assert_eq!(
+                (r.status, r.code()),
+                (status, code),
+                "{path} {body:?}: {}",
+                r.body
+            );
+        }
+    }
+    // Missing or wrong Content-Type.
+    let r = mock
+        .post_raw("/v1/tts", &[(h, v.as_str())], "{\"text\": \"hi\"}")
+        .await;
+    r.expect_error(400, "invalid_content_type");
+    let r = mock
+        .post_raw(
+            "/v1/tts",
+            &[(h, v.as_str()), ("content-type", "text/plain")],
+            "{\"text\": \"hi\"}",
+        )
+        .await;
+    r.expect_error(400, "invalid_content_type");
+    let r = mock
+        .post_raw(
+            "/v1/tts",
+            &[
+                (h, v.as_str()),
+                ("content-type", "application/json; charset=utf-8"),
+            ],
+            "{\"text\": \"hi\"}",
+        )
+        .await;
+    r.expect(200);
+    // Deep nesting is refused by the parser, not by a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = mock.post_raw("/v1/generate", &with_auth, deep).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(mock.server.total_charged(KEY), 10);
+}
+
+/// A value of a different JSON type than the schema says.
+fn wrong_value(schema: &Value) -> Value {
+    match schema["type"].as_str() {
+        Some("string") => json!(12345),
+        Some("integer") => json!("12"),
+        Some("number") => json!("2.5"),
+        Some("boolean") => json!("yes"),
+        _ => json!([]),
+    }
+}
+
+#[tokio::test]
+async fn every_field_with_the_wrong_type_is_422() {
+    let mock = Mock::start().await;
+    let spec = spec::artnex();
+    let mut checked = 0;
+    for (template, method) in spec.operations() {
+        let op = spec.operation(&template, &method);
+        let schema_ref = &op["requestBody"]["content"]["application/json"]["schema"];
+        if schema_ref.is_null() {
+            continue;
+        }
+        let schema = spec.resolve(schema_ref);
+        let example = op["requestBody"]["content"]["application/json"]["examples"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .map(|e| e["value"].clone())
+            .unwrap();
+        for (name, prop) in schema["properties"].as_object().unwrap() {
+            let prop = spec.resolve(prop);
+            let mut body = example.clone();
+            body[name] = wrong_value(prop);
+            let r = mock.post(&template, Some(KEY), &body).await;
+            assert_eq!(
+                (r.status, r.code()),
+                (422, "invalid_request"),
+                "{template}.{name}: {}",
+                r.body
+            );
+            // A float where an integer belongs is a type error too.
+            if prop["type"] == "integer" {
+                body[name] = json!(2.5);
+                let r = mock.post(&template, Some(KEY), &body).await;
+                assert_eq!(r.status, 422, "{template}.{name} = 2.5");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+    assert_eq!(mock.server.total_charged(KEY), 0);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored() {
+    let mock = Mock::start().await;
+    let body = json!({"prompt": "x", "model": "z-image-turbo", "width": 64, "height": 64, "seed": 42, "style": {"a": [1]}, "negative_prompt": null});
+    mock.post("/v1/generate", Some(KEY), &body)
+        .await
+        .expect(200);
+    // null counts as absent for optional fields.
+    let body = json!({"prompt": "x", "model": "z-image-turbo", "width": null, "num_images": null});
+    mock.post("/v1/generate", Some(KEY), &body)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn unicode_prompts_are_counted_in_characters() {
+    let mock = Mock::start().await;
+    let at_limit = text('🦊', 4000);
+    assert_eq!(at_limit.len(), 16_000);
+    let body = json!({"prompt": at_limit, "model": "z-image-turbo", "width": 64, "height": 64});
+    mock.post("/v1/generate", Some(KEY), &body)
+        .await
+        .expect(200);
+    let body = json!({"prompt": text('é', 4001), "model": "z-image-turbo"});
+    mock.post("/v1/generate", Some(KEY), &body)
+        .await
+        .expect_error(400, "prompt_too_long");
+    let body = json!({"text": text('語', 5000)});
+    mock.post("/v1/tts", Some(KEY), &body).await.expect(200);
+    let body = json!({"text": text('語', 5001)});
+    mock.post("/v1/tts", Some(KEY), &body)
+        .await
+        .expect_error(400, "text_too_long");
+    // ArtAPI too.
+    let body = json!({"model": "flux-dev", "prompt": text('ß', 4000), "size": "256x256"});
+    mock.post("/v1/images/generations", Some(ART_KEY), &body)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_10_mb_image_is_accepted_and_larger_ones_refused() {
+    let mock = Mock::start().await;
+    // A valid PNG of just under 10 MiB (its pixels plus a private padding chunk): ~13.3 MiB of base64.
+    let png = media::padded_png(300, 200, artnex_mock::MAX_IMAGE_BYTES - 1000);
+    assert!(
+        png.len() > 10_400_000 && png.len() <= artnex_mock::MAX_IMAGE_BYTES,
+        "{}",
+        png.len()
+    );
+    let uri = data_uri("image/png", &png);
+    assert!(uri.len() > 13_900_000, "{}", uri.len());
+    let body = json!({"prompt": "x", "model": "seedream-edit"});
+    let r = mock.post_big("/v1/edit", KEY, &body, "image", &uri).await;
+    r.expect(200);
+    let out = media::decode_png(
+        &mock
+            .download(r.body["images"][0]["url"].as_str().unwrap())
+            .await
+            .bytes,
+    );
+    assert_eq!((out.width, out.height), (300, 200));
+
+    // Just over 10 MiB once decoded: image_too_large.
+    let over = format!(
+        "data:image/png;base64,{}",
+        "A".repeat((artnex_mock::MAX_IMAGE_BYTES / 3 + 100) * 4)
+    );
+    mock.post_big("/v1/remove-bg", KEY, &json!({}), "image", &over)
+        .await
+        .expect_error(400, "image_too_large");
+    // A body beyond the server's limit: 413 with our JSON error body.
+    let huge = format!(
+        "{{\"image\": \"data:image/png;base64,{}\"}}",
+        "A".repeat(20 * 1024 * 1024)
+    );
+    let (h, v) = auth();
+    let r = mock
+        .post_raw("/v1/remove-bg", &[JSON, (h, v.as_str())], huge)
+        .await;
+    r.expect_error(413, "payload_too_large");
+    assert_eq!(mock.server.total_charged(KEY), 200);
+}
+
+#[tokio::test]
+async fn garbage_never_causes_a_5xx() {
+    let mock = Mock::start().await;
+    let (h, v) = auth();
+    let mut seed: u64 = 0x1234_5678;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let fragments = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"prompt\"",
+        "\"model\"",
+        ":",
+        ",",
+        "\"z-image-turbo\"",
+        "1e400",
+        "-1",
+        "\"image\"",
+        "\"data:image/png;base64,\"",
+        "null",
+        "true",
+        "\"\\u0000\"",
+        "4096",
+        "0.5",
+        "\"width\"",
+        "\"text\"",
+        "\"scale\"",
+        "\"duration\"",
+        "\"mode\"",
+        "\"🦊\"",
+    ];
+    for i in 0..300 {
+        let n = (next() % 12) as usize;
+        let body: String = (0..n)
+            .map(|_| fragments[(next() % fragments.len() as u64) as usize])
+            .collect();
+        let path = [
+            "/v1/generate",
+            "/v1/edit",
+            "/v1/video",
+            "/v1/tts",
+            "/v1/upscale",
+            "/v1/remove-bg",
+            "/v1/images/generations",
+        ][i % 7];
+        let key = if path.contains("images") {
+            format!("Bearer {ART_KEY}")
+        } else {
+            v.clone()
+        };
+        let r = mock
+            .post_raw(path, &[JSON, (h, key.as_str())], body.clone())
+            .await;
+        assert!(r.status < 500, "{path} {body:?} -> {} {}", r.status, r.body);
+    }
+    // Random binary bodies too.
+    for _ in 0..50 {
+        let bytes: Vec<u8> = (0..(next() % 512)).map(|_| next() as u8).collect();
+        let r = mock
+            .post_raw("/v1/generate", &[JSON, (h, v.as_str())], bytes)
+            .await;
+        assert!(r.status < 500);
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let mock = Mock::start().await;
+    let r = mock.get("/v2/generate", Some(KEY)).await;
+    r.expect_error(404, "not_found");
+    let r = mock.get("/v1/generate", Some(KEY)).await;
+    r.expect_error(405, "method_not_allowed");
+    let r = mock.post("/v1/video/req_abc", Some(KEY), &json!({})).await;
+    assert_eq!(r.status, 405);
+    let r = mock.get("/", None).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.body["success"], false);
+}

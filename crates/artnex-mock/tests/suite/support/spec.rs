@@ -1,0 +1,321 @@
+//! A small OpenAPI 3.0 schema validator for the specs in `spec/`: `type`, `required`, `properties`, `items`,
+//! `enum`, `nullable` and `$ref`; every other keyword is ignored.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// One loaded spec.
+pub struct Spec {
+    pub doc: Value,
+    /// Prefix the server adds in front of the spec's paths (`/v1` for ArtAPI, whose server URL ends in /v1).
+    pub prefix: &'static str,
+    /// Name of the error-code extension.
+    pub codes_ext: &'static str,
+}
+
+fn load(file: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../spec")
+        .join(file);
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// spec/artnex.yaml
+pub fn artnex() -> &'static Spec {
+    static S: OnceLock<Spec> = OnceLock::new();
+    S.get_or_init(|| Spec {
+        doc: load("artnex.yaml"),
+        prefix: "",
+        codes_ext: "x-artnex-error-codes",
+    })
+}
+
+/// spec/artapi.yaml
+pub fn artapi() -> &'static Spec {
+    static S: OnceLock<Spec> = OnceLock::new();
+    S.get_or_init(|| Spec {
+        doc: load("artapi.yaml"),
+        prefix: "/v1",
+        codes_ext: "x-artapi-error-codes",
+    })
+}
+
+/// The spec that describes a server path, if any.
+pub fn for_path(path: &str) -> Option<&'static Spec> {
+    if path.starts_with("/v1/images/") {
+        Some(artapi())
+    } else if path.starts_with("/v1/") {
+        Some(artnex())
+    } else {
+        None
+    }
+}
+
+/// A documented error: status, code (and, for ArtAPI, type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentedError {
+    pub status: u16,
+    pub code: String,
+    pub kind: Option<String>,
+}
+
+impl Spec {
+    /// Resolves a local `$ref` ("#/components/...").
+    pub fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
+        let mut cur = v;
+        for _ in 0..16 {
+            match cur.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let mut node = &self.doc;
+                    for part in r.trim_start_matches("#/").split('/') {
+                        node = &node[part];
+                    }
+                    assert!(!node.is_null(), "unresolved $ref {r}");
+                    cur = node;
+                }
+                None => return cur,
+            }
+        }
+        panic!("$ref loop");
+    }
+
+    /// The spec path template matching a concrete server path (`/v1/video/req_1` -> `/v1/video/{request_id}`).
+    pub fn template(&self, server_path: &str) -> Option<String> {
+        let path = server_path.strip_prefix(self.prefix)?;
+        let paths = self.doc["paths"].as_object()?;
+        if paths.contains_key(path) {
+            return Some(path.to_string());
+        }
+        let segs: Vec<&str> = path.split('/').collect();
+        paths
+            .keys()
+            .find(|t| {
+                let ts: Vec<&str> = t.split('/').collect();
+                ts.len() == segs.len()
+                    && ts.iter().zip(&segs).all(|(a, b)| {
+                        a == b || (a.starts_with('{') && a.ends_with('}') && !b.is_empty())
+                    })
+            })
+            .cloned()
+    }
+
+    pub fn operation(&self, template: &str, method: &str) -> &Value {
+        let op = &self.doc["paths"][template][method.to_ascii_lowercase()];
+        assert!(op.is_object(), "no operation {method} {template}");
+        op
+    }
+
+    /// Every (template, method) pair.
+    pub fn operations(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (path, item) in self.doc["paths"].as_object().into_iter().flatten() {
+            for (method, _) in item.as_object().into_iter().flatten() {
+                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    out.push((path.clone(), method.to_ascii_uppercase()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The response object for a status, if documented.
+    pub fn response(&self, template: &str, method: &str, status: u16) -> Option<&Value> {
+        let r = &self.operation(template, method)["responses"][status.to_string()];
+        if r.is_null() {
+            None
+        } else {
+            Some(self.resolve(r))
+        }
+    }
+
+    /// The JSON schema of a documented response.
+    pub fn response_schema(&self, template: &str, method: &str, status: u16) -> Option<&Value> {
+        self.response(template, method, status)
+            .map(|r| &r["content"]["application/json"]["schema"])
+            .filter(|s| !s.is_null())
+    }
+
+    /// The error body schema (for statuses the spec does not list, e.g. 413 or 503).
+    pub fn error_schema(&self) -> &Value {
+        &self.doc["components"]["schemas"]["ErrorResponse"]
+    }
+
+    /// The documented error codes of an operation.
+    pub fn error_codes(&self, template: &str, method: &str) -> Vec<DocumentedError> {
+        self.operation(template, method)[self.codes_ext]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| DocumentedError {
+                status: e["status"].as_u64().unwrap_or(0) as u16,
+                code: e["code"].as_str().unwrap_or_default().to_string(),
+                kind: e["type"].as_str().map(str::to_string),
+            })
+            .collect()
+    }
+
+    /// Validates `value` against `schema`; returns every violation.
+    pub fn validate(&self, schema: &Value, value: &Value) -> Vec<String> {
+        let mut errors = Vec::new();
+        self.walk(schema, value, "$", &mut errors);
+        errors
+    }
+
+    fn walk(&self, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+        let schema = self.resolve(schema);
+        if value.is_null() && schema["nullable"].as_bool() == Some(true) {
+            return;
+        }
+        if let Some(t) = schema["type"].as_str() {
+            let ok = match t {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "integer" => value.is_i64() || value.is_u64(),
+                "number" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                _ => true,
+            };
+            if !ok {
+                errors.push(format!("{at}: expected {t}, got {value}"));
+                return;
+            }
+        }
+        if let Some(options) = schema["enum"].as_array()
+            && !options.contains(value)
+        {
+            errors.push(format!("{at}: {value} is not one of {options:?}"));
+        }
+        if let Some(obj) = value.as_object() {
+            for req in schema["required"].as_array().into_iter().flatten() {
+                if let Some(name) = req.as_str()
+                    && !obj.contains_key(name)
+                {
+                    errors.push(format!("{at}: missing required property {name}"));
+                }
+            }
+            if let Some(props) = schema["properties"].as_object() {
+                for (name, sub) in props {
+                    if let Some(v) = obj.get(name) {
+                        self.walk(sub, v, &format!("{at}.{name}"), errors);
+                    }
+                }
+            }
+        }
+        if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+            for (i, v) in arr.iter().enumerate() {
+                self.walk(items, v, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+
+    /// Checks a response: documented statuses against their schema (and `Retry-After` on 429); any other
+    /// status against the error schema.
+    pub fn check_response(
+        &self,
+        server_path: &str,
+        method: &str,
+        status: u16,
+        retry_after: Option<&str>,
+        body: &Value,
+    ) -> Result<(), String> {
+        let Some(template) = self.template(server_path) else {
+            return Ok(());
+        };
+        let has_op = self.doc["paths"][&template][method.to_ascii_lowercase()].is_object();
+        let schema = match has_op
+            .then(|| self.response_schema(&template, method, status))
+            .flatten()
+        {
+            Some(s) => s,
+            None => self.error_schema(),
+        };
+        let errors = self.validate(schema, body);
+        if !errors.is_empty() {
+            return Err(format!(
+                "{method} {server_path} -> {status}: body does not match the spec: {errors:?}\nbody: {body}"
+            ));
+        }
+        if status == 429 {
+            let ok = retry_after.is_some_and(|v| v.parse::<u64>().is_ok());
+            if !ok {
+                return Err(format!(
+                    "{method} {server_path} -> 429 without an integer Retry-After"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every request-body example: (template, method, example name, value).
+    pub fn request_examples(&self) -> Vec<(String, String, String, Value)> {
+        let mut out = Vec::new();
+        for (template, method) in self.operations() {
+            let op = self.operation(&template, &method);
+            let examples = &op["requestBody"]["content"]["application/json"]["examples"];
+            for (name, ex) in examples.as_object().into_iter().flatten() {
+                out.push((
+                    template.clone(),
+                    method.clone(),
+                    name.clone(),
+                    ex["value"].clone(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Every example of a response status: (name, value).
+    pub fn response_examples(
+        &self,
+        template: &str,
+        method: &str,
+        status: u16,
+    ) -> Vec<(String, Value)> {
+        let Some(r) = self.response(template, method, status) else {
+            return Vec::new();
+        };
+        let media = &r["content"]["application/json"];
+        let mut out: Vec<(String, Value)> = media["examples"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v["value"].clone()))
+            .collect();
+        if !media["example"].is_null() {
+            out.push(("example".into(), media["example"].clone()));
+        }
+        out
+    }
+}
+
+/// Whether `actual` has every field `example` has, with values of the same JSON type (recursively; arrays
+/// compare their first items).
+pub fn same_shape(example: &Value, actual: &Value, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    match (example, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                match a.get(k) {
+                    Some(av) => out.extend(same_shape(ev, av, &format!("{at}.{k}"))),
+                    None => out.push(format!("{at}.{k} is missing")),
+                }
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => match (e.first(), a.first()) {
+            (Some(ev), Some(av)) => out.extend(same_shape(ev, av, &format!("{at}[0]"))),
+            (Some(_), None) => out.push(format!("{at} is empty")),
+            _ => {}
+        },
+        (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Null, Value::Null) => {}
+        (e, a) => out.push(format!("{at}: documented {e}, got {a}")),
+    }
+    out
+}
