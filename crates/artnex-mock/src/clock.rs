@@ -81,7 +81,10 @@ impl Clock {
 
     /// The simulated wall-clock time: the real start time of the server plus [`Clock::now`].
     pub fn system_time(&self) -> SystemTime {
-        self.inner.started_unix + self.now()
+        self.inner
+            .started_unix
+            .checked_add(self.now())
+            .unwrap_or(self.inner.started_unix)
     }
 
     /// [`Clock::system_time`] as whole seconds since the Unix epoch.

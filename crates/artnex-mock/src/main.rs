@@ -15,7 +15,7 @@ use clap::Parser;
 /// With no flags it listens on 127.0.0.1:8080 with one Artnex test key (sk-mock-artnex) and one ArtAPI
 /// test key (sk-mock-artapi), both on a Pro plan with 1,000,000 credits.
 #[derive(Debug, Parser)]
-#[command(name = "artnex-mock", version, about, long_about = None)]
+#[command(name = "artnex-mock", version)]
 struct Args {
     /// Address to listen on, HOST:PORT (port 0 picks a free port, which is printed).
     #[arg(long, env = "ARTNEX_MOCK_ADDR", default_value = "127.0.0.1:8080")]

@@ -12,6 +12,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 pub(crate) const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// Longest HTTPS URL accepted.
 const MAX_URL_LEN: usize = 8 * 1024;
+/// Longest side of an input image the simulator accepts (its own limit; outputs follow the input's size).
+pub(crate) const MAX_INPUT_SIDE: u32 = 16384;
 /// PNGs with more pixels than this are checked from their header only (no full decode).
 const MAX_DECODE_PIXELS: u64 = 4 * 1024 * 1024;
 /// Thumbnail side kept from a decoded input.
@@ -203,7 +205,14 @@ pub(crate) fn parse(value: &str) -> Result<ImageInput, InputError> {
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(InputError::TooLarge(bytes.len()));
     }
-    decode_bytes(&bytes).map(ImageInput::Data)
+    let decoded = decode_bytes(&bytes)?;
+    if decoded.width > MAX_INPUT_SIDE || decoded.height > MAX_INPUT_SIDE {
+        return Err(InputError::Format(format!(
+            "The image is {}x{} pixels; at most {MAX_INPUT_SIDE} pixels per side are supported.",
+            decoded.width, decoded.height
+        )));
+    }
+    Ok(ImageInput::Data(decoded))
 }
 
 /// Sniffs and checks image bytes.

@@ -157,3 +157,31 @@ async fn debug_output_hides_keys() {
     );
     assert!(!fault.contains(KEY));
 }
+
+#[tokio::test]
+async fn shutdown_and_drop_stop_the_server() {
+    let server = artnex_mock::MockServer::start().await.unwrap();
+    let addr = server.addr();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+    server.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+
+    let server = artnex_mock::MockServer::start().await.unwrap();
+    let addr = server.addr();
+    // An open keep-alive connection does not keep a dropped server alive.
+    let http = reqwest::Client::new();
+    let url = format!("{}/__admin/health", server.base_url());
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    drop(server);
+    let mut refused = false;
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(refused, "the listener closes after drop");
+    assert!(http.get(&url).send().await.is_err());
+}

@@ -280,6 +280,11 @@ async fn image_inputs_are_checked() {
             .await
             .expect_error(400, code);
     }
+    // Wider than the simulator's 16384-pixel limit per side.
+    let wide = data_uri("image/png", &media::solid_png(16385, 1, [0, 0, 0]));
+    mock.post("/v1/edit", Some(KEY), &edit(json!(wide)))
+        .await
+        .expect_error(400, "invalid_image_format");
     // A real PNG, a URL (never fetched) are fine.
     let png = data_uri("image/png", &media::solid_png(10, 10, [1, 2, 3]));
     mock.post("/v1/edit", Some(KEY), &edit(json!(png)))
