@@ -7,6 +7,7 @@ mod support;
 
 mod admin;
 mod artapi;
+#[cfg(feature = "cli")]
 mod binary;
 mod errors;
 mod examples;
