@@ -222,4 +222,15 @@ mod tests {
         assert!(parse_artapi_price("flux-dev:1:2").is_ok());
         assert!(parse_artapi_price(":1").is_err());
     }
+
+    #[test]
+    fn no_flags_means_loopback_8080_with_the_default_keys() {
+        if std::env::var_os("ARTNEX_MOCK_ADDR").is_some() {
+            return;
+        }
+        let args = Args::parse_from(["artnex-mock"]);
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(args.speed, 1.0);
+        assert!(args.keys.is_empty() && args.artapi_keys.is_empty());
+    }
 }

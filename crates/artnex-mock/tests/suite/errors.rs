@@ -134,6 +134,7 @@ async fn provoke_poll(mock: &Mock, code: &str) -> Resp {
 
 #[tokio::test]
 async fn every_documented_artnex_error_code() {
+    let _heavy = crate::support::heavy().await;
     let mock =
         Mock::with(crate::support::builder().key(KeyConfig::artnex(BROKE, Plan::Unlimited, 5)))
             .await;

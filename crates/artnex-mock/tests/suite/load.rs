@@ -143,6 +143,7 @@ async fn one(mock: &Mock, i: usize) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_mixed_requests() {
+    let _heavy = crate::support::heavy().await;
     let mock = Arc::new(
         Mock::with(
             builder()

@@ -173,6 +173,7 @@ async fn unicode_prompts_are_counted_in_characters() {
 
 #[tokio::test]
 async fn a_10_mb_image_is_accepted_and_larger_ones_refused() {
+    let _heavy = crate::support::heavy().await;
     let mock = Mock::start().await;
     // A valid PNG of just under 10 MiB (its pixels plus a private padding chunk): ~13.3 MiB of base64.
     let png = media::padded_png(300, 200, artnex_mock::MAX_IMAGE_BYTES - 1000);

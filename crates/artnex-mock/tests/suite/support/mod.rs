@@ -67,6 +67,13 @@ impl Resp {
     }
 }
 
+/// Serialises the memory-heavy tests (multi-megabyte bodies, the load test) so the load test's memory
+/// measurement is not disturbed by them.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
 /// A key for tests that should never hit the daily quota.
 pub const KEY: &str = "sk-test-unlimited";
 /// The same on the ArtAPI surface.
