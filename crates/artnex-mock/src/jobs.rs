@@ -2,7 +2,8 @@
 //!
 //! A job's timeline is fixed at submission: `pending` for the first 10 % of its length, then `processing`,
 //! then `completed` (or `error` when a `FailVideo` fault hit it). Its length in simulated time is
-//! `(20 s + 6 s x clip seconds) / speed`. Nothing runs in the background: jobs are *settled* (hold turned
+//! `(20 s + 6 s x clip seconds) x model factor / speed`, where the model factor is the model's price per clip
+//! divided by 3000, kept between 0.5 and 2 (cheap "fast"/"turbo" models render sooner than premium ones). Nothing runs in the background: jobs are *settled* (hold turned
 //! into a charge, or released) whenever anything observes the simulator, in order of their end time.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -14,15 +15,27 @@ use crate::accounts::Accounts;
 pub const VIDEO_BASE_SECONDS: f64 = 20.0;
 /// Added per second of clip (before the speed-up).
 pub const VIDEO_SECONDS_PER_CLIP_SECOND: f64 = 6.0;
+/// Price per clip of a model whose factor is 1.
+pub const VIDEO_REFERENCE_CREDITS: f64 = 3000.0;
 /// Minimum simulated time between two polls of one job (before the speed-up).
 pub const POLL_INTERVAL_SECONDS: f64 = 5.0;
 /// Finished jobs are forgotten this long after they ended (their video URL expired 24 h before).
 const FORGET_AFTER: Duration = Duration::from_secs(48 * 60 * 60);
 
-/// The simulated length of a video job for a clip of `clip_seconds`, at speed-up `speed`.
-pub fn video_job_length(clip_seconds: u32, speed: f64) -> Duration {
-    let secs =
-        (VIDEO_BASE_SECONDS + VIDEO_SECONDS_PER_CLIP_SECOND * f64::from(clip_seconds)) / speed;
+/// The simulated length of a video job: a clip of `clip_seconds` from a model costing `model_credits` per
+/// clip, at speed-up `speed`: `(20 + 6 x clip_seconds) s x clamp(model_credits / 3000, 0.5, 2) / speed`.
+///
+/// ```
+/// # use std::time::Duration;
+/// // veo3.1 (3000 credits), 8 s clip: 68 s at speed 1, 68 ms at speed 1000.
+/// assert_eq!(artnex_mock::video_job_length(3000, 8, 1.0), Duration::from_secs(68));
+/// assert_eq!(artnex_mock::video_job_length(3000, 8, 1000.0), Duration::from_millis(68));
+/// ```
+pub fn video_job_length(model_credits: u64, clip_seconds: u32, speed: f64) -> Duration {
+    let factor = (model_credits as f64 / VIDEO_REFERENCE_CREDITS).clamp(0.5, 2.0);
+    let secs = (VIDEO_BASE_SECONDS + VIDEO_SECONDS_PER_CLIP_SECOND * f64::from(clip_seconds))
+        * factor
+        / speed;
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
@@ -126,8 +139,11 @@ mod tests {
 
     #[test]
     fn timings_scale_with_speed() {
-        assert_eq!(video_job_length(8, 1.0), Duration::from_secs(68));
-        assert_eq!(video_job_length(8, 1000.0), Duration::from_millis(68));
+        assert_eq!(video_job_length(3000, 8, 1.0), Duration::from_secs(68));
+        assert_eq!(video_job_length(3000, 8, 1000.0), Duration::from_millis(68));
+        assert_eq!(video_job_length(1500, 5, 1.0), Duration::from_secs(25));
+        assert_eq!(video_job_length(6000, 4, 1.0), Duration::from_secs(88));
+        assert_eq!(video_job_length(100_000, 4, 1.0), Duration::from_secs(88));
         assert_eq!(poll_interval(1.0), Duration::from_secs(5));
         assert_eq!(poll_interval(10.0), Duration::from_millis(500));
     }

@@ -52,8 +52,8 @@ pub use config::{
 };
 pub use faults::{Fault, FaultKind};
 pub use jobs::{
-    POLL_INTERVAL_SECONDS, VIDEO_BASE_SECONDS, VIDEO_SECONDS_PER_CLIP_SECOND, poll_interval,
-    video_job_length,
+    POLL_INTERVAL_SECONDS, VIDEO_BASE_SECONDS, VIDEO_REFERENCE_CREDITS,
+    VIDEO_SECONDS_PER_CLIP_SECOND, poll_interval, video_job_length,
 };
 pub use log::RequestRecord;
 pub use routes::POLICY_TRIGGER;

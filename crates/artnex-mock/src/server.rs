@@ -123,7 +123,8 @@ impl MockBuilder {
     }
 
     /// Speed-up of video jobs and of the per-job poll interval (default 1; 1000 makes an 8 s clip's job
-    /// take 68 ms). Quotas and URL expiry keep real 24-hour windows of simulated time.
+    /// take 68 ms; see [`crate::video_job_length`]). Quotas and URL expiry keep real 24-hour windows of
+    /// simulated time.
     pub fn speed(mut self, speed: f64) -> Self {
         self.speed = speed;
         self

@@ -287,7 +287,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     let price = info.credits.fixed().unwrap_or(0);
     let (width, height) = frame_size(aspect);
     let now = call.app.clock.now();
-    let length = video_job_length(clip_seconds, call.app.settings.speed);
+    let length = video_job_length(price, clip_seconds, call.app.settings.speed);
     let job = Job {
         owner: call.key().to_string(),
         request_id: call.request_id.clone(),

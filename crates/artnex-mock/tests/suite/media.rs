@@ -281,7 +281,7 @@ async fn urls_expire_after_24_simulated_hours() {
         )
         .await;
     let id = job.body["request_id"].as_str().unwrap().to_string();
-    // The video completes 44 s in; its URL lives 24 h from then.
+    // The video (veo3-fast, 4 s clip) completes 44 s x 2/3 = 29.3 s in; its URL lives 24 h from then.
     mock.server.advance(Duration::from_secs(60));
     let video = mock.get(&format!("/v1/video/{id}"), Some(KEY)).await.body["video_url"]
         .as_str()

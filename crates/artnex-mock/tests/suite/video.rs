@@ -38,7 +38,7 @@ async fn pending_processing_completed_then_charged() {
     assert_eq!(r.body["status"], "pending");
     assert!(r.body.get("video_url").is_none());
 
-    // The job lasts (20 + 6 x 8) s = 68 s at speed 1; pending for its first 10 %.
+    // The job lasts (20 + 6 x 8) s x (3000 / 3000) = 68 s at speed 1; pending for its first 10 %.
     mock.server.advance(Duration::from_secs(7));
     let r = poll(&mock, &id, key).await;
     assert_eq!(r.body["status"], "processing");
@@ -97,10 +97,13 @@ async fn the_speed_up_shortens_jobs_and_the_poll_interval() {
     .await;
     let url = format!("/v1/video/{id}");
     mock.get(&url, Some(KEY)).await.expect(200);
-    // (20 + 6 x 16) s / 100 = 1.16 s (pending for 116 ms); the poll interval is 5 s / 100 = 50 ms.
-    mock.server.advance(Duration::from_millis(120));
+    // (20 + 6 x 16) s x (5500 / 3000) / 100 = 2.13 s (pending for 213 ms); the poll interval is
+    // 5 s / 100 = 50 ms.
+    mock.server.advance(Duration::from_millis(220));
     assert_eq!(mock.get(&url, Some(KEY)).await.body["status"], "processing");
-    mock.server.advance(Duration::from_millis(1100));
+    mock.server.advance(Duration::from_millis(1800));
+    assert_eq!(mock.get(&url, Some(KEY)).await.body["status"], "processing");
+    mock.server.advance(Duration::from_millis(200));
     let r = mock.get(&url, Some(KEY)).await;
     assert_eq!(r.body["status"], "completed");
     assert_eq!(r.body["credits_used"], 5500);
