@@ -170,16 +170,14 @@ async fn main() -> ExitCode {
     let _ = writeln!(out, "  Artnex base URL  {base}   (endpoints under /v1)");
     let _ = writeln!(out, "  ArtAPI base URL  {}", server.artapi_base_url());
     for k in server.keys() {
+        let label = match k.surface {
+            Surface::ArtApi => "ArtAPI key",
+            _ => "Artnex key",
+        };
         let _ = writeln!(
             out,
-            "  {} key  {}   ({}, {} credits)",
-            match k.surface {
-                Surface::ArtApi => "ArtAPI",
-                _ => "Artnex",
-            },
-            k.key,
-            k.plan,
-            k.credits
+            "  {label:<16} {}   ({}, {} credits)",
+            k.key, k.plan, k.credits
         );
     }
     let _ = writeln!(
