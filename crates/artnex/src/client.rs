@@ -296,47 +296,23 @@ impl Client {
         crate::background::RemoveBackgroundRequest::new(self.clone(), image.into())
     }
 
-    /// Sends one API call through the retry policy. `send` builds and sends a fresh attempt each time.
-    /// `billable` calls are never replayed when their outcome is ambiguous (unless the policy opts in).
-    pub(crate) async fn execute<T, F, Fut>(
+    /// Sends one API call through the retry policy (see [`execute`]).
+    pub(crate) async fn execute<T, E, F, Fut>(
         &self,
         operation: &'static str,
         billable: bool,
         policy: Option<&RetryPolicy>,
-        mut send: F,
+        send: F,
     ) -> Result<T, Error>
     where
+        E: ErrorBody,
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, artnex_api::Error<ErrorResponse>>>,
+        Fut: Future<Output = Result<ResponseValue<T>, WireError<E>>>,
     {
         let policy = policy.unwrap_or(&self.inner.retry);
-        let mut attempt = 0u32;
-        loop {
-            tracing::debug!(attempt, "sending");
-            let failure = match send().await {
-                Ok(value) => {
-                    tracing::debug!(attempt, status = value.status().as_u16(), "response");
-                    return Ok(value.into_inner());
-                }
-                Err(e) => classify(operation, billable, e).await,
-            };
-            match policy.decide(failure.class, !billable, attempt) {
-                Action::Retry(delay) => {
-                    tracing::warn!(
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        error = %failure.error,
-                        "retrying: the request cannot have been charged"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Action::Stop => {
-                    tracing::warn!(attempt, error = %failure.error, "request failed");
-                    return Err(failure.error);
-                }
-            }
-        }
+        execute(operation, billable, policy, send)
+            .await
+            .map(ResponseValue::into_inner)
     }
 
     /// Reserves the estimate in the budget, when there is one (refusing the request if it does not fit).
@@ -380,6 +356,83 @@ pub(crate) fn truncate_for_log(text: &str) -> String {
     out
 }
 
+/// The error of one attempt, as the generated clients return it. `artnex_api::Error` and
+/// `artapi_api::Error` are the same type (`progenitor_client::Error`), so one executor serves both APIs.
+pub(crate) type WireError<E> = artnex_api::Error<E>;
+
+/// An API dialect's error body, reduced to what [`ApiError`] holds. Implemented by the Artnex body
+/// (`{"success": false, "error", "message", "request_id"}`) and by the OpenAI-style body
+/// (`{"error": {"message", "type", "code", "param"}}`).
+pub(crate) trait ErrorBody: serde::de::DeserializeOwned {
+    /// The code, message, request id, type and parameter.
+    fn into_parts(self) -> ErrorParts;
+}
+
+/// The fields of an error body, whatever its dialect.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ErrorParts {
+    pub(crate) code: Option<String>,
+    pub(crate) message: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) error_type: Option<String>,
+    pub(crate) param: Option<String>,
+}
+
+impl ErrorBody for ErrorResponse {
+    fn into_parts(self) -> ErrorParts {
+        ErrorParts {
+            code: self.error,
+            message: self.message,
+            request_id: self.request_id,
+            error_type: None,
+            param: None,
+        }
+    }
+}
+
+/// Sends one API call through the retry policy. `send` builds and sends a fresh attempt each time.
+/// `billable` calls are never replayed when their outcome is ambiguous (unless the policy opts in). The
+/// error body is read in the dialect `E`.
+pub(crate) async fn execute<T, E, F, Fut>(
+    operation: &'static str,
+    billable: bool,
+    policy: &RetryPolicy,
+    mut send: F,
+) -> Result<ResponseValue<T>, Error>
+where
+    E: ErrorBody,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, WireError<E>>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        tracing::debug!(attempt, "sending");
+        let failure = match send().await {
+            Ok(value) => {
+                tracing::debug!(attempt, status = value.status().as_u16(), "response");
+                return Ok(value);
+            }
+            Err(e) => classify(operation, billable, e).await,
+        };
+        match policy.decide(failure.class, !billable, attempt) {
+            Action::Retry(delay) => {
+                tracing::warn!(
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    error = %failure.error,
+                    "retrying: the request cannot have been charged"
+                );
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            Action::Stop => {
+                tracing::warn!(attempt, error = %failure.error, "request failed");
+                return Err(failure.error);
+            }
+        }
+    }
+}
+
 pub(crate) struct Failure {
     pub(crate) class: FailureClass,
     pub(crate) error: Error,
@@ -387,10 +440,10 @@ pub(crate) struct Failure {
 
 const AMBIGUOUS_HINT: &str = "the request may have been processed";
 
-async fn classify(
+async fn classify<B: ErrorBody>(
     operation: &'static str,
     billable: bool,
-    e: artnex_api::Error<ErrorResponse>,
+    e: WireError<B>,
 ) -> Failure {
     use artnex_api::Error as E;
     match e {
@@ -406,20 +459,31 @@ async fn classify(
         E::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let retry_after = parse_retry_after(rv.headers());
-            let body = rv.into_inner();
-            status_failure(operation, billable, status, retry_after, Some(body), None)
+            let header_id = request_id_header(rv.headers());
+            let body = rv.into_inner().into_parts();
+            let response = ErrorResponseParts {
+                status,
+                retry_after,
+                header_id,
+            };
+            status_failure(operation, billable, response, Some(body), None)
         }
         E::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = parse_retry_after(response.headers());
+            let parts = ErrorResponseParts {
+                status: response.status().as_u16(),
+                retry_after: parse_retry_after(response.headers()),
+                header_id: request_id_header(response.headers()),
+            };
             let raw = read_capped(response).await;
-            let body = serde_json::from_slice::<ErrorResponse>(&raw).ok();
+            let body = serde_json::from_slice::<B>(&raw)
+                .ok()
+                .map(ErrorBody::into_parts);
             let text = if body.is_none() {
                 Some(String::from_utf8_lossy(&raw).into_owned())
             } else {
                 None
             };
-            status_failure(operation, billable, status, retry_after, body, text)
+            status_failure(operation, billable, parts, body, text)
         }
         E::ResponseBodyError(err) | E::InvalidUpgrade(err) => Failure {
             class: FailureClass::Ambiguous,
@@ -493,37 +557,60 @@ fn transport_failure(operation: &'static str, billable: bool, err: reqwest::Erro
     }
 }
 
+/// What an error response said outside its body.
+struct ErrorResponseParts {
+    status: u16,
+    retry_after: Option<Duration>,
+    header_id: Option<String>,
+}
+
+/// The `x-request-id` response header (sent by OpenAI and many compatible servers).
+fn request_id_header(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(str::to_string)
+}
+
 fn status_failure(
     operation: &'static str,
     billable: bool,
-    status: u16,
-    retry_after: Option<Duration>,
-    body: Option<ErrorResponse>,
+    response: ErrorResponseParts,
+    body: Option<ErrorParts>,
     raw: Option<String>,
 ) -> Failure {
-    let (code, message, request_id) = match body {
-        Some(b) => (
-            ErrorCode::from_code(b.error.as_deref().unwrap_or("")),
-            b.message,
-            b.request_id,
-        ),
-        None => {
-            let reason = reqwest::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("unexpected status");
-            let snippet = raw
-                .map(|r| truncate_for_log(r.trim()))
-                .filter(|s| !s.is_empty());
-            let message = match snippet {
+    let ErrorResponseParts {
+        status,
+        retry_after,
+        header_id,
+    } = response;
+    let parts = body.unwrap_or_else(|| {
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("unexpected status");
+        let snippet = raw
+            .map(|r| truncate_for_log(r.trim()))
+            .filter(|s| !s.is_empty());
+        ErrorParts {
+            message: match snippet {
                 Some(s) => format!("{reason}: {s}"),
                 None => reason.to_string(),
-            };
-            (ErrorCode::Unknown(String::new()), message, None)
+            },
+            ..ErrorParts::default()
         }
-    };
+    });
+    let code = ErrorCode::from_code(parts.code.as_deref().unwrap_or(""));
+    // Out of credits, whatever the status says (OpenAI answers 429 with type and code `insufficient_quota`):
+    // waiting does not help, so it is never retried and is reported as such.
+    let out_of_credits = matches!(
+        code,
+        ErrorCode::InsufficientCredits | ErrorCode::InsufficientQuota
+    ) || parts.error_type.as_deref() == Some("insufficient_quota");
     let class = match status {
-        429 if code == ErrorCode::InsufficientCredits => FailureClass::Final,
+        429 if out_of_credits => FailureClass::Final,
         429 => FailureClass::RateLimited { retry_after },
         408 | 502..=504 => FailureClass::Unavailable { retry_after },
         500..=599 => FailureClass::Ambiguous,
@@ -535,8 +622,10 @@ fn status_failure(
         operation,
         status,
         code,
-        message,
-        request_id,
+        message: parts.message,
+        request_id: parts.request_id.or(header_id),
+        error_type: parts.error_type,
+        param: parts.param,
         retry_after,
         may_have_been_processed,
     };
@@ -544,6 +633,7 @@ fn status_failure(
     let error = match status {
         401 => Error::Unauthorized(api),
         402 => Error::InsufficientCredits(api),
+        429 if out_of_credits => Error::InsufficientCredits(api),
         429 => Error::RateLimited {
             retry_after,
             error: api,
@@ -840,47 +930,14 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         let base_url = normalize_base_url(&artnex_transport::check_base_url(requested.trim())?);
-        let defaults = HttpConfig::default();
-        let http = HttpConfig {
-            connect_timeout: self.connect_timeout.unwrap_or(defaults.connect_timeout),
-            read_timeout: self.read_timeout.unwrap_or(defaults.read_timeout),
-            request_timeout: self.request_timeout.or(defaults.request_timeout),
-            user_agent: match &self.user_agent {
-                Some(ua) => format!("{} artnex-rs/{}", ua.trim(), env!("CARGO_PKG_VERSION")),
-                None => format!("artnex-rs/{}", env!("CARGO_PKG_VERSION")),
-            },
-        };
-        let api_http = match self.http {
-            None => http.client_builder(&key)?,
-            Some(custom) => {
-                let mut headers = reqwest::header::HeaderMap::new();
-                headers.insert(reqwest::header::AUTHORIZATION, key.authorization()?);
-                let mut b = custom
-                    .default_headers(headers)
-                    .user_agent(http.user_agent.clone())
-                    .connect_timeout(http.connect_timeout)
-                    .read_timeout(http.read_timeout);
-                if let Some(t) = http.request_timeout {
-                    b = b.timeout(t);
-                }
-                b
-            }
-        }
-        .build()
-        .map_err(artnex_transport::ConfigError::Http)?;
-        let download = match self.download {
-            Some(c) => c,
-            None => {
-                let mut b = reqwest::Client::builder()
-                    .user_agent(http.user_agent.clone())
-                    .connect_timeout(http.connect_timeout)
-                    .read_timeout(http.read_timeout);
-                if let Some(t) = http.request_timeout {
-                    b = b.timeout(t);
-                }
-                b.build().map_err(artnex_transport::ConfigError::Http)?
-            }
-        };
+        let http = http_config(
+            self.connect_timeout,
+            self.read_timeout,
+            self.request_timeout,
+            self.user_agent.as_deref(),
+        );
+        let api_http = api_http_client(&key, &http, self.http)?;
+        let download = download_http_client(&http, self.download)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 api: artnex_api::Client::new_with_client(&base_url, api_http),
@@ -893,6 +950,73 @@ impl ClientBuilder {
                 wait_timeout: self.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT),
             }),
         })
+    }
+}
+
+/// Timeouts and user agent from builder settings (unset ones take the transport's defaults).
+pub(crate) fn http_config(
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    user_agent: Option<&str>,
+) -> HttpConfig {
+    let defaults = HttpConfig::default();
+    HttpConfig {
+        connect_timeout: connect_timeout.unwrap_or(defaults.connect_timeout),
+        read_timeout: read_timeout.unwrap_or(defaults.read_timeout),
+        request_timeout: request_timeout.or(defaults.request_timeout),
+        user_agent: match user_agent {
+            Some(ua) => format!("{} artnex-rs/{}", ua.trim(), env!("CARGO_PKG_VERSION")),
+            None => format!("artnex-rs/{}", env!("CARGO_PKG_VERSION")),
+        },
+    }
+}
+
+/// The API client: the sensitive bearer header, the user agent and the timeouts, on the caller's
+/// `reqwest::ClientBuilder` when there is one.
+pub(crate) fn api_http_client(
+    key: &ApiKey,
+    http: &HttpConfig,
+    custom: Option<reqwest::ClientBuilder>,
+) -> Result<reqwest::Client, Error> {
+    let builder = match custom {
+        None => http.client_builder(key)?,
+        Some(custom) => {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::AUTHORIZATION, key.authorization()?);
+            let mut b = custom
+                .default_headers(headers)
+                .user_agent(http.user_agent.clone())
+                .connect_timeout(http.connect_timeout)
+                .read_timeout(http.read_timeout);
+            if let Some(t) = http.request_timeout {
+                b = b.timeout(t);
+            }
+            b
+        }
+    };
+    Ok(builder
+        .build()
+        .map_err(artnex_transport::ConfigError::Http)?)
+}
+
+/// The download client: the caller's, or one with the same timeouts and no credentials.
+pub(crate) fn download_http_client(
+    http: &HttpConfig,
+    custom: Option<reqwest::Client>,
+) -> Result<reqwest::Client, Error> {
+    match custom {
+        Some(c) => Ok(c),
+        None => {
+            let mut b = reqwest::Client::builder()
+                .user_agent(http.user_agent.clone())
+                .connect_timeout(http.connect_timeout)
+                .read_timeout(http.read_timeout);
+            if let Some(t) = http.request_timeout {
+                b = b.timeout(t);
+            }
+            Ok(b.build().map_err(artnex_transport::ConfigError::Http)?)
+        }
     }
 }
 

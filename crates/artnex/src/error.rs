@@ -5,13 +5,19 @@
 //! | [`Error::Validation`] | refused locally, nothing was sent | no | fix the request |
 //! | [`Error::BudgetExceeded`] | refused locally by the client budget | no | raise the budget or pick a cheaper model |
 //! | [`Error::Unauthorized`] | 401 | no | check the key |
-//! | [`Error::InsufficientCredits`] | 402 | no | top up |
+//! | [`Error::InsufficientCredits`] | 402, or 429 `insufficient_quota` | no | top up |
 //! | [`Error::RateLimited`] | 429 not retried (quota spent, or `Retry-After` too long) | no | wait [`Error::retry_after`] |
 //! | [`Error::Api`] | any other error status | see [`Error::may_have_been_processed`] | look at [`ApiError::code`] |
 //! | [`Error::Transport`] | the connection failed | see [`Error::may_have_been_processed`] | check before sending again |
 //! | [`Error::JobFailed`] | a video job ended in `error` | no (failed jobs are not charged) | change the prompt or model |
 //! | [`Error::JobTimedOut`] | [`wait`](crate::video::VideoJob::wait) gave up; the job goes on | when it completes | resume with [`Client::video_job`](crate::Client::video_job) |
 //! | [`Error::MediaExpired`] | a result URL is gone (they live 24 h) | - | run the request again if you still need it |
+//!
+//! The OpenAI-compatible images client (`artnex::openai`, feature `openai-images`) maps the OpenAI
+//! error body (`{"error": {"message", "type", "code", "param"}}`) onto the same variants: `error.code` becomes
+//! [`ApiError::code`] (the ArtAPI codes have their own [`ErrorCode`] variants, such as
+//! [`ErrorCode::ModelNotFound`]), `error.type` becomes [`ApiError::error_type`] and `error.param`
+//! [`ApiError::param`].
 //!
 //! No error ever contains the API key: the key is held as a secret by the client and never formatted.
 //!
@@ -49,9 +55,10 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(#[from] artnex_transport::ConfigError),
 
-    /// `ARTNEX_API_KEY` (or the variable named) is not set.
+    /// `ARTNEX_API_KEY` (or the variable named, such as `ARTAPI_KEY` for the OpenAI-compatible images client)
+    /// is not set.
     #[error(
-        "the API key is missing: set the {var} environment variable or pass it to Client::builder().api_key(..)"
+        "the API key is missing: set the {var} environment variable or pass it to the client builder's .api_key(..)"
     )]
     MissingApiKey {
         /// The environment variable that was read.
@@ -77,7 +84,8 @@ pub enum Error {
     #[error("unauthorized: {0}")]
     Unauthorized(Box<ApiError>),
 
-    /// 402: the balance does not cover the request. Nothing was charged.
+    /// 402 (or a 429 whose code is `insufficient_credits` / `insufficient_quota`, as OpenAI sends it): the
+    /// balance does not cover the request. Nothing was charged, and it is never retried.
     #[error("insufficient credits: {0}")]
     InsufficientCredits(Box<ApiError>),
 
@@ -246,8 +254,16 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// The human-readable message from the body (or a description of the status when there was no body).
     pub message: String,
-    /// The request id from the body, when the server sent one.
+    /// The request id from the body, or else from the `x-request-id` response header, when the server sent
+    /// one.
     pub request_id: Option<String>,
+    /// The error class of an OpenAI-style body (`error.type`: `invalid_request_error`,
+    /// `authentication_error`, `billing_error`, `rate_limit_error`, `api_error`, ... an open string). `None`
+    /// for Artnex errors.
+    pub error_type: Option<String>,
+    /// The request parameter an OpenAI-style error is about (`error.param`, for example `size`), when the
+    /// server named one.
+    pub param: Option<String>,
     /// `Retry-After`, when the response carried one.
     pub retry_after: Option<Duration>,
     /// Whether the request may have been processed (and charged) despite the error: true for a 500 (or
@@ -262,6 +278,9 @@ impl fmt::Display for ApiError {
             write!(f, " ({})", self.code)?;
         }
         write!(f, ": {}", self.message)?;
+        if let Some(param) = &self.param {
+            write!(f, " [param {param}]")?;
+        }
         if let Some(id) = &self.request_id {
             write!(f, " [request_id {id}]")?;
         }
@@ -348,8 +367,11 @@ impl std::error::Error for ValidationError {}
 
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident => $wire:literal, )*) => {
-        /// The documented machine-readable error codes (the `error` field of an error body): the union of
-        /// every `x-artnex-error-codes` list in the spec, plus [`ErrorCode::Unknown`] for codes added later.
+        /// The documented machine-readable error codes: the union of every `x-artnex-error-codes` list in
+        /// `spec/artnex.yaml` (the `error` field of an Artnex error body) and of the `x-artapi-error-codes` in
+        /// `spec/artapi.yaml` (the `error.code` field of an OpenAI-style error body), plus
+        /// [`ErrorCode::Unknown`] for codes added later. A code both APIs use (`invalid_api_key`,
+        /// `prompt_too_long`, `invalid_request`, `rate_limit_exceeded`) is one variant.
         #[non_exhaustive]
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
@@ -422,6 +444,18 @@ error_codes! {
     RateLimitExceeded => "rate_limit_exceeded",
     /// `not_found`: no video job with this id.
     NotFound => "not_found",
+    /// `model_not_found` (OpenAI-compatible images API): the model id does not exist or is not on the plan.
+    ModelNotFound => "model_not_found",
+    /// `invalid_size` (OpenAI-compatible images API): the size is not supported by the model.
+    InvalidSize => "invalid_size",
+    /// `content_policy_violation` (OpenAI-compatible images API): the prompt or the output breaks the usage
+    /// policy.
+    ContentPolicyViolation => "content_policy_violation",
+    /// `insufficient_quota` (OpenAI-compatible images API): not enough credits (402 on ArtAPI, 429 on OpenAI).
+    /// Never retried.
+    InsufficientQuota => "insufficient_quota",
+    /// `upstream_error` (OpenAI-compatible images API): the provider behind the API failed (500).
+    UpstreamError => "upstream_error",
 }
 
 impl fmt::Display for ErrorCode {
@@ -449,7 +483,7 @@ mod tests {
             ErrorCode::from_code("brand_new"),
             ErrorCode::Unknown("brand_new".into())
         );
-        assert_eq!(ErrorCode::ALL.len(), 20);
+        assert_eq!(ErrorCode::ALL.len(), 25);
     }
 
     #[test]
@@ -460,6 +494,8 @@ mod tests {
             code: ErrorCode::from_code("internal_error"),
             message: "boom".into(),
             request_id: Some("req_1".into()),
+            error_type: None,
+            param: None,
             retry_after: None,
             may_have_been_processed: true,
         }));

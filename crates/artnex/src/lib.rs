@@ -43,6 +43,22 @@
 //! # let _ = (speech, upscaled, cutout); Ok(()) }
 //! ```
 //!
+//! **OpenAI-compatible images** (default-on feature `openai-images`): [`openai::ImagesClient`] talks to any
+//! `POST {base}/images/generations` endpoint (ArtAPI by default) with the same validation, retry rules,
+//! typed errors and outputs:
+//!
+//! ```no_run
+//! # #[cfg(feature = "openai-images")]
+//! # async fn run() -> artnex::Result<()> {
+//! use artnex::openai::{ImagesClient, Quality, ResponseFormat};
+//!
+//! let images = ImagesClient::from_env()?; // ARTAPI_KEY, ARTAPI_BASE_URL
+//! let out = images.generate("a minimalist logo").model("flux-dev").quality(Quality::Hd)
+//!     .response_format(ResponseFormat::B64Json).await?;
+//! out.data[0].save_to_dir(".", "logo").await?; // logo.png, decoded from b64_json
+//! # Ok(()) }
+//! ```
+//!
 //! Tracing: every call runs in an `artnex` span (operation, model, the first 48 characters of the
 //! prompt); retries and poll failures are logged at `warn`.
 
@@ -54,6 +70,8 @@ pub mod edit;
 pub mod error;
 pub mod images;
 pub mod media;
+#[cfg(feature = "openai-images")]
+pub mod openai;
 pub mod pricing;
 pub mod retry;
 pub mod upscale;

@@ -750,6 +750,39 @@ impl Media {
     }
 }
 
+/// Writes `bytes` to exactly `path` through a temporary file in the same directory, renamed over `path`
+/// only when complete (so `path` never holds a partial file).
+#[cfg(feature = "openai-images")]
+pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = temp_path(path);
+    let written = async {
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .await?;
+        file.write_all(bytes).await?;
+        file.flush().await?;
+        file.sync_all().await
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Error::io(tmp, e));
+    }
+    finish_rename(&tmp, path).await
+}
+
+/// Logs at `warn` when a file's extension does not match its content.
+#[cfg(feature = "openai-images")]
+pub(crate) fn warn_on_extension_mismatch(path: &Path, format: Option<MediaFormat>) {
+    if let (Some(format), Some(ext)) = (format, path.extension().and_then(|e| e.to_str()))
+        && !ext_matches(format, ext)
+    {
+        tracing::warn!(path = %path.display(), detected = %format, "the file's content does not match its extension");
+    }
+}
+
 fn retryable_download_error(e: &Error) -> bool {
     match e {
         Error::Transport(t) => t.source.is_some(),

@@ -715,6 +715,8 @@ impl VideoJob {
                         code: ErrorCode::Unknown("missing_video_url".into()),
                         message: "the job is completed but the response has no video_url".into(),
                         request_id: Some(state.request_id.clone()),
+                        error_type: None,
+                        param: None,
                         retry_after: None,
                         may_have_been_processed: true,
                     }))),

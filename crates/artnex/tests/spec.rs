@@ -1,4 +1,5 @@
-//! The SDK's catalogue and error codes are checked against the contract, spec/artnex.yaml.
+//! The SDK's catalogue and error codes are checked against the contracts, spec/artnex.yaml and (for the
+//! error codes of the OpenAI-compatible images API) spec/artapi.yaml.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -8,9 +9,12 @@ use artnex::catalogue::{self, Credits, Durations, Kind, Model, VideoMode};
 use serde_yaml::Value;
 
 fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/artnex.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).expect("spec/artnex.yaml"))
-        .expect("valid YAML")
+    spec_file("artnex.yaml")
+}
+
+fn spec_file(name: &str) -> Value {
+    let path = format!("{}/../../spec/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).expect("spec file")).expect("valid YAML")
 }
 
 fn operations(spec: &Value) -> Vec<(String, Value)> {
@@ -150,19 +154,26 @@ fn flat_prices_equal_the_spec() {
 
 #[test]
 fn every_documented_error_code_has_a_variant() {
-    let spec = spec();
     let mut codes = BTreeSet::new();
-    for (_, op) in operations(&spec) {
-        for entry in op
-            .get("x-artnex-error-codes")
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten()
-        {
-            codes.insert(entry["code"].as_str().expect("code").to_string());
+    let mut artapi_codes = BTreeSet::new();
+    for (file, list, out) in [
+        ("artnex.yaml", "x-artnex-error-codes", &mut codes),
+        ("artapi.yaml", "x-artapi-error-codes", &mut artapi_codes),
+    ] {
+        for (_, op) in operations(&spec_file(file)) {
+            for entry in op
+                .get(list)
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+            {
+                out.insert(entry["code"].as_str().expect("code").to_string());
+            }
         }
     }
     assert!(codes.len() >= 20, "{codes:?}");
+    assert!(artapi_codes.len() >= 9, "{artapi_codes:?}");
+    codes.extend(artapi_codes);
     for code in &codes {
         let parsed = ErrorCode::from_code(code);
         assert!(
