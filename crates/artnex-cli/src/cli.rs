@@ -94,6 +94,8 @@ pub enum Command {
     Batch(BatchArgs),
     /// Tour every operation on the embedded simulator and write a gallery (no key needed).
     Demo(DemoArgs),
+    /// Generate images through an OpenAI-compatible images API (ArtAPI by default).
+    Images(ImagesArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -444,6 +446,40 @@ pub struct DemoArgs {
     /// Simulated-time speed-up for the video job (1 = real time).
     #[arg(long, default_value_t = 60.0)]
     pub speed: f64,
+}
+
+/// `artnex images` (OpenAI-compatible).
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  artnex images \"a minimalist logo, flat design\" -m flux-dev --size 1024x1024 --quality hd\n  artnex images \"a fox\" -n 3 --response-format b64_json -o out/\n  artnex --mock images \"a test\"                      against the embedded simulator\n\nAuthentication: ARTAPI_KEY (or --artapi-key); ARTAPI_BASE_URL (or --artapi-base-url), including /v1,\nfor any OpenAI-compatible images endpoint."
+)]
+pub struct ImagesArgs {
+    /// What to draw.
+    pub prompt: String,
+    /// Model id of the provider.
+    #[arg(short, long, default_value = "flux-dev")]
+    pub model: String,
+    /// Number of images, 1 to 10.
+    #[arg(short = 'n', long)]
+    pub n: Option<u8>,
+    /// Size as WIDTHxHEIGHT, e.g. 1024x1024.
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// standard or hd.
+    #[arg(long)]
+    pub quality: Option<String>,
+    /// url or b64_json.
+    #[arg(long)]
+    pub response_format: Option<String>,
+    /// vivid or natural.
+    #[arg(long)]
+    pub style: Option<String>,
+    /// API key of the provider (default: $ARTAPI_KEY).
+    #[arg(long, env = "ARTAPI_KEY", hide_env_values = true)]
+    pub artapi_key: Option<String>,
+    /// Base URL including /v1 (default: $ARTAPI_BASE_URL or https://app.artapi.ai/v1).
+    #[arg(long, env = "ARTAPI_BASE_URL")]
+    pub artapi_base_url: Option<String>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod demo;
 mod exec;
 mod files;
 mod gallery;
+mod images;
 mod journal;
 mod progress;
 mod report;
@@ -123,6 +124,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Batch(a) => batch::run(g, a).await,
         Command::Demo(a) => demo::run(g, a).await,
+        Command::Images(a) => images::run(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

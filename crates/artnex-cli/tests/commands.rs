@@ -294,3 +294,88 @@ async fn models_json_lists_the_catalogue() {
     assert_eq!(veo["credits"], 3000);
     assert_eq!(veo["durations"], serde_json::json!([4, 6, 8]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_through_the_openai_compatible_api() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let images = |args: &[&str]| {
+        let mut cmd = artnex(&mock, dir.path());
+        cmd.env("ARTAPI_KEY", artnex_mock::DEFAULT_ARTAPI_KEY)
+            .env("ARTAPI_BASE_URL", mock.artapi_base_url())
+            .args(["--json", "images"])
+            .args(args);
+        cmd
+    };
+
+    // URLs, downloaded.
+    let (code, doc) = run_json(images(&[
+        "a logo", "-n", "2", "--size", "512x512", "--style", "natural",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    assert!(
+        doc["urls"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1")
+    );
+    assert!(
+        doc["revised_prompts"][0]
+            .as_str()
+            .unwrap()
+            .contains("a logo")
+    );
+    assert_eq!(png_info(&dir.path().join(file(&doc, 1))), (512, 512, false));
+
+    // Base64, decoded.
+    let (code, doc) = run_json(images(&[
+        "a logo",
+        "--response-format",
+        "b64_json",
+        "--quality",
+        "hd",
+        "--size",
+        "256x256",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{doc}");
+    assert!(doc["urls"][0].is_null());
+    assert_eq!(png_info(&dir.path().join(file(&doc, 0))), (256, 256, false));
+
+    // The server's own errors, typed, exit 3.
+    let (code, doc) = run_json(images(&["a logo", "-m", "no-such-model"])).await;
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (3, Some("model_not_found")),
+        "{doc}"
+    );
+    let (code, doc) = run_json(images(&["a logo", "--size", "123x45"])).await;
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (3, Some("invalid_size")),
+        "{doc}"
+    );
+
+    // Refused locally: exit 2 and nothing sent.
+    let before = mock.requests().len();
+    let long = "x".repeat(4001);
+    let (code, doc) = run_json(images(&[long.as_str()])).await;
+    assert_eq!(code, 2, "{doc}");
+    let (code, _) = run_json(images(&["a logo", "-n", "11"])).await;
+    assert_eq!(code, 2);
+    let (code, _) = run_json(images(&["a logo", "--style", "baroque"])).await;
+    assert_eq!(code, 2);
+    assert_eq!(mock.requests().len(), before);
+
+    // The Artnex key is not an ArtAPI key.
+    let mut cmd = images(&["a logo"]);
+    cmd.env("ARTAPI_KEY", DEFAULT_KEY);
+    let (code, doc) = run_json(cmd).await;
+    assert_eq!(
+        (code, doc["error"]["kind"].as_str()),
+        (3, Some("unauthorized")),
+        "{doc}"
+    );
+}

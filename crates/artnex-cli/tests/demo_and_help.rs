@@ -107,6 +107,7 @@ fn help_output() {
         vec!["price", "--help"],
         vec!["batch", "--help"],
         vec!["demo", "--help"],
+        vec!["images", "--help"],
     ] {
         let out = bare(dir.path()).args(&cmd).output().unwrap();
         assert!(out.status.success());
