@@ -8,7 +8,9 @@ fn run_child(test: &str, envs: &[(&str, &str)]) -> bool {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([test, "--exact", "--ignored", "--nocapture"])
         .env_remove("ARTNEX_API_KEY")
-        .env_remove("ARTNEX_BASE_URL");
+        .env_remove("ARTNEX_BASE_URL")
+        .env_remove("ARTAPI_KEY")
+        .env_remove("ARTAPI_BASE_URL");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -87,4 +89,73 @@ fn child_insecure_base_url() {
     let e = artnex::Client::from_env().unwrap_err();
     assert!(matches!(e, artnex::Error::Config(_)), "{e:?}");
     assert!(!e.to_string().contains("sk-env-key"));
+}
+
+#[cfg(feature = "openai-images")]
+#[test]
+fn images_client_from_env_reads_artapi_key_and_base_url() {
+    assert!(run_child(
+        "child_images_configured",
+        &[
+            ("ARTAPI_KEY", "sk-env-artapi"),
+            ("ARTAPI_BASE_URL", " http://127.0.0.1:9/v1/ "),
+            // The Artnex variables are not read by the images client.
+            ("ARTNEX_API_KEY", "sk-env-artnex"),
+        ]
+    ));
+    assert!(run_child(
+        "child_images_default_base_url",
+        &[("ARTAPI_KEY", "sk-env-artapi"), ("ARTAPI_BASE_URL", "")]
+    ));
+    assert!(run_child(
+        "child_images_missing_key",
+        &[("ARTNEX_API_KEY", "sk-env-artnex")]
+    ));
+    assert!(run_child(
+        "child_images_insecure_base_url",
+        &[
+            ("ARTAPI_KEY", "sk-env-artapi"),
+            ("ARTAPI_BASE_URL", "http://app.artapi.ai/v1")
+        ]
+    ));
+}
+
+#[cfg(feature = "openai-images")]
+#[test]
+#[ignore = "run by images_client_from_env_reads_artapi_key_and_base_url in a child process"]
+fn child_images_configured() {
+    let c = artnex::openai::ImagesClient::from_env().unwrap();
+    assert_eq!(c.base_url(), "http://127.0.0.1:9/v1");
+    assert!(!format!("{c:?}").contains("sk-env-artapi"));
+}
+
+#[cfg(feature = "openai-images")]
+#[test]
+#[ignore = "run by images_client_from_env_reads_artapi_key_and_base_url in a child process"]
+fn child_images_default_base_url() {
+    assert_eq!(
+        artnex::openai::ImagesClient::from_env().unwrap().base_url(),
+        "https://app.artapi.ai/v1"
+    );
+}
+
+#[cfg(feature = "openai-images")]
+#[test]
+#[ignore = "run by images_client_from_env_reads_artapi_key_and_base_url in a child process"]
+fn child_images_missing_key() {
+    let e = artnex::openai::ImagesClient::from_env().unwrap_err();
+    assert!(
+        matches!(e, artnex::Error::MissingApiKey { var: "ARTAPI_KEY" }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("ARTAPI_KEY"), "{e}");
+}
+
+#[cfg(feature = "openai-images")]
+#[test]
+#[ignore = "run by images_client_from_env_reads_artapi_key_and_base_url in a child process"]
+fn child_images_insecure_base_url() {
+    let e = artnex::openai::ImagesClient::from_env().unwrap_err();
+    assert!(matches!(e, artnex::Error::Config(_)), "{e:?}");
+    assert!(!e.to_string().contains("sk-env-artapi"));
 }
