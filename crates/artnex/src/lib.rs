@@ -43,7 +43,7 @@
 //! # let _ = (speech, upscaled, cutout); Ok(()) }
 //! ```
 //!
-//! **OpenAI-compatible images** (default-on feature `openai-images`): [`openai::ImagesClient`] talks to any
+//! **OpenAI-compatible images** (default-on feature `openai-images`): `openai::ImagesClient` talks to any
 //! `POST {base}/images/generations` endpoint (ArtAPI by default) with the same validation, retry rules,
 //! typed errors and outputs:
 //!
