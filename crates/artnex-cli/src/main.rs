@@ -83,6 +83,10 @@ impl Conn {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json_mode = cli.global.json;
+    let service = match cli.command {
+        Command::Images(_) => report::Service::ArtApi,
+        _ => report::Service::Artnex,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -95,7 +99,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
-        Err(f) => report::failure(&f, json_mode),
+        Err(f) => report::failure(&f, json_mode, service),
     }
 }
 

@@ -29,8 +29,40 @@ pub fn exit_code(f: &Failure) -> u8 {
     }
 }
 
+/// Which service a command talks to: hints name its key variable and dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// The Artnex API.
+    Artnex,
+    /// An OpenAI-compatible images API (ArtAPI by default).
+    ArtApi,
+}
+
+impl Service {
+    fn key_var(self) -> &'static str {
+        match self {
+            Service::Artnex => "ARTNEX_API_KEY",
+            Service::ArtApi => "ARTAPI_KEY",
+        }
+    }
+
+    fn key_flag(self) -> &'static str {
+        match self {
+            Service::Artnex => "--api-key",
+            Service::ArtApi => "--artapi-key",
+        }
+    }
+
+    fn dashboard(self) -> &'static str {
+        match self {
+            Service::Artnex => "the Artnex dashboard",
+            Service::ArtApi => "the provider's dashboard (app.artapi.ai for ArtAPI)",
+        }
+    }
+}
+
 /// What to do about a failure, in one short sentence.
-pub fn hint(f: &Failure) -> Option<String> {
+pub fn hint(f: &Failure, service: Service) -> Option<String> {
     use artnex::Error as E;
     let Failure::Sdk(e) = f else {
         return Some("see `artnex <command> --help`".into());
@@ -41,14 +73,20 @@ pub fn hint(f: &Failure) -> Option<String> {
         );
     }
     Some(match e {
-        E::MissingApiKey { .. } => {
-            "set ARTNEX_API_KEY (or pass --api-key), or try it on the simulator with --mock".into()
-        }
-        E::Unauthorized(_) => {
-            "check ARTNEX_API_KEY: it must be a current key with no spaces around it".into()
-        }
+        E::MissingApiKey { .. } => format!(
+            "set {} (or pass {}), or try it on the simulator with --mock",
+            service.key_var(),
+            service.key_flag()
+        ),
+        E::Unauthorized(_) => format!(
+            "check {}: it must be a current key with no spaces around it",
+            service.key_var()
+        ),
         E::InsufficientCredits(_) => {
-            "buy credits in the Artnex dashboard (nothing was charged)".into()
+            format!(
+                "buy credits in {} (nothing was charged)",
+                service.dashboard()
+            )
         }
         E::RateLimited {
             retry_after: Some(d),
@@ -73,12 +111,12 @@ pub fn hint(f: &Failure) -> Option<String> {
 }
 
 /// Prints a failure (one line on stderr, or a JSON document on stdout) and returns its exit code.
-pub fn failure(f: &Failure, json_mode: bool) -> ExitCode {
+pub fn failure(f: &Failure, json_mode: bool, service: Service) -> ExitCode {
     let code = exit_code(f);
     if json_mode {
-        println!("{}", failure_json(f));
+        println!("{}", failure_json(f, service));
     } else {
-        match hint(f) {
+        match hint(f, service) {
             Some(h) => eprintln!("error: {f}\n  hint: {h}"),
             None => eprintln!("error: {f}"),
         }
@@ -87,7 +125,7 @@ pub fn failure(f: &Failure, json_mode: bool) -> ExitCode {
 }
 
 /// The JSON form of a failure.
-pub fn failure_json(f: &Failure) -> Value {
+pub fn failure_json(f: &Failure, service: Service) -> Value {
     let (kind, code, request_id, processed) = match f {
         Failure::Usage(_) => ("usage", None, None, false),
         Failure::Sdk(e) => (
@@ -105,7 +143,7 @@ pub fn failure_json(f: &Failure) -> Value {
             "code": code,
             "request_id": request_id,
             "may_have_been_processed": processed,
-            "hint": hint(f),
+            "hint": hint(f, service),
         },
         "exit_code": exit_code(f),
     })
