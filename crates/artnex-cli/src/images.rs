@@ -81,14 +81,16 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
     };
     let req = request(&client, a)?;
     if g.dry_run {
+        // The exact body that would be sent.
+        let body: serde_json::Value = serde_json::from_str(&req.to_json()?).unwrap_or_default();
         if g.json {
             println!(
                 "{}",
-                json!({"ok": true, "op": "images", "model": a.model, "valid": true, "estimate": null, "sent": false})
+                json!({"ok": true, "op": "images", "model": a.model, "valid": true, "estimate": null, "sent": false, "body": body})
             );
         } else {
             println!(
-                "images · {}: valid (the provider does not publish prices; nothing sent)",
+                "images · {}: valid (the provider does not publish prices; nothing sent)\n  body: {body}",
                 a.model
             );
         }

@@ -369,6 +369,23 @@ async fn images_through_the_openai_compatible_api() {
     assert_eq!(code, 2);
     assert_eq!(mock.requests().len(), before);
 
+    // --dry-run shows the exact body and sends nothing.
+    let (code, doc) = run_json(images(&[
+        "a logo",
+        "-n",
+        "2",
+        "--quality",
+        "hd",
+        "--dry-run",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        doc["body"],
+        serde_json::json!({"model": "flux-dev", "prompt": "a logo", "n": 2, "quality": "hd"})
+    );
+    assert_eq!(mock.requests().len(), before);
+
     // The Artnex key is not an ArtAPI key.
     let mut cmd = images(&["a logo"]);
     cmd.env("ARTAPI_KEY", DEFAULT_KEY);
