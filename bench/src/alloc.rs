@@ -1,0 +1,117 @@
+//! A counting global allocator that counts only on threads that opted in.
+//!
+//! The client runtime's threads call [`track_this_thread`] when they start, so every allocation the SDK,
+//! reqwest, hyper and tokio's blocking pool make for the client is counted, while the simulator (on its
+//! own runtime) and the harness's main thread are not. Counters are process-wide atomics: `current`
+//! (bytes live), `peak` (highest `current` since the last [`reset_peak`]), the number of allocation calls
+//! and the bytes they asked for.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// The allocator: [`System`] plus counters.
+pub struct Counting;
+
+thread_local! {
+    static TRACKED: Cell<bool> = const { Cell::new(false) };
+}
+
+static CURRENT: AtomicI64 = AtomicI64::new(0);
+static PEAK: AtomicI64 = AtomicI64::new(0);
+static CALLS: AtomicU64 = AtomicU64::new(0);
+static REQUESTED: AtomicU64 = AtomicU64::new(0);
+
+#[inline]
+fn tracked() -> bool {
+    // `try_with`: no panic while the thread's locals are being torn down.
+    TRACKED.try_with(Cell::get).unwrap_or(false)
+}
+
+#[inline]
+fn grow(bytes: usize) {
+    CALLS.fetch_add(1, Relaxed);
+    REQUESTED.fetch_add(bytes as u64, Relaxed);
+    let now = CURRENT.fetch_add(bytes as i64, Relaxed) + bytes as i64;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged; the counting around
+// it touches only atomics and a const-initialised thread-local `Cell<bool>` (no allocation, no Drop).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as ours.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() && tracked() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as ours.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() && tracked() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) };
+        if tracked() {
+            CURRENT.fetch_sub(layout.size() as i64, Relaxed);
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: same contract as ours.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() && tracked() {
+            // A moving realloc briefly holds both blocks; count the new one before the old one goes,
+            // so the peak sees what the process really needed.
+            grow(new_size);
+            CURRENT.fetch_sub(layout.size() as i64, Relaxed);
+        }
+        p
+    }
+}
+
+/// Counts this thread's allocations from now on.
+pub fn track_this_thread() {
+    TRACKED.with(|t| t.set(true));
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// Bytes allocated and not yet freed on tracked threads.
+    pub current: i64,
+    /// Allocation calls (alloc, alloc_zeroed, realloc).
+    pub calls: u64,
+    /// Bytes asked for by those calls.
+    pub requested: u64,
+}
+
+/// Reads the counters.
+pub fn counters() -> Counters {
+    Counters {
+        current: CURRENT.load(Relaxed),
+        calls: CALLS.load(Relaxed),
+        requested: REQUESTED.load(Relaxed),
+    }
+}
+
+/// Starts a new peak window: the peak becomes the current value, which is returned.
+pub fn reset_peak() -> i64 {
+    let now = CURRENT.load(Relaxed);
+    PEAK.store(now, Relaxed);
+    now
+}
+
+/// The highest `current` since the last [`reset_peak`].
+pub fn peak() -> i64 {
+    PEAK.load(Relaxed)
+}

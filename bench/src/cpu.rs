@@ -1,0 +1,83 @@
+//! CPU time of a set of threads (Linux): `/proc/self/task/<tid>/schedstat` (nanoseconds on the CPU),
+//! falling back to `utime + stime` from `.../stat` (clock ticks, 10 ms each on most systems).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Thread ids registered by [`register_this_thread`].
+static THREADS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// The calling thread's kernel thread id, from `/proc/thread-self` (`<pid>/task/<tid>`).
+fn this_tid() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Adds the calling thread to the measured set (called from the server runtime's `on_thread_start`).
+pub fn register_this_thread() {
+    if let Some(tid) = this_tid()
+        && let Ok(mut list) = THREADS.lock()
+    {
+        list.push(tid);
+    }
+}
+
+/// Nanoseconds of CPU used so far by one thread of this process, if it still exists.
+fn thread_cpu_ns(tid: u32) -> Option<u64> {
+    if let Ok(s) = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat"))
+        && let Some(ns) = s.split_whitespace().next().and_then(|v| v.parse().ok())
+    {
+        return Some(ns);
+    }
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10_000_000)
+}
+
+/// Per-thread CPU times of the registered threads at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct CpuSnapshot(HashMap<u32, u64>);
+
+impl CpuSnapshot {
+    /// Reads every registered thread that is still alive.
+    pub fn take() -> CpuSnapshot {
+        let tids = THREADS.lock().map(|l| l.clone()).unwrap_or_default();
+        CpuSnapshot(
+            tids.into_iter()
+                .filter_map(|t| thread_cpu_ns(t).map(|ns| (t, ns)))
+                .collect(),
+        )
+    }
+
+    /// Whether any thread could be read (false when /proc is not available).
+    pub fn is_available(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// CPU nanoseconds used between `earlier` and `self`: threads in both count their difference, threads
+    /// started in between count in full, threads that ended in between are left out.
+    pub fn since(&self, earlier: &CpuSnapshot) -> u64 {
+        self.0
+            .iter()
+            .map(|(tid, now)| now.saturating_sub(earlier.0.get(tid).copied().unwrap_or(0)))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_skip_threads_that_ended() {
+        let a = CpuSnapshot(HashMap::from([(1, 100), (2, 50)]));
+        let b = CpuSnapshot(HashMap::from([(1, 160), (3, 7)]));
+        assert_eq!(b.since(&a), 60 + 7);
+        assert!(b.is_available());
+        assert!(!CpuSnapshot::default().is_available());
+    }
+}

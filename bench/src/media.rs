@@ -1,0 +1,402 @@
+//! Media targets: streamed downloads (4) and image uploads through edit (5).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use artnex::Model;
+use artnex::media::{ImageInput, MediaFormat};
+use artnex::video::WaitOptions;
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::io::AsyncWriteExt as _;
+
+use crate::Ctx;
+use crate::alloc;
+use crate::calls::{KEY, PROMPT, RawImages, Result, raw_client, settle};
+use crate::report::{Report, Row, Verdict, mib, micros};
+use crate::stats::median;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Sdk,
+    Raw,
+    RawFsync,
+}
+
+/// A hand-written stream-to-file: chunk by chunk into a tokio file, flushed; `fsync` optionally.
+async fn raw_download(
+    client: &reqwest::Client,
+    url: &str,
+    path: &Path,
+    fsync: bool,
+) -> Result<u64> {
+    let mut response = client.get(url).send().await?.error_for_status()?;
+    let mut file = tokio::fs::File::create(path).await?;
+    let mut total = 0u64;
+    while let Some(chunk) = response.chunk().await? {
+        total += chunk.len() as u64;
+        file.write_all(&chunk).await?;
+    }
+    file.flush().await?;
+    if fsync {
+        file.sync_all().await?;
+    }
+    Ok(total)
+}
+
+/// Target 4.
+pub async fn downloads(ctx: &Ctx, report: &mut Report) -> Result<()> {
+    let sizes = ctx.sizes;
+    println!(
+        "target 4: streaming a {} video to disk, SDK vs raw reqwest",
+        mib(sizes.download_bytes as f64)
+    );
+    let server = &ctx.video;
+    let sdk = artnex::Client::builder()
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .build()?;
+    let job = sdk
+        .video("a drone over mountains at sunrise")
+        .model(Model::Veo3Fast)
+        .duration(4)
+        .submit()
+        .await?;
+    let video = job
+        .wait_with(
+            WaitOptions::new()
+                .interval(Duration::from_millis(20))
+                .timeout(Duration::from_secs(60)),
+        )
+        .await?;
+    let media = video.video;
+    let url = media.url().to_string();
+    let raw = reqwest::Client::new();
+    let dir = ctx.tmp.join("downloads");
+    tokio::fs::create_dir_all(&dir).await?;
+
+    let ways = [Way::Sdk, Way::Raw, Way::RawFsync];
+    let mut speed: [Vec<f64>; 3] = Default::default();
+    let mut growth: [Vec<f64>; 3] = Default::default();
+    let mut size = 0u64;
+    // Round 0 warms the page cache, the connection pools and the simulator; it is not counted.
+    for round in 0..=sizes.download_rounds {
+        let mut order: Vec<usize> = (0..ways.len()).collect();
+        order.rotate_left(round % ways.len());
+        for i in order {
+            let path = dir.join(format!("{i}-{round}.mp4"));
+            settle().await;
+            let start = alloc::reset_peak();
+            let t = Instant::now();
+            let bytes = match ways[i] {
+                Way::Sdk => media.download_to(&path).await?.bytes,
+                Way::Raw => raw_download(&raw, &url, &path, false).await?,
+                Way::RawFsync => raw_download(&raw, &url, &path, true).await?,
+            };
+            let secs = t.elapsed().as_secs_f64();
+            let grew = (alloc::peak() - start) as f64;
+            tokio::fs::remove_file(&path).await?;
+            size = bytes;
+            if round > 0 {
+                speed[i].push(bytes as f64 / MIB / secs);
+                growth[i].push(grew);
+            }
+        }
+    }
+    if size < sizes.download_bytes {
+        return Err(format!(
+            "the video is {size} bytes, expected at least {}",
+            sizes.download_bytes
+        )
+        .into());
+    }
+    let med: Vec<f64> = speed.iter().map(|v| median(v)).collect();
+    let max_growth: Vec<f64> = growth
+        .iter()
+        .map(|v| v.iter().copied().fold(0.0, f64::max))
+        .collect();
+    let limit = 16.0 * MIB;
+    report.row(
+        Row::new(
+            "4a",
+            &format!(
+                "download {} to disk: peak memory growth (max of runs)",
+                mib(size as f64)
+            ),
+        )
+        .figures(
+            mib(max_growth[0]),
+            format!("raw reqwest {}", mib(max_growth[1])),
+        )
+        .ratio(max_growth[0] / limit)
+        .goal(
+            "< 16 MiB (ratio to 16 MiB < 1)",
+            Verdict::from_bool(max_growth[0] < limit),
+        ),
+    );
+    let ratio = med[0] / med[1];
+    report.row(
+        Row::new(
+            "4b",
+            "download throughput vs raw reqwest stream-to-file (median)",
+        )
+        .figures(
+            format!("{:.0} MiB/s", med[0]),
+            format!("{:.0} MiB/s", med[1]),
+        )
+        .ratio(ratio)
+        .goal("≥ 0.9", Verdict::from_bool(ratio >= 0.9)),
+    );
+    report.row(
+        Row::new(
+            "4c",
+            "download throughput vs raw reqwest stream-to-file + fsync (median)",
+        )
+        .figures(
+            format!("{:.0} MiB/s", med[0]),
+            format!("{:.0} MiB/s", med[2]),
+        )
+        .ratio(med[0] / med[2])
+        .goal("-", Verdict::Info),
+    );
+    report.note(format!(
+        "4: {} counted rounds after a warm-up round, order rotated each round, files on {} and deleted after each run; the SDK's `Media::download_to` writes a temporary file, fsyncs it and renames it; raw = `response.chunk()` + `File::write_all` + `flush` (4b) and the same + `sync_all` (4c). MiB/s per run: SDK {}; raw {}; raw+fsync {}. Peak growth of raw+fsync {}.",
+        sizes.download_rounds,
+        ctx.tmp.display(),
+        list(&speed[0]),
+        list(&speed[1]),
+        list(&speed[2]),
+        mib(max_growth[2])
+    ));
+    Ok(())
+}
+
+fn list(v: &[f64]) -> String {
+    v.iter()
+        .map(|x| format!("{x:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// CRC-32 (IEEE), for PNG chunks.
+fn crc32(parts: &[&[u8]]) -> u32 {
+    let mut table = [0u32; 256];
+    for (i, slot) in table.iter_mut().enumerate() {
+        let mut c = i as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+        *slot = c;
+    }
+    let mut crc = 0xFFFF_FFFFu32;
+    for part in parts {
+        for &b in *part {
+            crc = table[((crc ^ u32::from(b)) & 0xFF) as usize] ^ (crc >> 8);
+        }
+    }
+    crc ^ 0xFFFF_FFFF
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc32(&[kind, data]).to_be_bytes());
+}
+
+/// A structurally valid PNG of exactly `total` bytes: a 4096x4096 RGB header (too many pixels for the
+/// simulator to decode, so it checks the header only) and one IDAT chunk of incompressible bytes.
+pub fn big_png(total: usize) -> Vec<u8> {
+    let overhead = 8 + (12 + 13) + 12 + 12;
+    let payload = total.saturating_sub(overhead);
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&4096u32.to_be_bytes());
+    ihdr.extend_from_slice(&4096u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    let mut data = Vec::with_capacity(payload);
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    while data.len() < payload {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let take = (payload - data.len()).min(8);
+        data.extend_from_slice(&x.to_le_bytes()[..take]);
+    }
+    chunk(&mut out, b"IDAT", &data);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[derive(Serialize)]
+struct RawEdit<'a> {
+    image: &'a str,
+    model: &'a str,
+    prompt: &'a str,
+}
+
+/// Target 5.
+pub async fn uploads(ctx: &Ctx, report: &mut Report) -> Result<()> {
+    let sizes = ctx.sizes;
+    const SIZE: usize = 10_000_000;
+    println!("target 5: a 10 MB image through edit");
+    let image = Bytes::from(big_png(SIZE));
+    let encoded = base64::encoded_len(SIZE, true).unwrap_or(0) as f64;
+    let engine = &base64::engine::general_purpose::STANDARD;
+
+    // Encode time: the SDK's data URI builder vs a plain base64 encode, alternating.
+    for _ in 0..2 {
+        drop(artnex::media::data_uri(MediaFormat::Png, &image));
+        drop(engine.encode(&image));
+    }
+    let mut sdk_t = Vec::new();
+    let mut plain_t = Vec::new();
+    for i in 0..sizes.encode_reps {
+        for sdk_side in if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        } {
+            let t = Instant::now();
+            let s = if sdk_side {
+                artnex::media::data_uri(MediaFormat::Png, &image)
+            } else {
+                engine.encode(&image)
+            };
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            drop(s);
+            if sdk_side {
+                sdk_t.push(us)
+            } else {
+                plain_t.push(us)
+            }
+        }
+    }
+
+    // Peak memory of a whole edit call: SDK vs a hand-written reqwest call.
+    let base = ctx.main.base_url();
+    let sdk = artnex::Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .build()?;
+    let raw = raw_client(KEY)?;
+    let url = format!("{base}/v1/edit");
+    let mut sdk_peak = Vec::new();
+    let mut raw_peak = Vec::new();
+    let mut sdk_time = Vec::new();
+    let mut raw_time = Vec::new();
+    for i in 0..=sizes.upload_reps {
+        for sdk_side in if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        } {
+            settle().await;
+            let start = alloc::reset_peak();
+            let t = Instant::now();
+            if sdk_side {
+                let out = sdk
+                    .edit(PROMPT, ImageInput::bytes(image.clone()))
+                    .model(Model::NanoBananaEdit)
+                    .send()
+                    .await?;
+                if out.images.len() != 1 {
+                    return Err("SDK edit: expected one image".into());
+                }
+            } else {
+                let uri = format!("data:image/png;base64,{}", engine.encode(&image));
+                let body = RawEdit {
+                    image: &uri,
+                    model: "nano-banana-edit",
+                    prompt: PROMPT,
+                };
+                let response = raw
+                    .post(&url)
+                    .json(&body)
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                let out: RawImages = response.json().await?;
+                if !out.is_one_image() {
+                    return Err("raw edit: expected one image".into());
+                }
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            let grew = (alloc::peak() - start) as f64;
+            if i > 0 {
+                if sdk_side {
+                    sdk_peak.push(grew);
+                    sdk_time.push(us);
+                } else {
+                    raw_peak.push(grew);
+                    raw_time.push(us);
+                }
+            }
+        }
+    }
+    let peak = sdk_peak.iter().copied().fold(0.0, f64::max);
+    let raw_max = raw_peak.iter().copied().fold(0.0, f64::max);
+    report.row(
+        Row::new(
+            "5a",
+            "10 MB edit: peak extra client memory / base64 size (max of runs)",
+        )
+        .figures(
+            format!("{} ({:.2}x)", mib(peak), peak / encoded),
+            format!("raw reqwest {} ({:.2}x)", mib(raw_max), raw_max / encoded),
+        )
+        .ratio(peak / encoded)
+        .goal("≤ 3.0", Verdict::from_bool(peak / encoded <= 3.0)),
+    );
+    let (s, p) = (median(&sdk_t), median(&plain_t));
+    report.row(
+        Row::new(
+            "5b",
+            "10 MB image: data URI encode time vs plain base64 encode (median)",
+        )
+        .figures(micros(s), micros(p))
+        .ratio(s / p)
+        .goal("≤ 1.2", Verdict::from_bool(s / p <= 1.2)),
+    );
+    report.row(
+        Row::new("5c", "10 MB edit call end to end (median)")
+            .figures(micros(median(&sdk_time)), micros(median(&raw_time)))
+            .ratio(median(&sdk_time) / median(&raw_time))
+            .goal("-", Verdict::Info),
+    );
+    report.note(format!(
+        "5: the image is a {SIZE}-byte PNG ({} of base64, the \"encoded size\"; {:.2}x of it is the raw bytes' size). Extra memory = peak of live bytes on client threads during the call minus live bytes before it (the image itself is allocated beforehand and not counted). SDK peaks {}; raw peaks {} (raw = `format!` of the data URI + `.json()`). Encode: {} alternating pairs.",
+        mib(encoded),
+        SIZE as f64 / encoded,
+        sdk_peak.iter().map(|b| mib(*b)).collect::<Vec<_>>().join(", "),
+        raw_peak.iter().map(|b| mib(*b)).collect::<Vec<_>>().join(", "),
+        sizes.encode_reps
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_has_the_exact_size_and_valid_chunks() {
+        let png = big_png(1000);
+        assert_eq!(png.len(), 1000);
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(&png[12..16], b"IHDR");
+        assert_eq!(&png[png.len() - 8..png.len() - 4], b"IEND");
+        // The well-known CRC of an empty IEND chunk.
+        assert_eq!(crc32(&[b"IEND"]), 0xAE42_6082);
+        assert_eq!(MediaFormat::sniff(&png), Some(MediaFormat::Png));
+    }
+}
