@@ -70,10 +70,13 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: same contract as ours.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() && tracked() {
-            // A moving realloc briefly holds both blocks; count the new one before the old one goes,
-            // so the peak sees what the process really needed.
-            grow(new_size);
-            CURRENT.fetch_sub(layout.size() as i64, Relaxed);
+            // Counted as a change of size: large blocks are moved with mremap (no second copy in memory),
+            // and a small block's brief copy is negligible here.
+            CALLS.fetch_add(1, Relaxed);
+            REQUESTED.fetch_add(new_size as u64, Relaxed);
+            let delta = new_size as i64 - layout.size() as i64;
+            let now = CURRENT.fetch_add(delta, Relaxed) + delta;
+            PEAK.fetch_max(now, Relaxed);
         }
         p
     }

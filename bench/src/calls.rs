@@ -246,6 +246,8 @@ impl Generate {
 /// Clients of the OpenAI-compatible images route.
 #[derive(Debug, Clone)]
 pub struct Images {
+    /// The SDK's OpenAI-compatible images client.
+    pub sdk: artnex::openai::ImagesClient,
     /// reqwest with the ArtAPI key.
     pub raw: reqwest::Client,
     /// `{base}/v1/images/generations`.
@@ -258,6 +260,8 @@ pub struct Images {
 /// Which implementation makes an images call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImagesSide {
+    /// `artnex::openai::ImagesClient`.
+    Sdk,
     /// A raw reqwest call.
     Raw,
     /// async-openai's images client.
@@ -269,6 +273,7 @@ impl ImagesSide {
     /// Display name.
     pub fn name(self) -> &'static str {
         match self {
+            ImagesSide::Sdk => "artnex::openai",
             ImagesSide::Raw => "raw reqwest",
             #[cfg(feature = "peer")]
             ImagesSide::AsyncOpenAi => "async-openai",
@@ -280,6 +285,10 @@ impl Images {
     /// Clients for the simulator's ArtAPI base URL (ending in `/v1`).
     pub fn new(artapi_base: &str) -> Result<Images> {
         Ok(Images {
+            sdk: artnex::openai::ImagesClient::builder()
+                .api_key(ARTAPI_KEY)
+                .base_url(artapi_base)
+                .build()?,
             raw: raw_client(ARTAPI_KEY)?,
             url: format!("{artapi_base}/images/generations"),
             #[cfg(feature = "peer")]
@@ -294,14 +303,28 @@ impl Images {
     /// The implementations available in this build.
     pub fn sides() -> Vec<ImagesSide> {
         #[cfg(feature = "peer")]
-        return vec![ImagesSide::AsyncOpenAi, ImagesSide::Raw];
+        return vec![ImagesSide::Sdk, ImagesSide::AsyncOpenAi, ImagesSide::Raw];
         #[cfg(not(feature = "peer"))]
-        return vec![ImagesSide::Raw];
+        return vec![ImagesSide::Sdk, ImagesSide::Raw];
     }
 
     /// One image generation.
     pub async fn call(&self, side: ImagesSide) -> Result<()> {
         match side {
+            ImagesSide::Sdk => {
+                let out = self
+                    .sdk
+                    .generate(PROMPT)
+                    .model(ARTAPI_MODEL)
+                    .n(1)
+                    .size(SIDE, SIDE)
+                    .send()
+                    .await?;
+                check(
+                    out.data.len() == 1 && out.data[0].url().is_some(),
+                    "SDK images: one url",
+                )
+            }
             ImagesSide::Raw => {
                 let response = self
                     .raw

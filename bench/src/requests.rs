@@ -94,7 +94,9 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
     }
     let sum: Vec<Summary> = lat.iter().map(|v| Summary::of(v)).collect();
     let (s, r) = (sum[0], sum[1]);
-    let ratio = s.median / r.median;
+    let round_medians =
+        |v: &[f64]| -> Vec<f64> { v.chunks(sizes.seq_per_round.max(1)).map(median).collect() };
+    let ratio = paired_ratio(&round_medians(&lat[0]), &round_medians(&lat[1]));
     report.row(
         Row::new("1", "per-call latency, sequential generate (median)")
             .figures(micros(s.median), micros(r.median))
@@ -102,7 +104,7 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
             .goal("≤ 1.05", Verdict::from_bool(ratio <= 1.05)),
     );
     report.note(format!(
-        "1: {} calls per side in batches of {}, order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with the SDK's transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
+        "1: {} calls per side in batches of {}, ratio = median over rounds of the per-round ratio of medians; order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with the SDK's transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
         s.n,
         sizes.seq_per_round,
         micros(s.median),
@@ -159,7 +161,7 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
         }
     }
     let m: Vec<f64> = tp.iter().map(|v| median(v)).collect();
-    let ratio = m[0] / m[1];
+    let ratio = paired_ratio(&tp[0], &tp[1]);
     report.row(
         Row::new(
             "2",
@@ -173,7 +175,7 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
         .goal("≥ 0.95", Verdict::from_bool(ratio >= 0.95)),
     );
     report.note(format!(
-        "2: {} rounds of {} calls per side at 64 concurrent, order rotated; median calls/s: SDK {:.0}, A {:.0}, B {:.0}, C {:.0} (SDK/B {:.3}, SDK/C {:.3}); per round: SDK {}; A {}; B {}; C {}.",
+        "2: {} rounds of {} calls per side at 64 concurrent, order rotated, ratio = median over rounds of the per-round ratio; median calls/s: SDK {:.0}, A {:.0}, B {:.0}, C {:.0} (SDK/B {:.3}, SDK/C {:.3}); per round: SDK {}; A {}; B {}; C {}.",
         tp[0].len(),
         sizes.conc_per_round,
         m[0],
@@ -196,6 +198,13 @@ async fn call_owned(g: Arc<Generate>, side: Side) -> Result<()> {
 
 async fn images_owned(c: Arc<Images>, side: ImagesSide) -> Result<()> {
     c.call(side).await
+}
+
+/// The median over rounds of `a[i] / b[i]`: pairs measured next to each other, so slow drift in the
+/// machine's load cancels out.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
+    let r: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    median(&r)
 }
 
 fn list(v: &[f64]) -> String {
@@ -243,32 +252,52 @@ pub async fn peer(ctx: &Ctx, report: &mut Report) -> Result<()> {
     let medians: Vec<f64> = tp.iter().map(|v| median(v)).collect();
     let describe = |i: usize| {
         format!(
-            "{}: {:.0} calls/s, {:.0} allocs ({:.1} KiB)/call",
+            "{}: {:.0} calls/s (rounds {}), {:.0} allocations ({:.1} KiB) per call",
             sides[i].name(),
             medians[i],
+            list(&tp[i]),
             allocs[i].0,
             allocs[i].1 / 1024.0
         )
     };
     let all: Vec<String> = (0..sides.len()).map(describe).collect();
+    let sdk_vs_raw = paired_ratio(&tp[0], &tp[sides.len() - 1]);
+    let figure = |i: usize| {
+        format!(
+            "{:.0} calls/s, {:.0} allocs ({:.1} KiB)/call",
+            medians[i],
+            allocs[i].0,
+            allocs[i].1 / 1024.0
+        )
+    };
     #[cfg(feature = "peer")]
-    let baseline = all[0].clone();
+    {
+        let ratio = paired_ratio(&tp[0], &tp[1]);
+        report.row(
+            Row::new(
+                "3",
+                "OpenAI-compatible images: `artnex::openai` vs async-openai, throughput at 64 concurrent (median)",
+            )
+            .figures(figure(0), format!("async-openai {}", figure(1)))
+            .ratio(ratio)
+            .goal("≥ 1.0; allocations reported", Verdict::from_bool(ratio >= 1.0)),
+        );
+    }
     #[cfg(not(feature = "peer"))]
-    let baseline = "async-openai: not built (run with `--features peer`)".to_string();
     report.row(
         Row::new(
             "3",
-            "OpenAI-compatible images client vs async-openai, throughput at 64 concurrent",
+            "OpenAI-compatible images: `artnex::openai` vs async-openai, throughput at 64 concurrent (median)",
         )
         .figures(
-            "pending: the SDK's OpenAI-compatible images client has not landed",
-            baseline,
+            figure(0),
+            "async-openai not built: run with `--features peer`",
         )
-        .goal("≥ 1.0, allocations reported", Verdict::NotMeasured),
+        .goal("≥ 1.0; allocations reported", Verdict::NotMeasured),
     );
     report.note(format!(
-        "3: images route, {} rounds of {} calls per client at 64 concurrent, alternating; per-call allocations over {} sequential calls: {}.",
-        sizes.conc_rounds,
+        "3: `POST /v1/images/generations` (flux-schnell, 512x512, url), {} rounds of {} calls per client at 64 concurrent, order rotated; ratio = median over rounds of the per-round ratio; allocations over {} sequential calls on client threads. {}. `artnex::openai` vs raw reqwest: {sdk_vs_raw:.3}.",
+        tp[0].len(),
         sizes.conc_per_round,
         sizes.alloc_calls,
         all.join("; ")
@@ -336,7 +365,7 @@ pub async fn server_cpu(ctx: &Ctx, report: &mut Report) -> Result<()> {
         }
     }
     let (s, e) = (median(&sim), median(&empty));
-    let ratio = s / e;
+    let ratio = paired_ratio(&sim, &empty);
     report.row(
         Row::new(
             "8",
@@ -347,7 +376,7 @@ pub async fn server_cpu(ctx: &Ctx, report: &mut Report) -> Result<()> {
         .goal("≤ 2.0", Verdict::from_bool(ratio <= 2.0)),
     );
     report.note(format!(
-        "8: {} rounds of {} raw reqwest calls at {conc} concurrent per server, alternating; CPU from /proc/self/task/<tid>/schedstat of the server runtime's threads (the settle pauses are included on both sides); simulator rounds {} µs; empty-handler rounds {} µs.",
+        "8: {} rounds of {} raw reqwest calls at {conc} concurrent per server, alternating, ratio = median over rounds of the per-round ratio; CPU from /proc/self/task/<tid>/schedstat of the server runtime's threads (the settle pauses are included on both sides); simulator rounds {} µs; empty-handler rounds {} µs.",
         sizes.cpu_rounds,
         sizes.cpu_per_round,
         list1(&sim),
