@@ -5,11 +5,14 @@
 //! own runtime) and the harness's main thread are not. Counters are process-wide atomics: `current`
 //! (bytes live), `peak` (highest `current` since the last [`reset_peak`]), the number of allocation calls
 //! and the bytes they asked for.
+//!
+//! Counting is off unless a [`Window`] is open, so that timing measurements do not pay for the atomic
+//! counters (which would tax the side that allocates more).
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 
 /// The allocator: [`System`] plus counters.
 pub struct Counting;
@@ -18,6 +21,7 @@ thread_local! {
     static TRACKED: Cell<bool> = const { Cell::new(false) };
 }
 
+static ENABLED: AtomicBool = AtomicBool::new(false);
 static CURRENT: AtomicI64 = AtomicI64::new(0);
 static PEAK: AtomicI64 = AtomicI64::new(0);
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -26,7 +30,7 @@ static REQUESTED: AtomicU64 = AtomicU64::new(0);
 #[inline]
 fn tracked() -> bool {
     // `try_with`: no panic while the thread's locals are being torn down.
-    TRACKED.try_with(Cell::get).unwrap_or(false)
+    ENABLED.load(Relaxed) && TRACKED.try_with(Cell::get).unwrap_or(false)
 }
 
 #[inline]
@@ -89,17 +93,13 @@ pub fn track_this_thread() {
 
 /// The counters at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counters {
-    /// Bytes allocated and not yet freed on tracked threads.
-    pub current: i64,
-    /// Allocation calls (alloc, alloc_zeroed, realloc).
-    pub calls: u64,
-    /// Bytes asked for by those calls.
-    pub requested: u64,
+struct Counters {
+    current: i64,
+    calls: u64,
+    requested: u64,
 }
 
-/// Reads the counters.
-pub fn counters() -> Counters {
+fn counters() -> Counters {
     Counters {
         current: CURRENT.load(Relaxed),
         calls: CALLS.load(Relaxed),
@@ -107,14 +107,41 @@ pub fn counters() -> Counters {
     }
 }
 
-/// Starts a new peak window: the peak becomes the current value, which is returned.
-pub fn reset_peak() -> i64 {
-    let now = CURRENT.load(Relaxed);
-    PEAK.store(now, Relaxed);
-    now
+/// What a [`Window`] saw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usage {
+    /// Highest live bytes during the window minus live bytes when it opened.
+    pub peak_growth: f64,
+    /// Allocation calls (alloc, alloc_zeroed, realloc) during the window.
+    pub calls: f64,
+    /// Bytes those calls asked for.
+    pub requested: f64,
 }
 
-/// The highest `current` since the last [`reset_peak`].
-pub fn peak() -> i64 {
-    PEAK.load(Relaxed)
+/// Counting is on while a window is open (one at a time).
+#[derive(Debug)]
+pub struct Window {
+    start: Counters,
+}
+
+impl Window {
+    /// Turns counting on and starts a new peak.
+    pub fn open() -> Window {
+        ENABLED.store(true, Relaxed);
+        let start = counters();
+        PEAK.store(start.current, Relaxed);
+        Window { start }
+    }
+
+    /// Turns counting off and returns what happened since [`Window::open`].
+    pub fn close(self) -> Usage {
+        let end = counters();
+        let peak = PEAK.load(Relaxed);
+        ENABLED.store(false, Relaxed);
+        Usage {
+            peak_growth: (peak - self.start.current) as f64,
+            calls: (end.calls - self.start.calls) as f64,
+            requested: (end.requested - self.start.requested) as f64,
+        }
+    }
 }

@@ -71,9 +71,9 @@ impl Sizes {
         seq_rounds: 20,
         seq_per_round: 250,
         alloc_calls: 500,
-        conc_rounds: 8,
+        conc_rounds: 12,
         conc_per_round: 2500,
-        cpu_rounds: 6,
+        cpu_rounds: 10,
         cpu_per_round: 3000,
         download_bytes: 256 * 1024 * 1024,
         download_rounds: 3,
@@ -262,6 +262,13 @@ async fn run(ctx: Ctx, only: Option<Vec<u8>>) -> Result<Report> {
     }
     if wanted(6) {
         polling::polling(&ctx, &mut report).await?;
+    }
+    if only.is_none() {
+        report.row(
+            report::Row::new("7", "build cost: artnex vs async-openai (image)")
+                .figures("see \"Build cost\" (bench/build-cost.sh)", "-")
+                .goal("reported", report::Verdict::Info),
+        );
     }
     if wanted(8) {
         requests::server_cpu(&ctx, &mut report).await?;

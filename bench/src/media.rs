@@ -89,7 +89,7 @@ pub async fn downloads(ctx: &Ctx, report: &mut Report) -> Result<()> {
         for i in order {
             let path = dir.join(format!("{i}-{round}.mp4"));
             settle().await;
-            let start = alloc::reset_peak();
+            let window = alloc::Window::open();
             let t = Instant::now();
             let bytes = match ways[i] {
                 Way::Sdk => media.download_to(&path).await?.bytes,
@@ -97,7 +97,7 @@ pub async fn downloads(ctx: &Ctx, report: &mut Report) -> Result<()> {
                 Way::RawFsync => raw_download(&raw, &url, &path, true).await?,
             };
             let secs = t.elapsed().as_secs_f64();
-            let grew = (alloc::peak() - start) as f64;
+            let grew = window.close().peak_growth;
             tokio::fs::remove_file(&path).await?;
             size = bytes;
             if round > 0 {
@@ -165,7 +165,7 @@ pub async fn downloads(ctx: &Ctx, report: &mut Report) -> Result<()> {
     report.note(format!(
         "4: {} counted rounds after a warm-up round, order rotated each round, files on {} and deleted after each run; the SDK's `Media::download_to` writes a temporary file, fsyncs it and renames it; raw = `response.chunk()` + `File::write_all` + `flush` (4b) and the same + `sync_all` (4c). MiB/s per run: SDK {}; raw {}; raw+fsync {}. Peak growth of raw+fsync {}.",
         sizes.download_rounds,
-        ctx.tmp.display(),
+        ctx.tmp.parent().unwrap_or(&ctx.tmp).display(),
         list(&speed[0]),
         list(&speed[1]),
         list(&speed[2]),
@@ -301,7 +301,7 @@ pub async fn uploads(ctx: &Ctx, report: &mut Report) -> Result<()> {
             [false, true]
         } {
             settle().await;
-            let start = alloc::reset_peak();
+            let window = alloc::Window::open();
             let t = Instant::now();
             if sdk_side {
                 let out = sdk
@@ -331,7 +331,7 @@ pub async fn uploads(ctx: &Ctx, report: &mut Report) -> Result<()> {
                 }
             }
             let us = t.elapsed().as_secs_f64() * 1e6;
-            let grew = (alloc::peak() - start) as f64;
+            let grew = window.close().peak_growth;
             if i > 0 {
                 if sdk_side {
                     sdk_peak.push(grew);

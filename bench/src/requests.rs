@@ -47,15 +47,12 @@ where
     Fut: Future<Output = Result<()>>,
 {
     settle().await;
-    let before = alloc::counters();
+    let window = alloc::Window::open();
     for _ in 0..n {
         call().await?;
     }
-    let after = alloc::counters();
-    Ok((
-        (after.calls - before.calls) as f64 / n as f64,
-        (after.requested - before.requested) as f64 / n as f64,
-    ))
+    let used = window.close();
+    Ok((used.calls / n as f64, used.requested / n as f64))
 }
 
 /// The order of `n` sides in round `round`: rotated by one each round and reversed every other round, so
