@@ -57,7 +57,6 @@ for name in uses-artnex uses-async-openai; do
   rows+=("| $name | ${secs} s | $units | $normal | $all | $load |")
 done
 
-artnex_version="$(grep -m1 '^version' "$repo/crates/artnex/Cargo.toml" || true)"
 gen="$work/section.md"
 {
   echo "Command: \`bench/build-cost.sh --write BENCHMARKS.md\` ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(rustc --version), $(cargo --version))."
@@ -66,7 +65,7 @@ gen="$work/section.md"
   echo "|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
-  echo "\`uses-artnex\`: \`artnex\` by path, default features, with the repository's Cargo.lock ($artnex_version is workspace-inherited). \`uses-async-openai\`: \`async-openai = \"=0.43.0\"\` with \`features = [\"image\"]\` (and its default \`rustls\`). Each built from an empty CARGO_TARGET_DIR after \`cargo fetch\` (downloads not timed). Dependencies counted with \`cargo tree --prefix none --no-dedupe | sort -u\`, the throwaway crate itself excluded."
+  echo "\`uses-artnex\`: \`artnex\` by path at $(git -C "$repo" rev-parse --short HEAD), default features, with the repository's Cargo.lock. \`uses-async-openai\`: \`async-openai = \"=0.43.0\"\` with \`features = [\"image\"]\` (and its default \`rustls\`). Each built from an empty CARGO_TARGET_DIR after \`cargo fetch\` (downloads not timed). Dependencies counted with \`cargo tree --prefix none --no-dedupe | sort -u\`, the throwaway crate itself excluded. The load average before the second build includes the first build, which had just ended."
 } >"$gen"
 cat "$gen"
 
