@@ -18,6 +18,7 @@ use artnex_api::types;
 
 use crate::catalogue::{Kind, Model};
 use crate::client::Client;
+use crate::client::json_room;
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::images::{finish, wire_error};
 use crate::media::{Media, MediaKind};
@@ -148,12 +149,15 @@ impl SpeechRequest {
             voice_id: self.voice.clone(),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("tts", true, self.retry.as_ref(), || {
-                api.text_to_speech().body(body.clone()).send()
-            })
+            .post_json(
+                "tts",
+                &self.client.inner.endpoints.tts,
+                body,
+                256 + json_room(&self.text) + self.voice.as_ref().map_or(0, |v| json_room(v)),
+                self.retry.as_ref(),
+            )
             .await;
         finish(
             &self.client,

@@ -86,16 +86,21 @@ impl RemoveBackgroundRequest {
 
     async fn run(self) -> Result<ImageResult, Error> {
         let estimate = self.estimate()?;
+        let image = self.image.resolve("image").await?;
+        let image_len = image.len();
         let body = types::RemoveBackgroundRequest {
-            image: types::ImageInput(self.image.resolve("image").await?),
+            image: types::ImageInput(image),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("remove_bg", true, self.retry.as_ref(), || {
-                api.remove_background().body(body.clone()).send()
-            })
+            .post_json(
+                "remove_bg",
+                &self.client.inner.endpoints.remove_bg,
+                body,
+                image_len + 32,
+                self.retry.as_ref(),
+            )
             .await;
         finish(
             &self.client,

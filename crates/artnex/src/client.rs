@@ -29,6 +29,7 @@ use artnex_api::ResponseValue;
 use artnex_api::types::ErrorResponse;
 use artnex_transport::secrecy::{ExposeSecret, SecretString};
 use artnex_transport::{ApiKey, HttpConfig};
+use bytes::Bytes;
 use tracing::Instrument as _;
 
 use crate::error::{ApiError, Error, ErrorCode, TransportError, ValidationError};
@@ -69,6 +70,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) api: artnex_api::Client,
+    /// The billable endpoints' URLs, parsed once.
+    pub(crate) endpoints: Endpoints,
     pub(crate) download: reqwest::Client,
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
@@ -313,6 +316,30 @@ impl Client {
         execute(operation, billable, policy, send)
             .await
             .map(ResponseValue::into_inner)
+    }
+
+    /// Sends a billable JSON `POST` through the retry policy. The body is serialised once, into a buffer of
+    /// about its final size (`size_hint`), and dropped as soon as it is bytes: every attempt sends the
+    /// same bytes without copying them, so a 10 MB image is held once, not once per attempt.
+    pub(crate) async fn post_json<B, T>(
+        &self,
+        operation: &'static str,
+        url: &reqwest::Url,
+        body: B,
+        size_hint: usize,
+        policy: Option<&RetryPolicy>,
+    ) -> Result<T, Error>
+    where
+        B: serde::Serialize,
+        T: serde::de::DeserializeOwned,
+    {
+        let bytes = json_bytes(&body, size_hint)?;
+        drop(body);
+        let http = artnex_api::ClientInfo::client(&self.inner.api);
+        self.execute::<T, ErrorResponse, _, _>(operation, true, policy, || {
+            send_json(http, url.clone(), bytes.clone())
+        })
+        .await
     }
 
     /// Reserves the estimate in the budget, when there is one (refusing the request if it does not fit).
@@ -940,6 +967,7 @@ impl ClientBuilder {
         let download = download_http_client(&http, self.download)?;
         Ok(Client {
             inner: Arc::new(Inner {
+                endpoints: Endpoints::new(&base_url)?,
                 api: artnex_api::Client::new_with_client(&base_url, api_http),
                 download,
                 base_url,
@@ -951,6 +979,89 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The URLs of the billable operations, parsed once when the client is built.
+pub(crate) struct Endpoints {
+    pub(crate) generate: reqwest::Url,
+    pub(crate) edit: reqwest::Url,
+    pub(crate) video: reqwest::Url,
+    pub(crate) tts: reqwest::Url,
+    pub(crate) upscale: reqwest::Url,
+    pub(crate) remove_bg: reqwest::Url,
+}
+
+impl Endpoints {
+    fn new(base_url: &str) -> Result<Endpoints, Error> {
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{base_url}{path}")).map_err(|e| {
+                Error::Config(artnex_transport::ConfigError::InvalidBaseUrl {
+                    url: base_url.to_string(),
+                    reason: e.to_string(),
+                })
+            })
+        };
+        Ok(Endpoints {
+            generate: url("/v1/generate")?,
+            edit: url("/v1/edit")?,
+            video: url("/v1/video")?,
+            tts: url("/v1/tts")?,
+            upscale: url("/v1/upscale")?,
+            remove_bg: url("/v1/remove-bg")?,
+        })
+    }
+}
+
+/// Serialises a request body into bytes, starting with `size_hint` bytes of room so that a large body is
+/// not reallocated (and briefly held twice) while it grows.
+pub(crate) fn json_bytes<B: serde::Serialize>(body: &B, size_hint: usize) -> Result<Bytes, Error> {
+    let mut buf = Vec::with_capacity(size_hint);
+    serde_json::to_writer(&mut buf, body).map_err(|e| {
+        Error::Validation(ValidationError::new(
+            "request",
+            ErrorCode::InvalidRequest,
+            format!("the request could not be serialised: {e}"),
+        ))
+    })?;
+    Ok(Bytes::from(buf))
+}
+
+/// Room for a JSON string of `chars` bytes in the worst case (every character escaped as `\uXXXX`).
+pub(crate) fn json_room(text: &str) -> usize {
+    text.len().saturating_mul(6)
+}
+
+/// One attempt of a JSON `POST`: the body is already bytes (cloning them is a reference count). A 2xx
+/// answer is parsed as `T`; any other answer goes to the executor, which reads its error body as `E`.
+pub(crate) async fn send_json<T, E>(
+    http: &reqwest::Client,
+    url: reqwest::Url,
+    body: Bytes,
+) -> Result<ResponseValue<T>, WireError<E>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+    let mut response = http
+        .post(url)
+        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .body(body)
+        .send()
+        .await
+        .map_err(WireError::CommunicationError)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(WireError::UnexpectedResponse(response));
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let full = response
+        .bytes()
+        .await
+        .map_err(WireError::ResponseBodyError)?;
+    let parsed = serde_json::from_slice::<T>(&full)
+        .map_err(|e| WireError::InvalidResponsePayload(full, e))?;
+    Ok(ResponseValue::new(parsed, status, headers))
 }
 
 /// Timeouts and user agent from builder settings (unset ones take the transport's defaults).

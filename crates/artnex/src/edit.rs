@@ -20,6 +20,7 @@ use artnex_api::types;
 
 use crate::catalogue::{Kind, Model, Quality, Resolution};
 use crate::client::Client;
+use crate::client::json_room;
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::images::{Images, finish, wire_error};
 use crate::media::ImageInput;
@@ -158,6 +159,7 @@ impl EditRequest {
     async fn run(self) -> Result<Images, Error> {
         let estimate = self.estimate()?;
         let image = self.image.resolve("image").await?;
+        let image_len = image.len();
         let body = types::EditRequest {
             prompt: types::EditRequestPrompt::try_from(self.prompt.as_str())
                 .map_err(|e| wire_error("prompt", e))?,
@@ -171,12 +173,15 @@ impl EditRequest {
             quality: self.quality.map(Quality::to_wire),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("edit", true, self.retry.as_ref(), || {
-                api.edit_image().body(body.clone()).send()
-            })
+            .post_json(
+                "edit",
+                &self.client.inner.endpoints.edit,
+                body,
+                image_len + 256 + json_room(&self.prompt),
+                self.retry.as_ref(),
+            )
             .await;
         finish(&self.client, reservation, result, Images::from_wire, |r| {
             r.credits_used

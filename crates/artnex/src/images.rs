@@ -20,6 +20,7 @@ use artnex_api::types;
 
 use crate::catalogue::{Kind, Model, Quality, Resolution};
 use crate::client::Client;
+use crate::client::json_room;
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::media::{Media, MediaKind};
 use crate::pricing::{self, Billable, Estimate};
@@ -268,12 +269,15 @@ impl GenerateRequest {
             quality: self.quality.map(Quality::to_wire),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("generate", true, self.retry.as_ref(), || {
-                api.generate_image().body(body.clone()).send()
-            })
+            .post_json(
+                "generate",
+                &self.client.inner.endpoints.generate,
+                body,
+                256 + json_room(&self.prompt),
+                self.retry.as_ref(),
+            )
             .await;
         finish(&self.client, reservation, result, Images::from_wire, |r| {
             r.credits_used

@@ -125,17 +125,22 @@ impl UpscaleRequest {
 
     async fn run(self) -> Result<ImageResult, Error> {
         let estimate = self.estimate()?;
+        let image = self.image.resolve("image").await?;
+        let image_len = image.len();
         let body = types::UpscaleRequest {
-            image: types::ImageInput(self.image.resolve("image").await?),
+            image: types::ImageInput(image),
             scale: self.scale.unwrap_or(2.0),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("upscale", true, self.retry.as_ref(), || {
-                api.upscale_image().body(body.clone()).send()
-            })
+            .post_json(
+                "upscale",
+                &self.client.inner.endpoints.upscale,
+                body,
+                image_len + 64,
+                self.retry.as_ref(),
+            )
             .await;
         finish(
             &self.client,

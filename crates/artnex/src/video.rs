@@ -37,6 +37,7 @@ use tokio::time::Instant;
 
 use crate::catalogue::{AspectRatio, Kind, Model, VideoMode, to_wire_mode};
 use crate::client::Client;
+use crate::client::json_room;
 use crate::error::{ApiError, Error, ErrorCode, ValidationError};
 use crate::images::wire_error;
 use crate::media::{ImageInput, Media, MediaKind};
@@ -442,6 +443,7 @@ impl VideoRequest {
             Some(i) => Some(types::ImageInput(i.resolve("image").await?)),
             None => None,
         };
+        let image_len = image.as_ref().map_or(0, |i| i.len());
         let body = types::VideoRequest {
             prompt: types::VideoRequestPrompt::try_from(self.prompt.as_str())
                 .map_err(|e| wire_error("prompt", e))?,
@@ -456,12 +458,15 @@ impl VideoRequest {
             duration: self.duration.and_then(NonZeroU32::new),
         };
         let reservation = self.client.reserve(estimate)?;
-        let api = &self.client.inner.api;
         let result = self
             .client
-            .execute("video", true, self.retry.as_ref(), || {
-                api.create_video().body(body.clone()).send()
-            })
+            .post_json(
+                "video",
+                &self.client.inner.endpoints.video,
+                body,
+                image_len + 256 + json_room(&self.prompt),
+                self.retry.as_ref(),
+            )
             .await;
         match result {
             Ok(job) => {

@@ -6,12 +6,11 @@ use std::pin::Pin;
 use std::str::FromStr;
 
 use artapi_api::types;
-use bytes::Bytes;
 
 use super::output::ImagesResponse;
-use super::wire::{self, CreateImageBody, OpenAiErrorBody};
+use super::wire::{CreateImageBody, ImagesBody, OpenAiErrorBody};
 use super::{ImagesClient, MAX_IMAGES, MAX_SIDE};
-use crate::client::Client;
+use crate::client::{Client, json_room, send_json};
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::retry::RetryPolicy;
 use crate::validate;
@@ -381,13 +380,20 @@ impl ImageRequest {
     }
 
     async fn run(self) -> Result<ImagesResponse, Error> {
-        let body = Bytes::from(serde_json::to_vec(&self.body()?).map_err(|e| wire_error(&e))?);
+        let body = crate::client::json_bytes(&self.body()?, 256 + json_room(&self.prompt))?;
         let http = self.client.http();
-        let url = format!("{}/images/generations", self.client.base_url());
+        let url = reqwest::Url::parse(&format!("{}/images/generations", self.client.base_url()))
+            .map_err(|e| {
+                Error::Validation(ValidationError::new(
+                    "base_url",
+                    ErrorCode::InvalidRequest,
+                    e.to_string(),
+                ))
+            })?;
         let policy = self.retry.as_ref().unwrap_or(self.client.retry_policy());
         let response =
             crate::client::execute::<_, OpenAiErrorBody, _, _>(OPERATION, true, policy, || {
-                wire::send(http, &url, body.clone())
+                send_json::<ImagesBody, OpenAiErrorBody>(http, url.clone(), body.clone())
             })
             .await?;
         let out = ImagesResponse::from_wire(&self.client, response)?;

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{ErrorBody, ErrorParts, WireError};
+use crate::client::{ErrorBody, ErrorParts};
 
 /// The request body. Unset optional fields are left out, as the OpenAI SDKs do (the generated
 /// `CreateImageRequest` always writes `n`). The enums are the generated ones, so their wire names follow
@@ -185,36 +185,6 @@ fn parse_error_body(value: Value) -> Option<ErrorParts> {
             })
         }
     }
-}
-
-/// One attempt: `POST {base}/images/generations` with the JSON body. Every non-2xx answer is handed to the
-/// executor as an unexpected response, which reads its body tolerantly as an [`OpenAiErrorBody`].
-pub(crate) async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    body: Bytes,
-) -> Result<artnex_api::ResponseValue<ImagesBody>, WireError<OpenAiErrorBody>> {
-    use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
-    let response = http
-        .post(url)
-        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .body(body)
-        .send()
-        .await
-        .map_err(WireError::CommunicationError)?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(WireError::UnexpectedResponse(response));
-    }
-    let headers = response.headers().clone();
-    let full = response
-        .bytes()
-        .await
-        .map_err(WireError::ResponseBodyError)?;
-    let parsed = serde_json::from_slice::<ImagesBody>(&full)
-        .map_err(|e| WireError::InvalidResponsePayload(full, e))?;
-    Ok(artnex_api::ResponseValue::new(parsed, status, headers))
 }
 
 #[cfg(test)]
