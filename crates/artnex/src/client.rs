@@ -686,29 +686,95 @@ async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
 /// Every client setting. Start with [`Client::builder`] or [`ClientBuilder::from_env`].
 #[derive(Default)]
 pub struct ClientBuilder {
-    api_key: Option<SecretString>,
-    base_url: Option<String>,
-    connect_timeout: Option<Duration>,
-    read_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
-    user_agent: Option<String>,
-    retry: Option<RetryPolicy>,
+    conn: Connection,
     budget: Option<u64>,
     prices: Option<PriceTable>,
-    http: Option<reqwest::ClientBuilder>,
-    download: Option<reqwest::Client>,
     poll_interval: Option<Duration>,
     wait_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+        let mut d = f.debug_struct("ClientBuilder");
+        self.conn.debug_fields(&mut d);
+        d.field("budget", &self.budget).finish_non_exhaustive()
+    }
+}
+
+/// The settings the Artnex client and the OpenAI-compatible images client share, and how they become a
+/// configured HTTP client.
+#[derive(Default)]
+pub(crate) struct Connection {
+    pub(crate) api_key: Option<SecretString>,
+    pub(crate) base_url: Option<String>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) user_agent: Option<String>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) http: Option<reqwest::ClientBuilder>,
+    pub(crate) download: Option<reqwest::Client>,
+}
+
+/// A [`Connection`] checked and turned into HTTP clients.
+pub(crate) struct Opened {
+    /// The checked base URL, without a trailing `/`.
+    pub(crate) base_url: String,
+    /// Carries the bearer header, the user agent and the timeouts.
+    pub(crate) api_http: reqwest::Client,
+    /// For result URLs: no credentials.
+    pub(crate) download: reqwest::Client,
+    /// The retry policy.
+    pub(crate) retry: RetryPolicy,
+}
+
+impl Connection {
+    /// The key from `key_var` (required) and the base URL from `base_var` (optional).
+    pub(crate) fn from_env(key_var: &'static str, base_var: &str) -> Result<Connection, Error> {
+        let key = std::env::var(key_var).map_err(|_| Error::MissingApiKey { var: key_var })?;
+        let base_url = std::env::var(base_var)
+            .ok()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        Ok(Connection {
+            api_key: Some(SecretString::from(key)),
+            base_url,
+            ..Connection::default()
+        })
+    }
+
+    /// Checks the key and the base URL (https, or plain http to loopback) and builds the HTTP clients.
+    pub(crate) fn open(
+        self,
+        key_var: &'static str,
+        default_base_url: &str,
+    ) -> Result<Opened, Error> {
+        let raw_key = self.api_key.ok_or(Error::MissingApiKey { var: key_var })?;
+        let key = ApiKey::new(raw_key.expose_secret())?;
+        drop(raw_key); // zeroized on drop
+        let requested = self
+            .base_url
+            .unwrap_or_else(|| default_base_url.to_string());
+        let base_url = artnex_transport::check_base_url(requested.trim())?;
+        let http = http_config(
+            self.connect_timeout,
+            self.read_timeout,
+            self.request_timeout,
+            self.user_agent.as_deref(),
+        );
+        Ok(Opened {
+            base_url,
+            api_http: api_http_client(&key, &http, self.http)?,
+            download: download_http_client(&http, self.download)?,
+            retry: self.retry.unwrap_or_default(),
+        })
+    }
+
+    /// The fields a builder's `Debug` shows (never the key).
+    pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
+        d.field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("base_url", &self.base_url)
-            .field("retry", &self.retry)
-            .field("budget", &self.budget)
-            .finish_non_exhaustive()
+            .field("retry", &self.retry);
     }
 }
 
@@ -721,16 +787,10 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn from_env() -> Result<ClientBuilder, Error> {
-        let key = SecretString::from(
-            std::env::var(API_KEY_ENV).map_err(|_| Error::MissingApiKey { var: API_KEY_ENV })?,
-        );
-        let mut builder = ClientBuilder::default().api_key(key.expose_secret());
-        if let Ok(url) = std::env::var(BASE_URL_ENV)
-            && !url.trim().is_empty()
-        {
-            builder = builder.base_url(url.trim());
-        }
-        Ok(builder)
+        Ok(ClientBuilder {
+            conn: Connection::from_env(API_KEY_ENV, BASE_URL_ENV)?,
+            ..ClientBuilder::default()
+        })
     }
 
     /// The API key (required). Surrounding whitespace is trimmed. It is kept as a secret: never shown in
@@ -744,7 +804,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
-        self.api_key = Some(SecretString::from(key.as_ref()));
+        self.conn.api_key = Some(SecretString::from(key.as_ref()));
         self
     }
 
@@ -760,7 +820,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.conn.base_url = Some(url.into());
         self
     }
 
@@ -775,7 +835,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = Some(d);
+        self.conn.connect_timeout = Some(d);
         self
     }
 
@@ -791,7 +851,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn read_timeout(mut self, d: Duration) -> Self {
-        self.read_timeout = Some(d);
+        self.conn.read_timeout = Some(d);
         self
     }
 
@@ -806,7 +866,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn request_timeout(mut self, d: Duration) -> Self {
-        self.request_timeout = Some(d);
+        self.conn.request_timeout = Some(d);
         self
     }
 
@@ -821,7 +881,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = Some(ua.into());
+        self.conn.user_agent = Some(ua.into());
         self
     }
 
@@ -836,7 +896,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.conn.retry = Some(policy);
         self
     }
 
@@ -888,7 +948,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.http = Some(builder);
+        self.conn.http = Some(builder);
         self
     }
 
@@ -904,7 +964,7 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn download_client(mut self, client: reqwest::Client) -> Self {
-        self.download = Some(client);
+        self.conn.download = Some(client);
         self
     }
 
@@ -948,30 +1008,15 @@ impl ClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn build(self) -> Result<Client, Error> {
-        let raw_key = self
-            .api_key
-            .ok_or(Error::MissingApiKey { var: API_KEY_ENV })?;
-        let key = ApiKey::new(raw_key.expose_secret())?;
-        drop(raw_key); // zeroized on drop
-        let requested = self
-            .base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let base_url = normalize_base_url(&artnex_transport::check_base_url(requested.trim())?);
-        let http = http_config(
-            self.connect_timeout,
-            self.read_timeout,
-            self.request_timeout,
-            self.user_agent.as_deref(),
-        );
-        let api_http = api_http_client(&key, &http, self.http)?;
-        let download = download_http_client(&http, self.download)?;
+        let opened = self.conn.open(API_KEY_ENV, DEFAULT_BASE_URL)?;
+        let base_url = normalize_base_url(&opened.base_url);
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoints: Endpoints::new(&base_url)?,
-                api: artnex_api::Client::new_with_client(&base_url, api_http),
-                download,
+                api: artnex_api::Client::new_with_client(&base_url, opened.api_http),
+                download: opened.download,
                 base_url,
-                retry: self.retry.unwrap_or_default(),
+                retry: opened.retry,
                 budget: self.budget.map(Budget::new),
                 prices: self.prices,
                 poll_interval: self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),

@@ -83,8 +83,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use artnex_transport::ApiKey;
-use artnex_transport::secrecy::{ExposeSecret, SecretString};
+use artnex_transport::secrecy::SecretString;
 
 pub use generate::{ImageRequest, Quality, ResponseFormat, Style};
 pub use output::{GeneratedImage, ImageOutput, ImagesResponse};
@@ -92,6 +91,7 @@ pub use output::{GeneratedImage, ImageOutput, ImagesResponse};
 /// The generated low-level client this module is built on (see [`ImagesClient::api`]).
 pub use artapi_api;
 
+use crate::client::Connection;
 use crate::error::Error;
 use crate::media::{Media, MediaKind};
 use crate::retry::RetryPolicy;
@@ -283,26 +283,16 @@ impl ImagesClient {
 /// Every [`ImagesClient`] setting. Start with [`ImagesClient::builder`] or [`ImagesClientBuilder::from_env`].
 #[derive(Default)]
 pub struct ImagesClientBuilder {
-    api_key: Option<SecretString>,
-    base_url: Option<String>,
-    connect_timeout: Option<Duration>,
-    read_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
-    user_agent: Option<String>,
-    retry: Option<RetryPolicy>,
+    conn: Connection,
     default_model: Option<String>,
     max_prompt_chars: Option<usize>,
-    http: Option<reqwest::ClientBuilder>,
-    download: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ImagesClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImagesClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
-            .field("base_url", &self.base_url)
-            .field("retry", &self.retry)
-            .field("default_model", &self.default_model)
+        let mut d = f.debug_struct("ImagesClientBuilder");
+        self.conn.debug_fields(&mut d);
+        d.field("default_model", &self.default_model)
             .finish_non_exhaustive()
     }
 }
@@ -317,16 +307,10 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn from_env() -> Result<ImagesClientBuilder, Error> {
-        let key = SecretString::from(
-            std::env::var(API_KEY_ENV).map_err(|_| Error::MissingApiKey { var: API_KEY_ENV })?,
-        );
-        let mut builder = ImagesClientBuilder::default().api_key(key.expose_secret());
-        if let Ok(url) = std::env::var(BASE_URL_ENV)
-            && !url.trim().is_empty()
-        {
-            builder = builder.base_url(url.trim());
-        }
-        Ok(builder)
+        Ok(ImagesClientBuilder {
+            conn: Connection::from_env(API_KEY_ENV, BASE_URL_ENV)?,
+            ..ImagesClientBuilder::default()
+        })
     }
 
     /// The API key (required). Surrounding whitespace is trimmed. It is kept as a secret: never shown in
@@ -338,7 +322,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
-        self.api_key = Some(SecretString::from(key.as_ref()));
+        self.conn.api_key = Some(SecretString::from(key.as_ref()));
         self
     }
 
@@ -356,7 +340,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.conn.base_url = Some(url.into());
         self
     }
 
@@ -371,7 +355,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = Some(d);
+        self.conn.connect_timeout = Some(d);
         self
     }
 
@@ -387,7 +371,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn read_timeout(mut self, d: Duration) -> Self {
-        self.read_timeout = Some(d);
+        self.conn.read_timeout = Some(d);
         self
     }
 
@@ -402,7 +386,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn request_timeout(mut self, d: Duration) -> Self {
-        self.request_timeout = Some(d);
+        self.conn.request_timeout = Some(d);
         self
     }
 
@@ -416,7 +400,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = Some(ua.into());
+        self.conn.user_agent = Some(ua.into());
         self
     }
 
@@ -431,7 +415,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.conn.retry = Some(policy);
         self
     }
 
@@ -476,7 +460,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.http = Some(builder);
+        self.conn.http = Some(builder);
         self
     }
 
@@ -491,7 +475,7 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn download_client(mut self, client: reqwest::Client) -> Self {
-        self.download = Some(client);
+        self.conn.download = Some(client);
         self
     }
 
@@ -507,28 +491,12 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn build(self) -> Result<ImagesClient, Error> {
-        let raw_key = self
-            .api_key
-            .ok_or(Error::MissingApiKey { var: API_KEY_ENV })?;
-        let key = ApiKey::new(raw_key.expose_secret())?;
-        drop(raw_key); // zeroized on drop
-        let requested = self
-            .base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        let base_url = artnex_transport::check_base_url(requested.trim())?;
-        let http = crate::client::http_config(
-            self.connect_timeout,
-            self.read_timeout,
-            self.request_timeout,
-            self.user_agent.as_deref(),
-        );
-        let api_http = crate::client::api_http_client(&key, &http, self.http)?;
-        let download = crate::client::download_http_client(&http, self.download)?;
+        let opened = self.conn.open(API_KEY_ENV, DEFAULT_BASE_URL)?;
         Ok(ImagesClient {
             inner: Arc::new(Inner {
-                api: artapi_api::Client::new_with_client(&base_url, api_http),
-                download,
-                retry: self.retry.unwrap_or_default(),
+                api: artapi_api::Client::new_with_client(&opened.base_url, opened.api_http),
+                download: opened.download,
+                retry: opened.retry,
                 default_model: self
                     .default_model
                     .map(|m| m.trim().to_string())
