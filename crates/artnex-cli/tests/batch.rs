@@ -235,3 +235,62 @@ async fn kill_9_mid_run_then_rerun_completes_every_item_exactly_once() {
         .count();
     assert_eq!(charges, ITEMS + charged_unknowns);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_batch_resumes_its_video_job_by_request_id() {
+    // A slow clock: the job is still running when the batch is killed.
+    let mock = artnex_mock::MockServer::builder()
+        .speed(1.0)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("v.jsonl"),
+        r#"{"op": "video", "prompt": "waves", "model": "veo3-fast", "duration": 4}"#,
+    )
+    .unwrap();
+    let journal = dir.path().join("v.jsonl.journal");
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "v.jsonl", "--interval", "0.05"])
+        .stdout(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains("\"event\":\"submitted\"")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job was never submitted"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The job finishes on the server while nobody is watching; the rerun picks it up by id.
+    mock.advance(Duration::from_secs(3600));
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "v.jsonl", "--interval", "0.05"]);
+    let out = run(cmd).await;
+    let docs = json_lines(&out.stdout);
+    assert_eq!(docs.last().unwrap()["summary"]["done"], 1, "{docs:?}");
+    let submissions = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/video")
+        .count();
+    assert_eq!(
+        submissions, 1,
+        "the video was submitted once, then resumed by id"
+    );
+    let charges: Vec<_> = mock
+        .ledger(DEFAULT_KEY)
+        .into_iter()
+        .filter(|e| e.kind == LedgerKind::Charge)
+        .collect();
+    assert_eq!((charges.len(), charges[0].credits), (1, 2000));
+    let file = docs[0]["files"][0].as_str().unwrap();
+    assert!(support::is_mp4(&dir.path().join(file)));
+}
