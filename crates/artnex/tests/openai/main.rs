@@ -8,6 +8,8 @@ mod body;
 mod errors;
 mod fields;
 mod secrets;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,38 +1,16 @@
 //! The ArtAPI key never appears in Debug output, error messages or tracing output; the prompt is truncated
 //! in logs.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use crate::support::log_capture::LogCapture;
 use artnex::Error;
 use artnex::openai::{ImagesClient, ResponseFormat};
 use artnex_mock::{Fault, FaultKind, KeyConfig, MockServer, Plan};
 
 const SECRET: &str = "sk-artapi-very-secret-4712";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_never_leaks() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::start();
 
     let mock = MockServer::builder().start().await.unwrap();
     mock.add_key(KeyConfig::artapi(SECRET, Plan::Pro, 100));
@@ -122,7 +100,7 @@ async fn the_key_never_leaks() {
         }
     }
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("images.generate"),
         "the span is there: {logs}"

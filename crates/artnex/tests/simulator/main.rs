@@ -5,6 +5,8 @@ mod e2e;
 mod faults;
 mod pricing;
 mod secrets;
+#[path = "../support/mod.rs"]
+mod support;
 mod video;
 
 use std::time::Duration;

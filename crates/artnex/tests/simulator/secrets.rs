@@ -1,36 +1,14 @@
 //! The API key never appears in Debug output, error messages or tracing output.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use crate::support::log_capture::LogCapture;
 use artnex::{Client, Error, Model};
 use artnex_mock::{Fault, FaultKind, KeyConfig, MockServer, Plan};
 
 const SECRET: &str = "sk-very-secret-key-4711";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_never_leaks() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::start();
 
     let mock = MockServer::builder().speed(1000.0).start().await.unwrap();
     mock.add_key(KeyConfig::artnex(SECRET, Plan::Pro, 1_000));
@@ -98,7 +76,7 @@ async fn the_key_never_leaks() {
         }
     }
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("artnex"), "the capture works: {logs}");
     assert!(
         logs.contains("retrying") || logs.contains("request failed"),
