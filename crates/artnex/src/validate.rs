@@ -1,5 +1,5 @@
-//! Checks made before anything is sent. Each maps to the code the server would answer with, when it
-//! documents one.
+//! Checks made before anything is sent. Each maps to the code the server would answer with; checks the
+//! server does not make (it would silently ignore or replace the value, and still charge) carry no code.
 
 use crate::catalogue::{AspectRatio, Kind, Model, ModelInfo, Quality, Resolution, VideoMode};
 use crate::error::{ErrorCode, ValidationError};
@@ -230,9 +230,10 @@ pub(crate) fn video(
             .map(|m| m.id)
             .collect::<Vec<_>>()
             .join(", ");
+        // The server refuses a model/mode mismatch as a wrong model for the request (invalid_model).
         return Err(ValidationError::new(
             "mode",
-            ErrorCode::InvalidMode,
+            ErrorCode::InvalidModel,
             format!(
                 "{} is a {} model; for {} use one of {}",
                 info.id, spec.mode, explicit, sibling
@@ -248,9 +249,10 @@ pub(crate) fn video(
             ));
         }
         Some(VideoMode::TextToVideo) | None if p.has_image => {
+            // Stricter than the server, which ignores the image: no code, as for aspect ratios.
             return Err(ValidationError::new(
                 "image",
-                ErrorCode::InvalidMode,
+                None,
                 "a start image was given to a text-to-video request (it would be ignored): use an image-to-video model or .mode(VideoMode::ImageToVideo)",
             ));
         }
@@ -378,13 +380,19 @@ mod tests {
             Some(ErrorCode::InvalidDuration)
         );
         assert!(video(veo, &p(None, false, None, Some(AspectRatio::Square))).is_err());
-        assert!(
-            video(veo, &p(None, true, None, None)).is_err(),
-            "image given to t2v"
+        assert_eq!(
+            video(veo, &p(None, true, None, None))
+                .expect_err("image given to t2v")
+                .code,
+            None,
+            "the server ignores the image, so no server code applies"
         );
-        assert!(
-            video(veo, &p(Some(VideoMode::ImageToVideo), true, None, None)).is_err(),
-            "mode mismatch"
+        assert_eq!(
+            video(veo, &p(Some(VideoMode::ImageToVideo), true, None, None))
+                .expect_err("mode mismatch")
+                .code,
+            Some(ErrorCode::InvalidModel),
+            "what the server answers for a model of the other mode"
         );
         let i2v = Model::Veo31I2v.info();
         assert_eq!(

@@ -7,6 +7,7 @@ mod pricing;
 mod secrets;
 #[path = "../support/mod.rs"]
 mod support;
+mod validation;
 mod video;
 
 use std::time::Duration;
