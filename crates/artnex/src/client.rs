@@ -260,6 +260,20 @@ impl Client {
         crate::video::VideoJob::resume(self.clone(), request_id.into())
     }
 
+    /// One status poll of a video job (`GET /v1/video/{request_id}`): `.await` it or call `.send()`. See
+    /// [`VideoStatusRequest`](crate::video::VideoStatusRequest); to wait for the end, use
+    /// [`Client::video_job`] and [`VideoJob::wait`](crate::video::VideoJob::wait).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let state = client.video_status("req_vid789xyz").await?;
+    /// println!("{}", state.status);
+    /// # Ok(()) }
+    /// ```
+    pub fn video_status(&self, request_id: impl Into<String>) -> crate::video::VideoStatusRequest {
+        crate::video::VideoStatusRequest::new(self.clone(), request_id.into())
+    }
+
     /// Text-to-speech (`POST /v1/tts`). See [`SpeechRequest`](crate::audio::SpeechRequest).
     ///
     /// ```no_run

@@ -31,6 +31,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 
+use crate::client::Client;
 use crate::error::{Error, ErrorCode, TransportError, ValidationError};
 use crate::retry::RetryPolicy;
 
@@ -557,6 +558,10 @@ impl Media {
     /// # Ok(()) }
     /// ```
     pub async fn bytes(&self) -> Result<Bytes, Error> {
+        Client::traced(self.span(), self.bytes_untraced()).await
+    }
+
+    async fn bytes_untraced(&self) -> Result<Bytes, Error> {
         let mut attempt = 0;
         loop {
             let result = async {
@@ -589,7 +594,11 @@ impl Media {
     /// # Ok(()) }
     /// ```
     pub async fn download_to(&self, path: impl AsRef<Path>) -> Result<Download, Error> {
-        let path = path.as_ref().to_path_buf();
+        Client::traced(self.span(), self.download_to_untraced(path.as_ref())).await
+    }
+
+    async fn download_to_untraced(&self, path: &Path) -> Result<Download, Error> {
+        let path = path.to_path_buf();
         let (tmp, bytes, format, _content_type) = self.download_to_temp(&path).await?;
         finish_rename(&tmp, &path).await?;
         if let (Some(format), Some(ext)) = (format, path.extension().and_then(|e| e.to_str()))
@@ -614,7 +623,10 @@ impl Media {
     /// # let _ = saved; Ok(()) }
     /// ```
     pub async fn save_to_dir(&self, dir: impl AsRef<Path>, stem: &str) -> Result<Download, Error> {
-        let dir = dir.as_ref();
+        Client::traced(self.span(), self.save_to_dir_untraced(dir.as_ref(), stem)).await
+    }
+
+    async fn save_to_dir_untraced(&self, dir: &Path, stem: &str) -> Result<Download, Error> {
         let probe = dir.join(format!("{stem}.part"));
         let (tmp, bytes, format, content_type) = self.download_to_temp(&probe).await?;
         let ext = format
@@ -635,6 +647,12 @@ impl Media {
             bytes,
             format,
         })
+    }
+
+    /// The span of one download: the URL without its query string (which may hold a signature).
+    fn span(&self) -> tracing::Span {
+        let url = self.url.split(['?', '#']).next().unwrap_or_default();
+        tracing::info_span!("artnex", operation = "download", url = %url)
     }
 
     async fn download_to_temp(

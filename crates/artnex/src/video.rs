@@ -568,7 +568,7 @@ impl VideoJob {
     ///
     /// ```no_run
     /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
-    /// let state = client.video_job("req_vid789xyz").poll().await?;
+    /// let state = client.video_job("req_vid789xyz").poll().await?; // or client.video_status(id)
     /// println!("{}", state.status);
     /// # Ok(()) }
     /// ```
@@ -577,15 +577,7 @@ impl VideoJob {
     }
 
     async fn poll_with(&self, policy: Option<&RetryPolicy>) -> Result<JobState, Error> {
-        let api = &self.client.inner.api;
-        let id = self.request_id.as_str();
-        let job = self
-            .client
-            .execute("video_status", false, policy, || {
-                api.get_video_status().request_id(id).send()
-            })
-            .await?;
-        Ok(JobState::from_wire(job))
+        status_once(&self.client, &self.request_id, policy).await
     }
 
     /// Waits for the job with the client's default interval and timeout; chain
@@ -741,6 +733,118 @@ impl VideoJob {
             _ => Ok(None),
         }
     }
+}
+
+/// Longest request id accepted locally (ids the server issues are far shorter).
+const MAX_REQUEST_ID_CHARS: usize = 256;
+
+/// One status poll (`GET /v1/video/{request_id}`), built by [`Client::video_status`]: `.await` it or call
+/// [`VideoStatusRequest::send`]. Polls are free (not billed, not counted against the daily quota) and are
+/// retried on transient errors; the server throttles polls of one job faster than every 5 s.
+#[must_use = "a request does nothing until it is sent or awaited"]
+#[derive(Debug, Clone)]
+pub struct VideoStatusRequest {
+    client: Client,
+    request_id: String,
+    retry: Option<RetryPolicy>,
+}
+
+impl VideoStatusRequest {
+    pub(crate) fn new(client: Client, request_id: String) -> Self {
+        VideoStatusRequest {
+            client,
+            request_id,
+            retry: None,
+        }
+    }
+
+    /// Overrides the client's retry policy for this poll.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// let poll = client.video_status("req_123").retry_policy(artnex::RetryPolicy::none());
+    /// # drop(poll);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Checks the request id without sending anything: not empty, at most 256 characters, no whitespace
+    /// or control characters.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// assert!(client.video_status("req_vid789xyz").validate().is_ok());
+    /// assert!(client.video_status(" ").validate().is_err());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        validate_request_id(&self.request_id)
+    }
+
+    /// Sends the poll; the same as `.await` on the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let state = client.video_status("req_vid789xyz").send().await?;
+    /// if state.status.is_terminal() {
+    ///     println!("{}: {:?}", state.status, state.video_url);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(self) -> Result<JobState, Error> {
+        status_once(&self.client, &self.request_id, self.retry.as_ref()).await
+    }
+}
+
+impl IntoFuture for VideoStatusRequest {
+    type Output = Result<JobState, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+fn validate_request_id(id: &str) -> Result<(), ValidationError> {
+    let problem = if id.is_empty() {
+        Some("the request id is empty".to_string())
+    } else if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(format!(
+            "the request id {id:?} contains whitespace or control characters"
+        ))
+    } else if id.chars().nth(MAX_REQUEST_ID_CHARS).is_some() {
+        Some(format!(
+            "the request id is longer than {MAX_REQUEST_ID_CHARS} characters"
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => Err(ValidationError::new("request_id", None, message)),
+        None => Ok(()),
+    }
+}
+
+/// One status poll in its own span, after the local check of the id.
+async fn status_once(
+    client: &Client,
+    request_id: &str,
+    policy: Option<&RetryPolicy>,
+) -> Result<JobState, Error> {
+    validate_request_id(request_id)?;
+    let span = tracing::info_span!("artnex", operation = "video_status", request_id = %request_id);
+    let api = &client.inner.api;
+    let job = Client::traced(
+        span,
+        client.execute("video_status", false, policy, || {
+            api.get_video_status().request_id(request_id).send()
+        }),
+    )
+    .await?;
+    Ok(JobState::from_wire(job))
 }
 
 /// Errors worth polling through: the connection, 5xx, and throttling.

@@ -26,6 +26,10 @@ async fn the_key_never_leaks() {
     // Success, then every kind of failure, with their Debug and Display forms.
     let ok = c.generate("a fox").model(Model::ZImageTurbo).await.unwrap();
     texts.push(format!("{ok:?}"));
+    // A download (the URL's query string, which may hold a signature, stays out of the logs).
+    let signed = format!("{}?sig=SIGNATURE-MARKER", ok.images[0].url());
+    let bytes = c.media(signed).bytes().await.unwrap();
+    assert!(!bytes.is_empty());
     let mut errors: Vec<Error> = Vec::new();
     errors.push(
         c.generate("a fox")
@@ -78,6 +82,14 @@ async fn the_key_never_leaks() {
 
     let logs = capture.text();
     assert!(logs.contains("artnex"), "the capture works: {logs}");
+    // Every kind of call runs in its span.
+    for operation in ["generate", "tts", "video_status", "download"] {
+        assert!(
+            logs.contains(&format!("operation=\"{operation}\"")),
+            "no {operation} span: {logs}"
+        );
+    }
+    assert!(!logs.contains("SIGNATURE-MARKER"), "{logs}");
     assert!(
         logs.contains("retrying") || logs.contains("request failed"),
         "{logs}"

@@ -183,3 +183,46 @@ async fn polling_rides_out_transient_errors() {
     assert_eq!(video.credits_used, Some(2000));
     assert_eq!(charges(&mock).len(), 1);
 }
+
+#[tokio::test]
+async fn a_status_request_polls_once_and_checks_the_id_locally() {
+    let mock = MockServer::builder().manual_clock().start().await.unwrap();
+    let c = client(&mock);
+    let job = c
+        .video("slow waves")
+        .model(Model::Wan25)
+        .duration(5)
+        .submit()
+        .await
+        .unwrap();
+    let id = job.request_id().to_string();
+    let polls = || crate::hits(&mock, &format!("/v1/video/{id}"));
+
+    // Awaited directly: one request, the job still running.
+    let state = c.video_status(&id).await.unwrap();
+    assert_eq!(state.request_id, id);
+    assert!(!state.status.is_terminal(), "{state:?}");
+    assert_eq!(polls(), 1);
+
+    // With `.send()`, after the job has finished in simulated time.
+    mock.advance(Duration::from_secs(3600));
+    let state = c.video_status(&id).send().await.unwrap();
+    assert_eq!(state.status, JobStatus::Completed);
+    assert!(state.video_url.is_some());
+    assert_eq!(state.credits_used, Some(3500));
+    assert_eq!(polls(), 2);
+
+    // An unknown id is the server's not_found; a malformed one never leaves the client.
+    let e = c.video_status("req_does_not_exist").await.unwrap_err();
+    assert_eq!(e.code(), Some(&artnex::ErrorCode::NotFound), "{e:?}");
+    let sent = mock.requests().len();
+    for bad in ["", "req 1", "req\n1", &"r".repeat(257)] {
+        let e = c.video_status(bad).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(v) if v.field == "request_id"),
+            "{bad:?}: {e:?}"
+        );
+        assert!(c.video_status(bad).validate().is_err());
+    }
+    assert_eq!(mock.requests().len(), sent, "nothing was sent");
+}
