@@ -135,6 +135,13 @@ impl SpeechRequest {
     }
 
     /// Validates, checks the budget, and sends the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let speech = client.tts("Your order has shipped.").send().await?;
+    /// println!("{:?} s at {}", speech.duration_seconds, speech.audio.url());
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<Speech, Error> {
         let span = Client::span("tts", Some(self.model.id()), Some(&self.text));
         Client::traced(span, self.run()).await

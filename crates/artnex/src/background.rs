@@ -79,6 +79,13 @@ impl RemoveBackgroundRequest {
     }
 
     /// Validates, reads the image, checks the budget, and sends the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let cutout = client.remove_background("product.jpg").send().await?;
+    /// cutout.image.save_to_dir(".", "product-cutout").await?; // a PNG with transparency
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<ImageResult, Error> {
         let span = crate::Client::span("remove_bg", None, None);
         Client::traced(span, self.run()).await

@@ -147,6 +147,14 @@ impl EditRequest {
     }
 
     /// Validates, reads the image, checks the budget, and sends the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// use artnex::Model;
+    /// let out = client.edit("portrait.png", "add falling snow").model(Model::NanoBananaEdit).send().await?;
+    /// println!("{} credits", out.credits_used.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<Images, Error> {
         let span = Client::span(
             "edit",

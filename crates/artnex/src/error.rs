@@ -177,6 +177,18 @@ impl Error {
     /// unreadable success response. Such a request is never replayed automatically (unless the retry
     /// policy opts in with [`RetryPolicy::retry_ambiguous`](crate::RetryPolicy::retry_ambiguous)):
     /// check your balance or results before sending it again.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// match client.generate("a fox").model(artnex::Model::Flux2Pro).await {
+    ///     Ok(out) => println!("{} images", out.images.len()),
+    ///     Err(e) if e.may_have_been_processed() => {
+    ///         eprintln!("unclear whether it ran (and was charged): check before resending: {e}")
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn may_have_been_processed(&self) -> bool {
         match self {
             Error::Api(e) | Error::Unauthorized(e) | Error::InsufficientCredits(e) => {
@@ -189,6 +201,16 @@ impl Error {
     }
 
     /// The `Retry-After` the server sent, for rate-limit and unavailable errors.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// if let Err(e) = client.tts("Hello").await {
+    ///     if let Some(wait) = e.retry_after() {
+    ///         tokio::time::sleep(wait).await; // then try again
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::RateLimited { retry_after, .. } => *retry_after,
@@ -198,6 +220,14 @@ impl Error {
     }
 
     /// The documented error code, when the server sent one (or the local validation mirrored one).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::{Error, ErrorCode};
+    /// let e = Error::from(client.generate("").validate().unwrap_err());
+    /// assert_eq!(e.code(), Some(&ErrorCode::MissingPrompt));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Api(e) | Error::Unauthorized(e) | Error::InsufficientCredits(e) => Some(&e.code),
@@ -208,6 +238,14 @@ impl Error {
     }
 
     /// The request id (the server's, or the video job's), when known.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// if let Err(e) = client.generate("a fox").await {
+    ///     eprintln!("failed (request id for support: {:?}): {e}", e.request_id());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) | Error::Unauthorized(e) | Error::InsufficientCredits(e) => {
@@ -222,6 +260,14 @@ impl Error {
     }
 
     /// The HTTP status, when the error came from a response.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// if let Err(e) = client.video_status("req_gone").await {
+    ///     assert_eq!(e.status(), Some(404));
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) | Error::Unauthorized(e) | Error::InsufficientCredits(e) => {
@@ -385,6 +431,10 @@ macro_rules! error_codes {
             pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
 
             /// The wire value.
+            ///
+            /// ```
+            /// assert_eq!(artnex::ErrorCode::InsufficientCredits.as_str(), "insufficient_credits");
+            /// ```
             pub fn as_str(&self) -> &str {
                 match self {
                     $( ErrorCode::$variant => $wire, )*
@@ -393,6 +443,12 @@ macro_rules! error_codes {
             }
 
             /// Parses a wire value; unknown codes become [`ErrorCode::Unknown`].
+            ///
+            /// ```
+            /// use artnex::ErrorCode;
+            /// assert_eq!(ErrorCode::from_code("invalid_model"), ErrorCode::InvalidModel);
+            /// assert_eq!(ErrorCode::from_code("brand_new"), ErrorCode::Unknown("brand_new".into()));
+            /// ```
             pub fn from_code(code: &str) -> ErrorCode {
                 match code {
                     $( $wire => ErrorCode::$variant, )*

@@ -102,17 +102,34 @@ pub struct PriceTable {
 
 impl PriceTable {
     /// An empty table.
+    ///
+    /// ```
+    /// assert!(artnex::PriceTable::new().is_empty());
+    /// ```
     pub fn new() -> Self {
         PriceTable::default()
     }
 
     /// Sets a model's price per unit (per image, edit, clip or request).
+    ///
+    /// ```
+    /// use artnex::{Model, PriceTable};
+    /// let table = PriceTable::new().model(Model::from_id("studio-x"), 120);
+    /// assert_eq!(table.model_price(&Model::from_id("studio-x")), Some(120));
+    /// ```
     pub fn model(mut self, model: impl Into<Model>, credits: u64) -> Self {
         self.models.insert(model.into().id().to_string(), credits);
         self
     }
 
     /// Sets the price per unit of one resolution x quality tier of a model.
+    ///
+    /// ```
+    /// use artnex::{Model, PriceTable};
+    /// use artnex::catalogue::{Quality, Resolution};
+    /// let table = PriceTable::new().tier(Model::GptImage2, Resolution::TwoK, Quality::High, 900);
+    /// assert_eq!(table.tier_price(&Model::GptImage2, Resolution::TwoK, Quality::High), Some(900));
+    /// ```
     pub fn tier(
         mut self,
         model: impl Into<Model>,
@@ -128,11 +145,23 @@ impl PriceTable {
     }
 
     /// The model's entry, if any.
+    ///
+    /// ```
+    /// use artnex::{Model, PriceTable};
+    /// assert_eq!(PriceTable::new().model_price(&Model::Flux2Pro), None);
+    /// ```
     pub fn model_price(&self, model: &Model) -> Option<u64> {
         self.models.get(model.id()).copied()
     }
 
     /// The tier's entry, if any.
+    ///
+    /// ```
+    /// use artnex::{Model, PriceTable};
+    /// use artnex::catalogue::{Quality, Resolution};
+    /// let table = PriceTable::new().tier(Model::GptImage2, Resolution::OneK, Quality::Low, 150);
+    /// assert_eq!(table.tier_price(&Model::GptImage2, Resolution::OneK, Quality::Medium), None);
+    /// ```
     pub fn tier_price(
         &self,
         model: &Model,
@@ -145,6 +174,11 @@ impl PriceTable {
     }
 
     /// Whether the table is empty.
+    ///
+    /// ```
+    /// use artnex::{Model, PriceTable};
+    /// assert!(!PriceTable::new().model(Model::Flux2Pro, 250).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.models.is_empty() && self.tiers.is_empty()
     }
@@ -274,6 +308,12 @@ pub struct BudgetStatus {
 
 impl BudgetStatus {
     /// What is left for new requests: `limit - spent - reserved`.
+    ///
+    /// ```
+    /// let client = artnex::Client::builder().api_key("sk-example").budget(1_000).build()?;
+    /// assert_eq!(client.budget().map(|b| b.remaining()), Some(1_000));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
     pub fn remaining(&self) -> u64 {
         self.limit
             .saturating_sub(self.spent)

@@ -149,16 +149,30 @@ impl RetryPolicy {
     }
 
     /// The configured number of retries.
+    ///
+    /// ```
+    /// assert_eq!(artnex::RetryPolicy::default().max_retries(5).max_retries_value(), 5);
+    /// ```
     pub fn max_retries_value(&self) -> u32 {
         self.max_retries
     }
 
     /// The configured `Retry-After` cap.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = artnex::RetryPolicy::default().max_retry_after(Duration::from_secs(30));
+    /// assert_eq!(policy.max_retry_after_value(), Duration::from_secs(30));
+    /// ```
     pub fn max_retry_after_value(&self) -> Duration {
         self.max_retry_after
     }
 
     /// Whether ambiguous billable requests are replayed.
+    ///
+    /// ```
+    /// assert!(!artnex::RetryPolicy::default().retries_ambiguous(), "off unless you opt in");
+    /// ```
     pub fn retries_ambiguous(&self) -> bool {
         self.retry_ambiguous
     }

@@ -118,6 +118,13 @@ impl UpscaleRequest {
     }
 
     /// Validates, reads the image, checks the budget, and sends the request.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let big = client.upscale("thumbnail.png").scale(4.0).send().await?;
+    /// big.image.download_to("large.png").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<ImageResult, Error> {
         let span = Client::span("upscale", None, None);
         Client::traced(span, self.run()).await

@@ -425,6 +425,15 @@ impl VideoRequest {
 
     /// Validates, reserves the estimate in the budget, and submits the job. Returns as soon as the server
     /// has accepted it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// use artnex::Model;
+    /// let job = client.video("waves at dusk").model(Model::Veo3Fast).duration(4).submit().await?;
+    /// println!("store {} to resume later", job.request_id());
+    /// let video = job.wait().await?;
+    /// # let _ = video; Ok(()) }
+    /// ```
     pub async fn submit(self) -> Result<VideoJob, Error> {
         let span = Client::span(
             "video",
@@ -490,6 +499,14 @@ impl VideoRequest {
     }
 
     /// Submits and waits with the options given to [`VideoRequest::wait_options`] (same as `.await`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// use artnex::Model;
+    /// let video = client.video("waves at dusk").model(Model::Veo3Fast).send().await?;
+    /// video.video.save_to_dir(".", "waves").await?; // waves.mp4
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<Video, Error> {
         let span = Client::span(
             "video",

@@ -36,6 +36,10 @@ macro_rules! wire_enum {
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )* ];
 
             /// The wire value.
+            ///
+            /// ```
+            /// assert_eq!(artnex::openai::Quality::Hd.as_str(), "hd");
+            /// ```
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $text, )*
