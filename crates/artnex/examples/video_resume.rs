@@ -35,7 +35,9 @@ async fn main() -> Result<(), common::BoxError> {
         }
     };
 
-    // Later (another process, after a restart...): resume by id.
+    // Later (another process, after a restart...): one look at the job, then resume waiting by id.
+    let state = client.video_status(&id).await?;
+    println!("{id} is {}", state.status);
     let video = client.video_job(&id).wait().await?;
     println!("resumed {} -> {}", video.request_id, video.video.url());
     Ok(())
