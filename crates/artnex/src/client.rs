@@ -73,6 +73,7 @@ pub(crate) struct Inner {
     /// The billable endpoints' URLs, parsed once.
     pub(crate) endpoints: Endpoints,
     pub(crate) download: reqwest::Client,
+    pub(crate) durable_downloads: bool,
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: Option<Budget>,
@@ -188,6 +189,7 @@ impl Client {
             MediaKind::Image,
             self.inner.download.clone(),
             RetryPolicy::none(),
+            false,
         )
         .url_extension()
         .map(str::to_ascii_lowercase)
@@ -206,6 +208,7 @@ impl Client {
             kind,
             self.inner.download.clone(),
             self.inner.retry.clone(),
+            self.inner.durable_downloads,
         )
     }
 
@@ -728,6 +731,7 @@ pub(crate) struct Connection {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) http: Option<reqwest::ClientBuilder>,
     pub(crate) download: Option<reqwest::Client>,
+    pub(crate) durable_downloads: bool,
 }
 
 /// A [`Connection`] checked and turned into HTTP clients.
@@ -738,6 +742,8 @@ pub(crate) struct Opened {
     pub(crate) api_http: reqwest::Client,
     /// For result URLs: no credentials.
     pub(crate) download: reqwest::Client,
+    /// Whether downloads are flushed to storage before they return.
+    pub(crate) durable_downloads: bool,
     /// The retry policy.
     pub(crate) retry: RetryPolicy,
 }
@@ -780,6 +786,7 @@ impl Connection {
             base_url,
             api_http: api_http_client(&key, &http, self.http)?,
             download: download_http_client(&http, self.download)?,
+            durable_downloads: self.durable_downloads,
             retry: self.retry.unwrap_or_default(),
         })
     }
@@ -982,6 +989,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether downloads ([`Media::download_to`](crate::media::Media::download_to),
+    /// [`Media::save_to_dir`](crate::media::Media::save_to_dir)) flush the file and its directory entry
+    /// to storage before returning (default off; see [`Media::durable`](crate::media::Media::durable)).
+    ///
+    /// ```
+    /// let client = artnex::Client::builder().api_key("sk-example")
+    ///     .durable_downloads(true)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn durable_downloads(mut self, on: bool) -> Self {
+        self.conn.durable_downloads = on;
+        self
+    }
+
     /// Default pause between video status polls (default 5 s; the API throttles faster polling).
     ///
     /// ```
@@ -1029,6 +1052,7 @@ impl ClientBuilder {
                 endpoints: Endpoints::new(&base_url)?,
                 api: artnex_api::Client::new_with_client(&base_url, opened.api_http),
                 download: opened.download,
+                durable_downloads: opened.durable_downloads,
                 base_url,
                 retry: opened.retry,
                 budget: self.budget.map(Budget::new),

@@ -8,7 +8,7 @@
 //! [`Media::download_to`] (streamed to disk chunk by chunk through a temporary file in the same
 //! directory, renamed into place when complete) and [`Media::save_to_dir`] (which picks the file
 //! extension from the content). Downloads never carry your API key, and a URL that has expired answers
-//! [`Error::MediaExpired`].
+//! [`Error::MediaExpired`]. [`Media::durable`] also flushes the file to storage before returning.
 //!
 //! ```
 //! use artnex::media::{ImageInput, MediaFormat};
@@ -467,6 +467,7 @@ pub struct Media {
     kind: MediaKind,
     http: reqwest::Client,
     retry: RetryPolicy,
+    durable: bool,
 }
 
 impl fmt::Debug for Media {
@@ -474,6 +475,7 @@ impl fmt::Debug for Media {
         f.debug_struct("Media")
             .field("url", &self.url)
             .field("kind", &self.kind)
+            .field("durable", &self.durable)
             .finish()
     }
 }
@@ -502,13 +504,33 @@ impl Media {
         kind: MediaKind,
         http: reqwest::Client,
         retry: RetryPolicy,
+        durable: bool,
     ) -> Self {
         Media {
             url,
             kind,
             http,
             retry,
+            durable,
         }
+    }
+
+    /// Whether [`Media::download_to`] and [`Media::save_to_dir`] flush the file and its directory entry
+    /// to storage (`fsync`) before returning, so that the file survives a power loss or an OS crash right
+    /// after. Off by default (like [`std::fs::write`]): the file is still written under a temporary name
+    /// and renamed when complete, so the program dying mid-download never leaves a partial file under
+    /// the final name. The client's [`ClientBuilder::durable_downloads`](crate::ClientBuilder::durable_downloads)
+    /// sets the default.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let video = client.video_job("req_vid789xyz").wait().await?;
+    /// video.video.durable(true).download_to("drone.mp4").await?; // on disk before this returns
+    /// # Ok(()) }
+    /// ```
+    pub fn durable(mut self, on: bool) -> Self {
+        self.durable = on;
+        self
     }
 
     /// The result URL.
@@ -584,7 +606,7 @@ impl Media {
     /// Streams the file to exactly `path` (whatever its extension says; see [`Media::save_to_dir`] to get
     /// the extension from the content). The data goes to a temporary file in the same directory, renamed
     /// over `path` only when complete, so `path` never holds a partial file. The file is never held whole
-    /// in memory.
+    /// in memory. When [`durable`](Media::durable), the file is also on storage when this returns.
     ///
     /// ```no_run
     /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
@@ -600,7 +622,7 @@ impl Media {
     async fn download_to_untraced(&self, path: &Path) -> Result<Download, Error> {
         let path = path.to_path_buf();
         let (tmp, bytes, format, _content_type) = self.download_to_temp(&path).await?;
-        finish_rename(&tmp, &path).await?;
+        finish_rename(&tmp, &path, self.durable).await?;
         if let (Some(format), Some(ext)) = (format, path.extension().and_then(|e| e.to_str()))
             && !ext_matches(format, ext)
         {
@@ -641,7 +663,7 @@ impl Media {
             .unwrap_or("bin")
             .to_string();
         let path = dir.join(format!("{stem}.{ext}"));
-        finish_rename(&tmp, &path).await?;
+        finish_rename(&tmp, &path, self.durable).await?;
         Ok(Download {
             path,
             bytes,
@@ -713,9 +735,11 @@ impl Media {
         file.flush()
             .await
             .map_err(|e| Error::io(tmp.to_path_buf(), e))?;
-        file.sync_all()
-            .await
-            .map_err(|e| Error::io(tmp.to_path_buf(), e))?;
+        if self.durable {
+            file.sync_all()
+                .await
+                .map_err(|e| Error::io(tmp.to_path_buf(), e))?;
+        }
         Ok((total, MediaFormat::sniff(&head), content_type))
     }
 
@@ -769,9 +793,13 @@ impl Media {
 }
 
 /// Writes `bytes` to exactly `path` through a temporary file in the same directory, renamed over `path`
-/// only when complete (so `path` never holds a partial file).
+/// only when complete (so `path` never holds a partial file); `durable` as for [`Media::durable`].
 #[cfg(feature = "openai-images")]
-pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) async fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    durable: bool,
+) -> Result<(), Error> {
     let tmp = temp_path(path);
     let written = async {
         let mut file = tokio::fs::OpenOptions::new()
@@ -781,14 +809,17 @@ pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Er
             .await?;
         file.write_all(bytes).await?;
         file.flush().await?;
-        file.sync_all().await
+        if durable {
+            file.sync_all().await?;
+        }
+        Ok(())
     }
     .await;
     if let Err(e) = written {
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(Error::io(tmp, e));
     }
-    finish_rename(&tmp, path).await
+    finish_rename(&tmp, path, durable).await
 }
 
 /// Logs at `warn` when a file's extension does not match its content.
@@ -827,11 +858,24 @@ fn temp_path(target: &Path) -> PathBuf {
     dir.join(format!(".{name}.{nonce:08x}.artnex-part"))
 }
 
-async fn finish_rename(tmp: &Path, path: &Path) -> Result<(), Error> {
+/// Renames the finished temporary file over `path`; when `durable`, also flushes the directory entry (on
+/// Unix: the rename itself is only on storage once the directory is).
+async fn finish_rename(tmp: &Path, path: &Path, durable: bool) -> Result<(), Error> {
     if let Err(e) = tokio::fs::rename(tmp, path).await {
         let _ = tokio::fs::remove_file(tmp).await;
         return Err(Error::io(path.to_path_buf(), e));
     }
+    #[cfg(unix)]
+    if durable {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let synced = async { tokio::fs::File::open(dir).await?.sync_all().await }.await;
+        synced.map_err(|e| Error::io(dir.to_path_buf(), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = durable;
     Ok(())
 }
 
@@ -991,6 +1035,7 @@ mod tests {
             MediaKind::Image,
             reqwest::Client::new(),
             RetryPolicy::none(),
+            false,
         );
         assert_eq!(m.url_extension(), Some("webp"));
         let m = Media::new(
@@ -998,6 +1043,7 @@ mod tests {
             MediaKind::Image,
             reqwest::Client::new(),
             RetryPolicy::none(),
+            false,
         );
         assert_eq!(m.url_extension(), None);
     }

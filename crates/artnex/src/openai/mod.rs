@@ -127,6 +127,7 @@ pub struct ImagesClient {
 struct Inner {
     api: artapi_api::Client,
     download: reqwest::Client,
+    durable_downloads: bool,
     retry: RetryPolicy,
     default_model: Option<String>,
     max_prompt_chars: usize,
@@ -267,11 +268,16 @@ impl ImagesClient {
             MediaKind::Image,
             self.inner.download.clone(),
             self.inner.retry.clone(),
+            self.inner.durable_downloads,
         )
     }
 
     pub(crate) fn download_client(&self) -> &reqwest::Client {
         &self.inner.download
+    }
+
+    pub(crate) fn durable_downloads(&self) -> bool {
+        self.inner.durable_downloads
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -479,6 +485,22 @@ impl ImagesClientBuilder {
         self
     }
 
+    /// Whether saved images (downloaded or decoded from `b64_json`) are flushed with their directory
+    /// entry to storage before the save returns (default off; see
+    /// [`Media::durable`](crate::media::Media::durable)).
+    ///
+    /// ```
+    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
+    ///     .durable_downloads(true)
+    ///     .build()?;
+    /// # let _ = images;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn durable_downloads(mut self, on: bool) -> Self {
+        self.conn.durable_downloads = on;
+        self
+    }
+
     /// Checks the settings and builds the client. Nothing is sent.
     ///
     /// ```
@@ -496,6 +518,7 @@ impl ImagesClientBuilder {
             inner: Arc::new(Inner {
                 api: artapi_api::Client::new_with_client(&opened.base_url, opened.api_http),
                 download: opened.download,
+                durable_downloads: opened.durable_downloads,
                 retry: opened.retry,
                 default_model: self
                     .default_model

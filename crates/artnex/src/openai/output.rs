@@ -46,6 +46,7 @@ impl ImagesResponse {
                     MediaKind::Image,
                     client.download_client().clone(),
                     client.retry_policy().clone(),
+                    client.durable_downloads(),
                 )),
                 _ => {
                     return Err(Error::Transport(TransportError {
@@ -61,6 +62,7 @@ impl ImagesResponse {
             data.push(GeneratedImage {
                 output,
                 revised_prompt: item.revised_prompt,
+                durable: client.durable_downloads(),
             });
         }
         Ok(ImagesResponse {
@@ -106,6 +108,8 @@ pub struct GeneratedImage {
     pub output: ImageOutput,
     /// The prompt as the model interpreted or expanded it, when the server says.
     pub revised_prompt: Option<String>,
+    /// Whether saving decoded bytes flushes them to storage (the client's `durable_downloads`).
+    durable: bool,
 }
 
 /// Where a generated image is.
@@ -233,7 +237,7 @@ impl GeneratedImage {
             ImageOutput::Url(m) => m.download_to(path).await,
             ImageOutput::Data { bytes, format } => {
                 let path = path.as_ref().to_path_buf();
-                media::write_atomically(&path, bytes).await?;
+                media::write_atomically(&path, bytes, self.durable).await?;
                 media::warn_on_extension_mismatch(&path, *format);
                 Ok(Download {
                     path,

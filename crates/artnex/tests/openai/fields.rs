@@ -125,7 +125,8 @@ async fn quality_sets_the_price() {
 #[tokio::test]
 async fn b64_json_is_a_real_png_of_the_requested_size_decoded_once() {
     let mock = mock().await;
-    let c = client(&mock);
+    // Durable saves (flushed to storage with the directory entry) write the same files.
+    let c = crate::client_with(&mock, KEY, |b| b.durable_downloads(true));
     let out = c
         .generate("a small icon")
         .model("flux-schnell")

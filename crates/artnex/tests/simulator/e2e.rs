@@ -30,8 +30,11 @@ async fn generate_charges_the_estimate_and_downloads_stream_to_disk() {
     assert_eq!(d.path, exact);
     assert_eq!(d.format, Some(MediaFormat::Png));
     assert_eq!(std::fs::metadata(&exact).unwrap().len(), d.bytes);
-    // save_to_dir picks the extension from the content.
+    // save_to_dir picks the extension from the content; a durable save (flushed to storage with its
+    // directory entry) writes the same file.
     let saved = out.images[1]
+        .clone()
+        .durable(true)
         .save_to_dir(dir.path(), "fox-2")
         .await
         .unwrap();
