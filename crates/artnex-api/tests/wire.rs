@@ -326,6 +326,8 @@ async fn documented_errors_come_back_typed() {
         (422, "invalid_request"),
         (429, "rate_limit_exceeded"),
         (500, "internal_error"),
+        (413, "payload_too_large"),
+        (503, "service_unavailable"),
     ];
     for (status, code) in cases {
         server.reply_with(
@@ -373,7 +375,7 @@ async fn documented_errors_come_back_typed() {
 
     // An undocumented status is still surfaced, untyped.
     server.reply(
-        503,
+        502,
         json!({"success": false, "error": "overloaded", "message": "later"}),
     );
     let err = server
@@ -384,7 +386,7 @@ async fn documented_errors_come_back_typed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::UnexpectedResponse(r) if r.status() == 503),
+        matches!(&err, Error::UnexpectedResponse(r) if r.status() == 502),
         "{err:?}"
     );
 }

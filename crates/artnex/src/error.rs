@@ -500,6 +500,16 @@ error_codes! {
     RateLimitExceeded => "rate_limit_exceeded",
     /// `not_found`: no video job with this id.
     NotFound => "not_found",
+    /// `invalid_content_type`: the request was not sent as `Content-Type: application/json` (assumed code).
+    InvalidContentType => "invalid_content_type",
+    /// `invalid_json`: the request body is empty or not valid JSON (assumed code).
+    InvalidJson => "invalid_json",
+    /// `payload_too_large`: the whole request body is over the server's limit (413, assumed code).
+    PayloadTooLarge => "payload_too_large",
+    /// `internal_error`: something went wrong on the server (500, assumed code).
+    InternalError => "internal_error",
+    /// `service_unavailable`: the service is temporarily unavailable (503, assumed code); retry later.
+    ServiceUnavailable => "service_unavailable",
     /// `model_not_found` (OpenAI-compatible images API): the model id does not exist or is not on the plan.
     ModelNotFound => "model_not_found",
     /// `invalid_size` (OpenAI-compatible images API): the size is not supported by the model.

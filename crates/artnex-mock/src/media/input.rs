@@ -1,7 +1,10 @@
 //! Input images: HTTPS URLs (accepted, never fetched) and base64 data URIs (decoded and checked).
 //!
-//! PNG inputs are decoded with the `png` crate (when not huge) so derived outputs can follow their content;
-//! JPEG and WebP inputs are checked by parsing their headers (markers / RIFF chunks) for the dimensions.
+//! Every data URI is first checked from its header (PNG IHDR, JPEG markers, WebP RIFF chunks) for the
+//! dimensions. When the image has at most [`MAX_DECODE_PIXELS`] pixels its pixels are decoded too (`png`,
+//! `jpeg-decoder`, `image-webp`) into a small thumbnail, so derived outputs follow the input's content; a
+//! decode failure is a corrupt image (400 `invalid_image_format`). Larger images are checked from their
+//! headers only (no thumbnail).
 
 use std::io::Cursor;
 
@@ -14,7 +17,7 @@ pub(crate) const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_URL_LEN: usize = 8 * 1024;
 /// Longest side of an input image the simulator accepts (its own limit; outputs follow the input's size).
 pub(crate) const MAX_INPUT_SIDE: u32 = 16384;
-/// PNGs with more pixels than this are checked from their header only (no full decode).
+/// Images with more pixels than this are checked from their header only (no full decode).
 const MAX_DECODE_PIXELS: u64 = 4 * 1024 * 1024;
 /// Thumbnail side kept from a decoded input.
 const THUMB: u32 = 32;
@@ -55,7 +58,7 @@ pub(crate) struct Decoded {
     pub format: Format,
     pub width: u32,
     pub height: u32,
-    /// A thumbnail when the pixels could be decoded (PNG).
+    /// A thumbnail when the pixels were decoded (any format, at most [`MAX_DECODE_PIXELS`] pixels).
     pub thumb: Option<Thumb>,
     /// A hash of the bytes (seeds derived outputs when there is no thumbnail).
     pub digest: u64,
@@ -230,21 +233,31 @@ pub(crate) fn decode_bytes(bytes: &[u8]) -> Result<Decoded, InputError> {
     }
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         let (width, height) = jpeg_size(bytes)?;
+        let thumb = if decodable(width, height) {
+            guarded("JPEG", || jpeg_thumb(bytes, width, height))?
+        } else {
+            None
+        };
         return Ok(Decoded {
             format: Format::Jpeg,
             width,
             height,
-            thumb: None,
+            thumb,
             digest,
         });
     }
     if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         let (width, height) = webp_size(bytes)?;
+        let thumb = if decodable(width, height) {
+            guarded("WebP", || webp_thumb(bytes, width, height))?
+        } else {
+            None
+        };
         return Ok(Decoded {
             format: Format::Webp,
             width,
             height,
-            thumb: None,
+            thumb,
             digest,
         });
     }
@@ -301,35 +314,118 @@ fn png_info(bytes: &[u8]) -> Result<(u32, u32, Option<Thumb>), InputError> {
         png::ColorType::Indexed => return Ok((width, height, None)),
     };
     let stride = frame.line_size;
-    let tw = width.min(THUMB);
-    let th = height.min(THUMB);
+    let thumb = thumbnail(width, height, |x, y| {
+        let i = y as usize * stride + x as usize * channels;
+        let px = buf.get(i..i + channels)?;
+        Some(match channels {
+            1 => [px[0], px[0], px[0], 255],
+            2 => [px[0], px[0], px[0], px[1]],
+            3 => [px[0], px[1], px[2], 255],
+            _ => [px[0], px[1], px[2], px[3]],
+        })
+    });
+    Ok((width, height, Some(thumb)))
+}
+
+/// Whether an image is small enough to decode its pixels.
+fn decodable(width: u32, height: u32) -> bool {
+    u64::from(width) * u64::from(height) <= MAX_DECODE_PIXELS
+}
+
+/// Runs a third-party decoder, turning a panic inside it (a decoder bug on hostile data) into the
+/// corrupt-image error instead of a failed request.
+fn guarded<T>(what: &str, decode: impl FnOnce() -> Result<T, InputError>) -> Result<T, InputError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or_else(|_| Err(corrupt(what)))
+}
+
+/// A nearest-neighbour thumbnail (at most [`THUMB`] px per side) of a `width` x `height` image whose RGBA
+/// pixel at (x, y) is `pixel(x, y)` (mid-grey where that is `None`).
+fn thumbnail(width: u32, height: u32, pixel: impl Fn(u32, u32) -> Option<[u8; 4]>) -> Thumb {
+    let tw = width.clamp(1, THUMB);
+    let th = height.clamp(1, THUMB);
     let mut rgba = Vec::with_capacity((tw * th * 4) as usize);
     for ty in 0..th {
-        let y = (u64::from(ty) * u64::from(height) / u64::from(th)) as usize;
+        let y = (u64::from(ty) * u64::from(height) / u64::from(th)) as u32;
         for tx in 0..tw {
-            let x = (u64::from(tx) * u64::from(width) / u64::from(tw)) as usize;
-            let i = y * stride + x * channels;
-            let px = buf
-                .get(i..i + channels)
-                .unwrap_or(&[0, 0, 0, 0][..channels]);
-            let p = match channels {
-                1 => [px[0], px[0], px[0], 255],
-                2 => [px[0], px[0], px[0], px[1]],
-                3 => [px[0], px[1], px[2], 255],
-                _ => [px[0], px[1], px[2], px[3]],
-            };
-            rgba.extend_from_slice(&p);
+            let x = (u64::from(tx) * u64::from(width) / u64::from(tw)) as u32;
+            rgba.extend_from_slice(&pixel(x, y).unwrap_or([128, 128, 128, 255]));
         }
     }
-    Ok((
-        width,
-        height,
-        Some(Thumb {
-            width: tw,
-            height: th,
-            rgba,
-        }),
-    ))
+    Thumb {
+        width: tw,
+        height: th,
+        rgba,
+    }
+}
+
+/// Decodes a JPEG (already checked to be `width` x `height`, at most [`MAX_DECODE_PIXELS`]) into a
+/// thumbnail. The decoder's DCT scaling decodes at the smallest scale (down to 1/8) that still covers the
+/// thumbnail, so the work stays small. Anything that fails to decode, including JPEG features the decoder
+/// lacks (arithmetic coding, for one), is refused: the documented `invalid_image_format` covers "not
+/// supported or corrupt".
+fn jpeg_thumb(bytes: &[u8], width: u32, height: u32) -> Result<Option<Thumb>, InputError> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(64 * 1024 * 1024);
+    decoder.read_info().map_err(|_| corrupt("JPEG"))?;
+    let (Ok(w16), Ok(h16)) = (u16::try_from(width), u16::try_from(height)) else {
+        return Err(corrupt("JPEG"));
+    };
+    let (sw, sh) = decoder
+        .scale(w16.min(THUMB as u16), h16.min(THUMB as u16))
+        .map_err(|_| corrupt("JPEG"))?;
+    let info = decoder.info().ok_or_else(|| corrupt("JPEG"))?;
+    let pixels = decoder.decode().map_err(|_| corrupt("JPEG"))?;
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let channels = info.pixel_format.pixel_bytes();
+    if sw == 0 || sh == 0 || pixels.len() < sw as usize * sh as usize * channels {
+        return Err(corrupt("JPEG"));
+    }
+    Ok(Some(thumbnail(sw, sh, |x, y| {
+        let i = (y as usize * sw as usize + x as usize) * channels;
+        let px = pixels.get(i..i + channels)?;
+        Some(match info.pixel_format {
+            jpeg_decoder::PixelFormat::L8 => [px[0], px[0], px[0], 255],
+            // 16-bit luminance: the high byte is enough for a thumbnail.
+            jpeg_decoder::PixelFormat::L16 => [px[0], px[0], px[0], 255],
+            jpeg_decoder::PixelFormat::RGB24 => [px[0], px[1], px[2], 255],
+            // Adobe CMYK as stored (inverted): R = C x K.
+            jpeg_decoder::PixelFormat::CMYK32 => {
+                let k = u16::from(px[3]);
+                let ch = |c: u8| (u16::from(c) * k / 255) as u8;
+                [ch(px[0]), ch(px[1]), ch(px[2]), 255]
+            }
+        })
+    })))
+}
+
+/// Decodes a WebP (already checked to be `width` x `height`, at most [`MAX_DECODE_PIXELS`]) into a
+/// thumbnail; an animation keeps no thumbnail (checked from its headers only).
+fn webp_thumb(bytes: &[u8], width: u32, height: u32) -> Result<Option<Thumb>, InputError> {
+    let mut decoder =
+        image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(|_| corrupt("WebP"))?;
+    if decoder.is_animated() {
+        return Ok(None);
+    }
+    decoder.set_memory_limit(64 * 1024 * 1024);
+    if decoder.dimensions() != (width, height) {
+        return Err(corrupt("WebP"));
+    }
+    let channels = if decoder.has_alpha() { 4 } else { 3 };
+    let size = decoder
+        .output_buffer_size()
+        .ok_or_else(|| corrupt("WebP"))?;
+    let mut buf = vec![0u8; size];
+    decoder.read_image(&mut buf).map_err(|_| corrupt("WebP"))?;
+    Ok(Some(thumbnail(width, height, |x, y| {
+        let i = (y as usize * width as usize + x as usize) * channels;
+        let px = buf.get(i..i + channels)?;
+        Some(if channels == 4 {
+            [px[0], px[1], px[2], px[3]]
+        } else {
+            [px[0], px[1], px[2], 255]
+        })
+    })))
 }
 
 fn jpeg_size(b: &[u8]) -> Result<(u32, u32), InputError> {
@@ -484,19 +580,108 @@ mod tests {
 
     #[test]
     fn jpeg_and_webp_headers() {
-        // SOI, APP0 (len 4 + 2 bytes), SOF0 with 600x400.
+        // SOI, APP0 (len 4 + 2 bytes), SOF0 with 600x400, then EOI: the header gives the size...
         let jpeg = [
             0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x01,
             0x90, 0x02, 0x58, 0x03, 0x01, 0x22, 0x00, 0xFF, 0xD9,
         ];
-        let d = decode_bytes(&jpeg).unwrap();
-        assert_eq!((d.width, d.height), (600, 400));
+        assert_eq!(jpeg_size(&jpeg), Ok((600, 400)));
+        // ... but with no tables and no scan it does not decode: small enough to decode, so refused.
+        assert!(matches!(decode_bytes(&jpeg), Err(InputError::Format(_))));
         let mut webp = b"RIFF\0\0\0\0WEBPVP8L\0\0\0\0".to_vec();
         let bits: u32 = (99) | (49 << 14);
         webp.push(0x2F);
         webp.extend_from_slice(&bits.to_le_bytes());
-        let d = decode_bytes(&webp).unwrap();
-        assert_eq!((d.width, d.height), (100, 50));
+        assert_eq!(webp_size(&webp), Ok((100, 50)));
+        assert!(matches!(decode_bytes(&webp), Err(InputError::Format(_))));
+    }
+
+    fn solid_jpeg(w: u16, h: u16, rgb: [u8; 3]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let data: Vec<u8> = (0..u32::from(w) * u32::from(h)).flat_map(|_| rgb).collect();
+        jpeg_encoder::Encoder::new(&mut out, 90)
+            .encode(&data, w, h, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        out
+    }
+
+    fn solid_webp(w: u32, h: u32, rgba: [u8; 4]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
+        image_webp::WebPEncoder::new(&mut out)
+            .encode(&data, w, h, image_webp::ColorType::Rgba8)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn jpeg_pixels_decode_into_the_thumbnail() {
+        let d = decode_bytes(&solid_jpeg(300, 200, [250, 10, 10])).unwrap();
+        assert_eq!((d.width, d.height, d.format), (300, 200, Format::Jpeg));
+        let t = d.thumb.unwrap();
+        assert!(t.width <= THUMB && t.height <= THUMB && t.width > 0);
+        assert_eq!(t.rgba.len(), (t.width * t.height * 4) as usize);
+        let p = t.sample(0.5, 0.5);
+        assert!(p[0] > 200 && p[1] < 60 && p[2] < 60, "{p:?}");
+        // Grey input stays grey (not a fixed colour).
+        let t = decode_bytes(&solid_jpeg(8, 8, [90, 90, 90]))
+            .unwrap()
+            .thumb
+            .unwrap();
+        let p = t.sample(0.5, 0.5);
+        assert!(p[0].abs_diff(90) < 10 && p[2].abs_diff(90) < 10, "{p:?}");
+    }
+
+    #[test]
+    fn webp_pixels_decode_into_the_thumbnail() {
+        let d = decode_bytes(&solid_webp(64, 48, [10, 20, 240, 128])).unwrap();
+        assert_eq!((d.width, d.height, d.format), (64, 48, Format::Webp));
+        let t = d.thumb.unwrap();
+        assert_eq!((t.width, t.height), (32, 32));
+        assert_eq!(t.sample(0.3, 0.7), [10, 20, 240, 128]);
+    }
+
+    /// A JPEG whose header is fine but whose data is not: refused, never a panic.
+    fn corrupt_jpegs() -> Vec<Vec<u8>> {
+        let good = solid_jpeg(64, 64, [200, 30, 30]);
+        let sos = good.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        // Every Huffman table removed.
+        let mut no_dht = Vec::new();
+        let mut i = 0;
+        while i < good.len() {
+            if i + 3 < good.len() && good[i] == 0xFF && good[i + 1] == 0xC4 {
+                i += 2 + usize::from(u16::from_be_bytes([good[i + 2], good[i + 3]]));
+            } else {
+                no_dht.push(good[i]);
+                i += 1;
+            }
+        }
+        // The scan data replaced by garbage markers.
+        let mut garbage = good[..sos + 14].to_vec();
+        garbage.extend(std::iter::repeat_n([0xFF, 0xC7], 64).flatten());
+        vec![no_dht, garbage]
+    }
+
+    #[test]
+    fn corrupt_jpeg_data_is_refused() {
+        for (i, bytes) in corrupt_jpegs().into_iter().enumerate() {
+            let header = jpeg_size(&bytes);
+            assert_eq!(header, Ok((64, 64)), "case {i}: the header still parses");
+            let r = decode_bytes(&bytes).map(|d| d.thumb.is_some());
+            assert!(matches!(r, Err(InputError::Format(_))), "case {i}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn huge_images_are_checked_from_their_headers_only() {
+        // SOF0 with 4000x4000 (16 Mpx, over the decode cap) and nothing decodable after it: accepted
+        // from the header, no thumbnail.
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x0F, 0xA0, 0x0F, 0xA0, 0x03, 0x01, 0x22,
+            0x00, 0xFF, 0xD9,
+        ];
+        let d = decode_bytes(&jpeg).unwrap();
+        assert_eq!((d.width, d.height, d.thumb), (4000, 4000, None));
     }
 
     #[test]

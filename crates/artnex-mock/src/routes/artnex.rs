@@ -28,6 +28,8 @@ pub(crate) const URL_IMAGE_SIZE: (u32, u32) = (1024, 1024);
 /// Longest side an upscaled image may have (the simulator's own limit).
 pub(crate) const MAX_UPSCALE_SIDE: f64 = 16384.0;
 const INSUFFICIENT: &str = "insufficient_credits";
+/// The spec's `AspectRatio` enum.
+const ASPECT_RATIOS: [&str; 3] = ["16:9", "9:16", "1:1"];
 
 #[derive(Debug, Clone, Copy)]
 enum Op {
@@ -262,11 +264,21 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         })?;
         parse_image(image).await?;
     }
+    // A value outside the spec's AspectRatio enum is refused (the simulator's assumption: the docs only
+    // describe the fallback below, for ratios the model does not support).
+    if let Some(a) = aspect_ratio
+        && !ASPECT_RATIOS.contains(&a)
+    {
+        return Err(ApiError::unprocessable(format!(
+            "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
+            ASPECT_RATIOS.join(", ")
+        )));
+    }
     // A ratio the model does not support falls back to its default (the first it lists).
     let aspect = match (aspect_ratio, spec.aspect_ratios.first()) {
         (Some(a), Some(_)) if spec.aspect_ratios.contains(&a) => a,
         (_, Some(default)) => *default,
-        (Some(a), None) if ["16:9", "9:16", "1:1"].contains(&a) => a,
+        (Some(a), None) => a,
         (_, None) => "16:9",
     };
     let clip_seconds = match duration {

@@ -55,7 +55,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/__admin/keys", post(admin::add_key).get(admin::list_keys))
         .route("/__admin/balance", post(admin::set_balance))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(not_found)
         .with_state(app)
 }
 
@@ -488,22 +488,17 @@ async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result
     Ok(buf.freeze())
 }
 
+/// Unknown routes, and known paths with a method the spec has no operation for, answer 404 `not_found`
+/// in the format of the surface the path belongs to (ArtAPI for `/v1/images/...`, Artnex elsewhere): the
+/// spec can only describe (path, method) pairs that exist, so there is no 405 (see spec/README.md).
 async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
     let call = Call::new(app, &parts);
     let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
     call.record(404, Some(err.code.to_string()), 0, false);
-    err.artnex_response(&call.request_id)
-}
-
-async fn method_not_allowed(State(app): State<Arc<App>>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let call = Call::new(app, &parts);
-    let err = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{} is not allowed on {}.", call.method, call.path),
-    );
-    call.record(405, Some(err.code.to_string()), 0, false);
-    err.artnex_response(&call.request_id)
+    if call.path.starts_with("/v1/images/") {
+        err.artapi_response()
+    } else {
+        err.artnex_response(&call.request_id)
+    }
 }

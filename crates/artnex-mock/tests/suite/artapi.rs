@@ -140,6 +140,26 @@ async fn every_documented_artapi_error() {
                     .inject(artnex_mock::Fault::new(artnex_mock::FaultKind::ServerError).times(1));
                 mock.post(PATH, Some(ART_KEY), &body()).await
             }
+            "payload_too_large" => {
+                // A simulator with a 4 KiB body limit, so the body stays small.
+                let small = Mock::with(builder().body_limit(4096)).await;
+                small
+                    .post(
+                        PATH,
+                        Some(ART_KEY),
+                        &with(body(), "prompt", json!(text('x', 8192))),
+                    )
+                    .await
+            }
+            "service_unavailable" => {
+                mock.server.inject(
+                    artnex_mock::Fault::new(artnex_mock::FaultKind::Unavailable {
+                        retry_after_secs: 2,
+                    })
+                    .times(1),
+                );
+                mock.post(PATH, Some(ART_KEY), &body()).await
+            }
             other => panic!("no provocation for ArtAPI code {other}"),
         };
         assert_eq!(r.status, e.status, "{}: {}", e.code, r.body);
@@ -155,7 +175,7 @@ async fn every_documented_artapi_error() {
                 .as_str()
                 .is_some_and(|m| !m.is_empty())
         );
-        if e.status == 429 {
+        if e.status == 429 || e.status == 503 {
             assert!(r.retry_after().is_some());
         }
     }

@@ -2,7 +2,7 @@
 //! shape). The list of cases is driven by the spec's `x-artnex-error-codes`, so a code added to the spec
 //! without a case here fails the test.
 
-use artnex_mock::{KeyConfig, Plan};
+use artnex_mock::{Fault, FaultKind, KeyConfig, Plan};
 use serde_json::{Value, json};
 
 use crate::support::{KEY, Mock, Resp, data_uri, media, spec, text};
@@ -107,6 +107,50 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
             assert_eq!(first.status, 200, "{}", first.body);
             return mock.post(template, Some(&limited), &valid).await;
         }
+        "invalid_content_type" => {
+            let auth = format!("Bearer {KEY}");
+            return mock
+                .post_raw(
+                    template,
+                    &[("content-type", "text/plain"), ("authorization", &auth)],
+                    valid.to_string(),
+                )
+                .await;
+        }
+        "invalid_json" => {
+            let auth = format!("Bearer {KEY}");
+            return mock
+                .post_raw(
+                    template,
+                    &[
+                        ("content-type", "application/json"),
+                        ("authorization", &auth),
+                    ],
+                    "{\"prompt\": ",
+                )
+                .await;
+        }
+        "payload_too_large" => {
+            // A simulator with a 4 KiB body limit, so the body stays small.
+            let small = Mock::with(crate::support::builder().body_limit(4096)).await;
+            let body = with(valid, "padding", json!(text('p', 8192)));
+            return small.post(template, Some(KEY), &body).await;
+        }
+        "internal_error" => {
+            mock.server
+                .inject(Fault::new(FaultKind::ServerError).for_key(KEY).times(1));
+            valid
+        }
+        "service_unavailable" => {
+            mock.server.inject(
+                Fault::new(FaultKind::Unavailable {
+                    retry_after_secs: 2,
+                })
+                .for_key(KEY)
+                .times(1),
+            );
+            valid
+        }
         _ => panic!(
             "no provocation for {status} {code} on POST {template}: add one (the spec lists it)"
         ),
@@ -127,6 +171,21 @@ async fn provoke_poll(mock: &Mock, code: &str) -> Resp {
                 .await
                 .expect(200);
             mock.get(&format!("/v1/video/{id}"), Some(KEY)).await
+        }
+        "internal_error" => {
+            mock.server
+                .inject(Fault::new(FaultKind::ServerError).for_key(KEY).times(1));
+            mock.get("/v1/video/req_whatever", Some(KEY)).await
+        }
+        "service_unavailable" => {
+            mock.server.inject(
+                Fault::new(FaultKind::Unavailable {
+                    retry_after_secs: 2,
+                })
+                .for_key(KEY)
+                .times(1),
+            );
+            mock.get("/v1/video/req_whatever", Some(KEY)).await
         }
         other => panic!("no provocation for {other} on GET /v1/video/{{request_id}}"),
     }
@@ -156,7 +215,7 @@ async fn every_documented_artnex_error_code() {
                 resp.body
             );
             assert!(resp.body["message"].as_str().is_some_and(|m| !m.is_empty()));
-            if e.status == 429 {
+            if e.status == 429 || e.status == 503 {
                 assert!(resp.retry_after().is_some_and(|s| s >= 1));
             }
             covered += 1;

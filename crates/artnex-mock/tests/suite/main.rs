@@ -17,4 +17,5 @@ mod load;
 mod media;
 mod quota;
 mod robustness;
+mod validator;
 mod video;

@@ -330,3 +330,92 @@ async fn unknown_media_is_404_json() {
         .await
         .expect(404);
 }
+
+/// The channel (0 red, 1 green, 2 blue) that dominates a pixel by a clear margin, if any.
+fn dominant(p: &[u8]) -> Option<usize> {
+    (0..3).find(|&c| (0..3).all(|o| o == c || u16::from(p[c]) > u16::from(p[o]) + 60))
+}
+
+#[tokio::test]
+async fn edits_and_upscales_follow_jpeg_and_webp_inputs() {
+    let mock = Mock::start().await;
+    let inputs = [
+        ("image/jpeg", media::solid_jpeg(48, 36, [240, 10, 10]), 0),
+        ("image/jpeg", media::solid_jpeg(48, 36, [10, 10, 240]), 2),
+        ("image/webp", media::solid_webp(48, 36, [10, 240, 10]), 1),
+    ];
+    for (mime, bytes, channel) in inputs {
+        let input = data_uri(mime, &bytes);
+        let edit = mock
+            .post(
+                "/v1/edit",
+                Some(KEY),
+                &json!({"prompt": "x", "model": "nano-banana-edit", "image": input}),
+            )
+            .await;
+        edit.expect(200);
+        let up = mock
+            .post(
+                "/v1/upscale",
+                Some(KEY),
+                &json!({"image": input, "scale": 2}),
+            )
+            .await;
+        up.expect(200);
+        for (url, size) in [
+            (edit.body["images"][0]["url"].as_str().unwrap(), (48, 36)),
+            (up.body["image_url"].as_str().unwrap(), (96, 72)),
+        ] {
+            let png = media::decode_png(&mock.download(url).await.bytes);
+            assert_eq!((png.width, png.height), size, "{mime} {url}");
+            for (fx, fy) in [(1, 1), (2, 2), (3, 3), (1, 3)] {
+                let p = png.pixel(size.0 * fx / 4, size.1 * fy / 4);
+                assert_eq!(
+                    dominant(p),
+                    Some(channel),
+                    "{mime} {url} at {fx}/4,{fy}/4: {p:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn corrupt_jpeg_data_is_a_400_not_a_5xx() {
+    let mock = Mock::start().await;
+    // A real JPEG with every Huffman table removed: the header (and size) parse, the pixels cannot.
+    let good = media::solid_jpeg(40, 30, [200, 30, 30]);
+    let mut bad = Vec::new();
+    let mut i = 0;
+    while i < good.len() {
+        if i + 3 < good.len() && good[i] == 0xFF && good[i + 1] == 0xC4 {
+            i += 2 + usize::from(u16::from_be_bytes([good[i + 2], good[i + 3]]));
+        } else {
+            bad.push(good[i]);
+            i += 1;
+        }
+    }
+    assert!(bad.len() < good.len());
+    let input = data_uri("image/jpeg", &bad);
+    mock.post(
+        "/v1/edit",
+        Some(KEY),
+        &json!({"prompt": "x", "model": "nano-banana-edit", "image": input}),
+    )
+    .await
+    .expect_error(400, "invalid_image_format");
+    mock.post("/v1/upscale", Some(KEY), &json!({"image": input}))
+        .await
+        .expect_error(400, "invalid_image_format");
+    // Random bytes after a JPEG signature: also 400.
+    let mut noise = vec![0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00];
+    noise.extend((0..400u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    mock.post(
+        "/v1/upscale",
+        Some(KEY),
+        &json!({"image": data_uri("image/jpeg", &noise)}),
+    )
+    .await
+    .expect_error(400, "invalid_image_format");
+    assert_eq!(mock.server.total_charged(KEY), 0);
+}

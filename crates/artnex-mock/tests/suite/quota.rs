@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use artnex_mock::{KeyConfig, Plan};
+use artnex_mock::{Fault, FaultKind, KeyConfig, Plan};
 use serde_json::json;
 
 use crate::support::{Mock, builder};
@@ -131,4 +131,68 @@ async fn the_admin_clock_route_moves_the_window() {
         .unwrap();
     assert_eq!(r.status(), 200);
     mock.post("/v1/tts", Some(key), &tts).await.expect(200);
+}
+
+/// The simulator's assumption (spec/README.md): every authenticated request to a billable route that gets
+/// past the quota check counts, whatever it then answers (400, 402, 413, 422); refusals that come before
+/// the quota check (401, an injected 500/503, a 429) do not.
+#[tokio::test]
+async fn refused_requests_count_against_the_quota_except_those_refused_before_it() {
+    let key = "sk-test-poor-four";
+    let mock = Mock::with(builder().key(KeyConfig::artnex(key, Plan::Custom(4), 5))).await;
+    let paid = json!({"prompt": "a fox", "model": "z-image-turbo", "width": 64, "height": 64});
+    // Refused before the quota check: not counted.
+    mock.server
+        .inject(Fault::new(FaultKind::ServerError).for_key(key).times(1));
+    mock.post("/v1/generate", Some(key), &paid)
+        .await
+        .expect_error(500, "internal_error");
+    mock.server.inject(
+        Fault::new(FaultKind::Unavailable {
+            retry_after_secs: 1,
+        })
+        .for_key(key)
+        .times(1),
+    );
+    mock.post("/v1/generate", Some(key), &paid)
+        .await
+        .expect_error(503, "service_unavailable");
+    // Four refusals after the quota check: all counted.
+    mock.post("/v1/generate", Some(key), &paid)
+        .await
+        .expect_error(402, "insufficient_credits");
+    mock.post(
+        "/v1/generate",
+        Some(key),
+        &json!({"model": "z-image-turbo"}),
+    )
+    .await
+    .expect_error(400, "missing_prompt");
+    mock.post("/v1/generate", Some(key), &json!({"prompt": 1}))
+        .await
+        .expect_error(422, "invalid_request");
+    let auth = format!("Bearer {key}");
+    mock.post_raw(
+        "/v1/generate",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &auth),
+        ],
+        "{",
+    )
+    .await
+    .expect_error(400, "invalid_json");
+    // The quota of 4 is spent by requests that were all refused and charged nothing.
+    let r = mock
+        .post("/v1/tts", Some(key), &json!({"text": "hi"}))
+        .await;
+    r.expect_error(429, "rate_limit_exceeded");
+    assert_eq!(r.retry_after(), Some(DAY));
+    assert_eq!(mock.server.total_charged(key), 0);
+    assert_eq!(mock.server.balance(key), Some(5));
+    // A day later the window is empty again: the request gets past the quota (to the balance check).
+    mock.server.advance(Duration::from_secs(DAY));
+    mock.post("/v1/tts", Some(key), &json!({"text": "hi"}))
+        .await
+        .expect_error(402, "insufficient_credits");
 }

@@ -227,3 +227,38 @@ async fn insufficient_balance_for_the_hold_is_402() {
     assert_eq!(mock.server.held(key), Some(0));
     assert!(mock.server.ledger(key).is_empty());
 }
+
+#[tokio::test]
+async fn aspect_ratios_outside_the_enum_are_422_not_a_fallback() {
+    let mock = Mock::start().await;
+    for (model, ratio) in [
+        ("veo3.1", "banana"),
+        ("kling-v2.5-turbo-pro", "4:3"),
+        ("kling-v2.5-turbo-pro-i2v", ""),
+    ] {
+        let r = mock
+            .post(
+                "/v1/video",
+                Some(KEY),
+                &json!({"prompt": "x", "model": model, "image": "https://example.com/a.jpg", "aspect_ratio": ratio}),
+            )
+            .await;
+        r.expect_error(422, "invalid_request");
+        assert!(
+            r.body["message"].as_str().unwrap().contains("aspect_ratio"),
+            "{}",
+            r.body
+        );
+    }
+    // Nothing was held or charged, and no job exists.
+    assert_eq!(mock.server.held(KEY), Some(0));
+    assert_eq!(mock.server.total_charged(KEY), 0);
+    assert_eq!(mock.server.running_jobs(), 0);
+    // A ratio in the enum that the model does not list still falls back (documented): accepted.
+    submit(
+        &mock,
+        KEY,
+        json!({"prompt": "x", "model": "veo3.1", "aspect_ratio": "1:1"}),
+    )
+    .await;
+}

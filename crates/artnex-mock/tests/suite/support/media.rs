@@ -209,3 +209,25 @@ pub fn check_mp4(bytes: &[u8]) -> Mp4Facts {
         height,
     }
 }
+
+/// Encodes a solid-colour baseline JPEG (quality 90, 4:2:0).
+pub fn solid_jpeg(width: u16, height: u16, rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let data: Vec<u8> = (0..u32::from(width) * u32::from(height))
+        .flat_map(|_| rgb)
+        .collect();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&data, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("JPEG");
+    out
+}
+
+/// Encodes a solid-colour lossless WebP.
+pub fn solid_webp(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let data: Vec<u8> = (0..width * height).flat_map(|_| rgb).collect();
+    image_webp::WebPEncoder::new(&mut out)
+        .encode(&data, width, height, image_webp::ColorType::Rgb8)
+        .expect("WebP");
+    out
+}

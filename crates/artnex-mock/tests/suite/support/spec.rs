@@ -139,7 +139,7 @@ impl Spec {
             .filter(|s| !s.is_null())
     }
 
-    /// The error body schema (for statuses the spec does not list, e.g. 413 or 503).
+    /// The error body schema (for a method the spec has no operation for).
     pub fn error_schema(&self) -> &Value {
         &self.doc["components"]["schemas"]["ErrorResponse"]
     }
@@ -213,8 +213,22 @@ impl Spec {
         }
     }
 
-    /// Checks a response: documented statuses against their schema (and `Retry-After` on 429); any other
-    /// status against the error schema.
+    /// The error code of an error body: `error` (Artnex) or `error.code` (ArtAPI), and the ArtAPI `type`.
+    fn body_code(body: &Value) -> (Option<&str>, Option<&str>) {
+        match &body["error"] {
+            Value::String(s) => (Some(s.as_str()), None),
+            Value::Object(o) => (
+                o.get("code").and_then(Value::as_str),
+                o.get("type").and_then(Value::as_str),
+            ),
+            _ => (None, None),
+        }
+    }
+
+    /// Checks a response strictly. On a spec path: the status must be declared for the operation and the
+    /// body must match that status's schema; an error's code must be in the operation's error-code list
+    /// with that status (and, for ArtAPI, that type); a 429 or 503 must carry an integer `Retry-After`.
+    /// A method the spec has no operation for must get 404 `not_found` in the spec's error format.
     pub fn check_response(
         &self,
         server_path: &str,
@@ -226,26 +240,54 @@ impl Spec {
         let Some(template) = self.template(server_path) else {
             return Ok(());
         };
+        let at = format!("{method} {server_path} -> {status}");
         let has_op = self.doc["paths"][&template][method.to_ascii_lowercase()].is_object();
-        let schema = match has_op
-            .then(|| self.response_schema(&template, method, status))
-            .flatten()
-        {
-            Some(s) => s,
-            None => self.error_schema(),
-        };
+        if !has_op {
+            let errors = self.validate(self.error_schema(), body);
+            let (code, _) = Self::body_code(body);
+            if status != 404 || code != Some("not_found") || !errors.is_empty() {
+                return Err(format!(
+                    "{at}: {method} is not an operation of {template}, so the answer must be 404 not_found \
+                     in the error format; got {code:?} {errors:?}\nbody: {body}"
+                ));
+            }
+            return Ok(());
+        }
+        if self.response(&template, method, status).is_none() {
+            return Err(format!(
+                "{at}: status {status} is not declared for {method} {template}\nbody: {body}"
+            ));
+        }
+        let schema = self
+            .response_schema(&template, method, status)
+            .ok_or_else(|| format!("{at}: the declared response has no JSON schema"))?;
         let errors = self.validate(schema, body);
         if !errors.is_empty() {
             return Err(format!(
-                "{method} {server_path} -> {status}: body does not match the spec: {errors:?}\nbody: {body}"
+                "{at}: body does not match the spec: {errors:?}\nbody: {body}"
             ));
         }
-        if status == 429 {
+        if status >= 400 {
+            let (code, kind) = Self::body_code(body);
+            let Some(code) = code else {
+                return Err(format!("{at}: error body without a code\nbody: {body}"));
+            };
+            let listed = self.error_codes(&template, method).into_iter().any(|e| {
+                e.status == status
+                    && e.code == code
+                    && (e.kind.is_none() || e.kind.as_deref() == kind)
+            });
+            if !listed {
+                return Err(format!(
+                    "{at}: error code {code:?} (type {kind:?}) is not in {}'s {} for status {status}\nbody: {body}",
+                    template, self.codes_ext
+                ));
+            }
+        }
+        if status == 429 || status == 503 {
             let ok = retry_after.is_some_and(|v| v.parse::<u64>().is_ok());
             if !ok {
-                return Err(format!(
-                    "{method} {server_path} -> 429 without an integer Retry-After"
-                ));
+                return Err(format!("{at} without an integer Retry-After"));
             }
         }
         Ok(())
