@@ -549,7 +549,7 @@ mod tests {
             ErrorCode::from_code("brand_new"),
             ErrorCode::Unknown("brand_new".into())
         );
-        assert_eq!(ErrorCode::ALL.len(), 25);
+        assert_eq!(ErrorCode::ALL.len(), 30);
     }
 
     #[test]
