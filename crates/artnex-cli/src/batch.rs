@@ -171,7 +171,11 @@ fn check(client: &artnex::Client, item: &Item) -> Checked {
         Ok(b) => b,
         Err(e) => return Checked::Invalid(e.to_string()),
     };
-    match built.estimate() {
+    let estimate = built.estimate();
+    if let (Ok(_), Err(e)) = (&estimate, exec::check_local_files(request)) {
+        return Checked::Invalid(e.to_string());
+    }
+    match estimate {
         Ok(estimate) => Checked::Valid {
             request: request.clone(),
             estimate,

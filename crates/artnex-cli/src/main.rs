@@ -175,6 +175,7 @@ fn price(g: &Global, req: &Request) -> Result<ExitCode, Failure> {
 /// One operation: validate, estimate, send, wait (video), download, report.
 async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitCode, Failure> {
     if g.dry_run {
+        exec::check_local_files(&req)?;
         return price(g, &req);
     }
     let conn = Conn::open(g, MOCK_SPEED).await?;

@@ -315,6 +315,7 @@ async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
         r#"{"op": "video", "prompt": "waves", "duration": 5}"#,
         r#"{"op": "generate", "prompt": "typo", "num_imgs": 2}"#,
         "not json",
+        r#"{"op": "upscale", "image": "missing.png"}"#,
     ];
     std::fs::write(dir.path().join("jobs.jsonl"), lines.join("\n")).unwrap();
     let journal = dir.path().join("jobs.jsonl.journal");
@@ -343,7 +344,11 @@ async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
     assert!(stdout.contains("line 7: invalid: ") && stdout.contains("num_imgs"));
     assert!(stdout.contains("line 8: invalid: not JSON"), "{stdout}");
     assert!(
-        stdout.contains("6 items · 3 valid · 3 invalid · 2200 credits estimated"),
+        stdout.contains("line 9: invalid: image file") && stdout.contains("missing.png` not found"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("7 items · 3 valid · 4 invalid · 2200 credits estimated"),
         "{stdout}"
     );
     assert!(
@@ -372,7 +377,7 @@ async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
         .collect();
     assert_eq!(
         by_line.keys().copied().collect::<HashSet<_>>(),
-        HashSet::from([1, 3, 5, 6, 7, 8])
+        HashSet::from([1, 3, 5, 6, 7, 8, 9])
     );
     assert_eq!(by_line[&1]["status"], "valid");
     assert_eq!(by_line[&1]["estimate"], 500);
@@ -386,7 +391,7 @@ async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
     );
     let summary = &docs.last().unwrap()["summary"];
     assert_eq!(summary["valid"], 3, "{summary}");
-    assert_eq!(summary["invalid"], 3, "{summary}");
+    assert_eq!(summary["invalid"], 4, "{summary}");
     assert_eq!(summary["estimated_credits"], 2200, "{summary}");
     assert_eq!(summary["fits_budget"], false, "{summary}");
     assert_eq!(summary["sent"], false, "{summary}");

@@ -209,6 +209,17 @@ async fn dry_run_and_price_send_nothing() {
     let out = run(cmd).await;
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("varies"));
+
+    // A dry run also checks that a local image exists, since sending would read it.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["edit", "winter", "--image", "missing.png", "--dry-run"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`missing.png` not found"));
+    write_png(&dir.path().join("there.png"), 8, 8);
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["edit", "winter", "--image", "there.png", "--dry-run"]);
+    assert_eq!(run(cmd).await.status.code(), Some(0));
     assert!(
         mock.requests().is_empty(),
         "nothing may reach the server: {:?}",
