@@ -7,6 +7,7 @@
 
 use crate::cli::{BatchArgs, Global};
 use crate::exec::{self, Failure, Sent, UsageError};
+use crate::gallery::{self, Card};
 use crate::journal::{Event, Journal, State, item_key};
 use crate::progress::{self, Progress};
 use crate::request::Request;
@@ -149,9 +150,127 @@ fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
     Ok(items)
 }
 
-/// Runs the batch.
+/// What `--dry-run` found for one line.
+enum Checked {
+    /// Valid, with its local estimate.
+    Valid {
+        request: Request,
+        estimate: artnex::pricing::Estimate,
+    },
+    /// Not sendable as written.
+    Invalid(String),
+}
+
+/// Validates and prices one item locally with a client that never sends anything.
+fn check(client: &artnex::Client, item: &Item) -> Checked {
+    let request = match &item.request {
+        Ok(r) => r,
+        Err(e) => return Checked::Invalid(e.clone()),
+    };
+    let built = match exec::build(client, request) {
+        Ok(b) => b,
+        Err(e) => return Checked::Invalid(e.to_string()),
+    };
+    let estimate = built.estimate();
+    if let (Ok(_), Err(e)) = (&estimate, exec::check_local_files(request)) {
+        return Checked::Invalid(e.to_string());
+    }
+    match estimate {
+        Ok(estimate) => Checked::Valid {
+            request: request.clone(),
+            estimate,
+        },
+        Err(e) => Checked::Invalid(artnex::Error::from(e).to_string()),
+    }
+}
+
+/// `artnex batch FILE --dry-run`: validates and prices every line locally. Sends nothing, opens no
+/// connection, and neither creates nor reads the journal or the output directory.
+fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Failure> {
+    let client = crate::offline_client()?;
+    let (mut valid, mut invalid, mut total, mut unpriced) = (0usize, 0usize, 0u64, 0usize);
+    for item in items {
+        match check(&client, item) {
+            Checked::Valid { request, estimate } => {
+                valid += 1;
+                match estimate.credits() {
+                    Some(c) => total = total.saturating_add(c),
+                    None => unpriced += 1,
+                }
+                if g.json {
+                    println!(
+                        "{}",
+                        json!({"line": item.line, "status": "valid", "op": request.op(), "model": request.model(), "estimate": crate::estimate_json(&estimate)})
+                    );
+                } else {
+                    let model = request
+                        .model()
+                        .map(|m| format!(" · {m}"))
+                        .unwrap_or_default();
+                    println!(
+                        "line {}: valid · {}{model} · {estimate}",
+                        item.line,
+                        request.op()
+                    );
+                }
+            }
+            Checked::Invalid(error) => {
+                invalid += 1;
+                if g.json {
+                    println!(
+                        "{}",
+                        json!({"line": item.line, "status": "invalid", "error": error})
+                    );
+                } else {
+                    println!("line {}: invalid: {error}", item.line);
+                }
+            }
+        }
+    }
+    // Under a budget, the real run skips items without a fixed estimate, so they never fit.
+    let fits = args.budget.map(|b| unpriced == 0 && total <= b);
+    if g.json {
+        println!(
+            "{}",
+            json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "fits_budget": fits}})
+        );
+    } else {
+        let more = if unpriced > 0 {
+            format!(" (plus {unpriced} item(s) without a fixed estimate)")
+        } else {
+            String::new()
+        };
+        println!(
+            "batch dry run: {} items · {valid} valid · {invalid} invalid · {total} credits estimated{more} · nothing sent",
+            items.len()
+        );
+        if let Some(b) = args.budget {
+            if fits == Some(true) {
+                println!("  fits the budget of {b} credits");
+            } else if total > b {
+                println!(
+                    "  does not fit the budget of {b} credits: items past it would be skipped"
+                );
+            } else {
+                println!(
+                    "  does not fit the budget of {b} credits: items without a fixed estimate are skipped under --budget"
+                );
+            }
+        }
+    }
+    Ok(if invalid > 0 {
+        ExitCode::from(report::USAGE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs the batch (or only checks it, with `--dry-run`).
 pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let items = read_items(&args.file)?;
+    if g.dry_run {
+        return dry_run(g, args, &items);
+    }
     let journal_path = args.journal.clone().unwrap_or_else(|| {
         let mut p = args.file.clone().into_os_string();
         p.push(".journal");
@@ -189,6 +308,11 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         total: items.len(),
         bar: (!g.json).then(|| Progress::spinner(progress::bar(0, items.len(), 0, 0), true)),
     });
+    // What the gallery needs once the items are consumed.
+    let listed: Vec<(usize, String, Option<Request>)> = items
+        .iter()
+        .map(|i| (i.line, i.key.clone(), i.request.as_ref().ok().cloned()))
+        .collect();
     let concurrency = args.concurrency.max(1);
     let outcomes: Vec<Outcome> = futures_util::stream::iter(items.into_iter().map(|item| {
         let shared = shared.clone();
@@ -210,10 +334,15 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         count(Outcome::Skipped),
     );
     let credits = shared.credits.load(Ordering::SeqCst);
+    let gallery = write_gallery(&shared, &listed);
+    let gallery_json = match &gallery {
+        Gallery::Written(p) => json!(p.display().to_string()),
+        _ => Value::Null,
+    };
     if g.json {
         println!(
             "{}",
-            json!({"summary": {"items": outcomes.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "credits_used": credits, "journal": journal_path.display().to_string()}})
+            json!({"summary": {"items": outcomes.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "credits_used": credits, "journal": journal_path.display().to_string(), "gallery": gallery_json}})
         );
     } else {
         drop(shared);
@@ -228,12 +357,85 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
             );
         }
         println!("  journal: {}", journal_path.display());
+        match &gallery {
+            Gallery::Written(p) => println!("  gallery: {}", p.display()),
+            Gallery::Foreign(p) => println!(
+                "  gallery: not written; {} exists and was not written by artnex",
+                p.display()
+            ),
+            Gallery::Failed(e) => println!("  gallery: not written: {e}"),
+        }
     }
     Ok(if failed + unknown + skipped > 0 {
         ExitCode::from(report::PARTIAL)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What became of the batch's gallery.
+enum Gallery {
+    /// Written (or refreshed) at this path.
+    Written(PathBuf),
+    /// Not written: an `index.html` that artnex did not write is in the way.
+    Foreign(PathBuf),
+    /// Not written: the error.
+    Failed(String),
+}
+
+/// Writes `index.html` in the output directory with every item of the batch file that the journal records
+/// as saved, whether in this run or an earlier one, showing only files that are on disk.
+fn write_gallery(shared: &Shared, listed: &[(usize, String, Option<Request>)]) -> Gallery {
+    let cards: Vec<Card> = {
+        let Ok(journal) = shared.journal.lock() else {
+            return Gallery::Failed("the journal lock is poisoned".into());
+        };
+        listed
+            .iter()
+            .filter_map(|(line, key, request)| {
+                let State::Done { credits, files } = journal.state(key) else {
+                    return None;
+                };
+                let files: Vec<String> = files
+                    .into_iter()
+                    .filter(|f| shared.out.join(f).is_file())
+                    .collect();
+                if files.is_empty() {
+                    return None;
+                }
+                let what = request
+                    .as_ref()
+                    .map(|r| {
+                        let model = r.model().map(|m| format!(" · {m}")).unwrap_or_default();
+                        format!(" · {}{model}", r.op())
+                    })
+                    .unwrap_or_default();
+                Some(Card {
+                    title: format!("line {line}{what}"),
+                    prompt: request
+                        .as_ref()
+                        .and_then(|r| r.prompt().map(str::to_string)),
+                    files,
+                    credits,
+                    estimate: None,
+                })
+            })
+            .collect()
+    };
+    let title = format!(
+        "Artnex batch {}",
+        shared
+            .args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    match gallery::write_index(&shared.out, &title, &cards) {
+        Ok(Some(path)) => Gallery::Written(path),
+        Ok(None) => Gallery::Foreign(shared.out.join("index.html")),
+        Err(e) => Gallery::Failed(e.to_string()),
+    }
 }
 
 async fn process(shared: &Shared, item: Item) -> Outcome {

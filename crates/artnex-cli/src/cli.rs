@@ -83,7 +83,7 @@ pub enum Command {
     Models(ModelsArgs),
     /// Validate a request and print its credit estimate; nothing is sent.
     #[command(
-        after_help = "Examples:\n  artnex price generate \"a fox\" -m nano-banana-pro -n 3\n  artnex price video \"clip\" -m sora-2-pro -d 12 --json"
+        after_help = "Examples:\n  artnex price generate \"a fox\" -m nano-banana-pro -n 3\n  artnex price video \"clip\" -m sora-2-pro -d 12 --json\n\n--dry-run: price never sends anything, so it is always a dry run."
     )]
     Price {
         /// The operation to price (same flags as the command itself).
@@ -97,6 +97,9 @@ pub enum Command {
     /// Generate images through an OpenAI-compatible images API (ArtAPI by default).
     Images(ImagesArgs),
     /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  artnex completions bash > ~/.local/share/bash-completion/completions/artnex\n  artnex completions zsh > ~/.zfunc/_artnex        with fpath+=(~/.zfunc) before compinit\n  artnex completions fish > ~/.config/fish/completions/artnex.fish\n  artnex completions powershell >> $PROFILE\n\n--dry-run: completions never send anything, so it is always a dry run."
+    )]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -284,7 +287,7 @@ impl VideoArgs {
 /// `artnex status`.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Examples:\n  artnex status req_abc123\n  artnex status req_abc123 --wait -o videos/"
+    after_help = "Examples:\n  artnex status req_abc123\n  artnex status req_abc123 --wait -o videos/\n  artnex status req_abc123 --dry-run      sends nothing: status polls and downloads cost no credits\n\n--mock is refused: the embedded simulator starts empty in every process, so it knows no job ids.\nRun the standalone simulator (`artnex-mock`) and pass --base-url http://127.0.0.1:8080 to both\n`artnex video --no-wait` and `artnex status` instead."
 )]
 pub struct StatusArgs {
     /// The request id printed by `artnex video`.
@@ -399,7 +402,7 @@ impl KindArg {
 /// `artnex models`.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Examples:\n  artnex models\n  artnex models --kind video\n  artnex models --json"
+    after_help = "Examples:\n  artnex models\n  artnex models --kind video\n  artnex models --json\n\n--dry-run: models reads the built-in catalogue and never sends anything, so it is always a dry run."
 )]
 pub struct ModelsArgs {
     /// Only models of this kind.
@@ -410,7 +413,7 @@ pub struct ModelsArgs {
 /// `artnex batch`.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Examples:\n  artnex batch jobs.jsonl -j 4 --budget 5000 -o results/\n  artnex batch jobs.jsonl --json                 JSON lines, one per item, then a summary\n  artnex batch jobs.jsonl --resubmit-unknown     after checking the dashboard\n\nA line of jobs.jsonl:\n  {\"op\": \"generate\", \"prompt\": \"a red fox\", \"model\": \"flux-2-pro\", \"num_images\": 2}\n\nRerunning the same command after an interruption skips finished items, downloads charged results\nagain, resumes video jobs by id, and does not resend items whose outcome is unknown."
+    after_help = "Examples:\n  artnex batch jobs.jsonl -j 4 --budget 5000 -o results/\n  artnex batch jobs.jsonl --json                 JSON lines, one per item, then a summary\n  artnex batch jobs.jsonl --resubmit-unknown     after checking the dashboard\n  artnex batch jobs.jsonl --dry-run --budget 5000  check and price every line; sends nothing\n\nA line of jobs.jsonl:\n  {\"op\": \"generate\", \"prompt\": \"a red fox\", \"model\": \"flux-2-pro\", \"num_images\": 2}\n\nRerunning the same command after an interruption skips finished items, downloads charged results\nagain, resumes video jobs by id, and does not resend items whose outcome is unknown.\n\nEvery run ends by writing index.html in the output directory: a gallery of every item that the\njournal records as saved, in this run or earlier ones (an index.html not written by artnex is kept).\n\n--dry-run validates and prices every line locally and prints a summary with the total estimate and\nwhether it fits --budget. It sends nothing and neither creates nor changes the journal or the\noutput directory. Exit code 0 when every line is valid, 2 when any line is invalid."
 )]
 pub struct BatchArgs {
     /// JSON-lines file, one request per line: {"op": "generate", "prompt": "...", "model": "..."}.
@@ -441,7 +444,9 @@ pub struct BatchArgs {
 
 /// `artnex demo`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  artnex demo\n  artnex demo -o /tmp --speed 20")]
+#[command(
+    after_help = "Examples:\n  artnex demo\n  artnex demo -o /tmp --speed 20\n\n--dry-run is refused: the demo only runs on the embedded simulator and never costs credits."
+)]
 pub struct DemoArgs {
     /// Simulated-time speed-up for the video job (1 = real time).
     #[arg(long, default_value_t = 60.0)]

@@ -2,7 +2,7 @@
 //! with estimates next to the credits charged, written out with an `index.html` gallery.
 
 use crate::cli::{DemoArgs, Global};
-use crate::exec::{self, Failure, Sent};
+use crate::exec::{self, Failure, Sent, UsageError};
 use crate::gallery::{self, Card};
 use crate::request::Request;
 use crate::{Conn, files};
@@ -97,6 +97,14 @@ fn demo_dir(out: &Path) -> PathBuf {
 
 /// Runs the tour.
 pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
+    if g.dry_run {
+        return Err(UsageError(
+            "`demo` does not take --dry-run: it only ever runs on the embedded simulator, so it sends \
+             nothing to the Artnex API and costs no credits. Run `artnex demo` without it"
+                .into(),
+        )
+        .into());
+    }
     let dir = demo_dir(&g.out);
     std::fs::create_dir_all(&dir).map_err(|e| {
         Failure::Sdk(artnex::Error::Io {

@@ -193,6 +193,18 @@ pub fn build(client: &Client, req: &Request) -> Result<Built, UsageError> {
     })
 }
 
+/// What a dry run checks beyond the SDK's validation: local image files exist (sending would read them).
+pub fn check_local_files(req: &Request) -> Result<(), UsageError> {
+    for image in req.local_images() {
+        if !Path::new(image).is_file() {
+            return Err(UsageError(format!(
+                "image file `{image}` not found (nothing was sent)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Built {
     /// Validates and prices the request without the network.
     pub fn estimate(&self) -> Result<Estimate, artnex::ValidationError> {

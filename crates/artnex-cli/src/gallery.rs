@@ -1,6 +1,7 @@
 //! A self-contained `index.html` gallery of results (images, audio and video players, prompts, credits).
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 /// What a gallery card shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,23 @@ pub struct Card {
     pub estimate: Option<String>,
 }
 
+/// Marks pages written by `artnex`, so that a refresh never overwrites someone else's `index.html`.
+const GENERATOR_TAG: &str = "<meta name=\"generator\" content=\"artnex\">";
+
+/// Writes (or refreshes) `dir/index.html`. Returns `None`, writing nothing, when an `index.html` that
+/// `artnex` did not write is already there.
+pub fn write_index(dir: &Path, title: &str, cards: &[Card]) -> std::io::Result<Option<PathBuf>> {
+    let index = dir.join("index.html");
+    match std::fs::read_to_string(&index) {
+        Ok(existing) if !existing.contains(GENERATOR_TAG) => return Ok(None),
+        // Not UTF-8: not ours either.
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(None),
+        _ => {}
+    }
+    std::fs::write(&index, render(title, cards))?;
+    Ok(Some(index))
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -62,7 +80,7 @@ pub fn render(title: &str, cards: &[Card]) -> String {
     let _ = write!(
         html,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         {GENERATOR_TAG}<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>\
          body{{font-family:system-ui,sans-serif;margin:2rem;background:#111;color:#eee}}\
          .grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.2rem}}\
@@ -154,5 +172,37 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("260 credits charged in all"));
         assert_eq!(referenced_files(&html), vec!["a.png", "b.mp3", "c.mp4"]);
+    }
+
+    #[test]
+    fn write_index_refreshes_its_own_page_and_leaves_others_alone() {
+        let dir = std::env::temp_dir().join(format!("artnex-gallery-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let index = dir.join("index.html");
+        let _ = std::fs::remove_file(&index);
+        let card = |f: &str| Card {
+            title: "t".into(),
+            prompt: None,
+            files: vec![f.into()],
+            credits: 1,
+            estimate: None,
+        };
+        assert_eq!(
+            write_index(&dir, "B", &[card("a.png")]).unwrap(),
+            Some(index.clone())
+        );
+        assert_eq!(
+            write_index(&dir, "B", &[card("b.png")]).unwrap(),
+            Some(index.clone())
+        );
+        let html = std::fs::read_to_string(&index).unwrap();
+        assert_eq!(referenced_files(&html), vec!["b.png"]);
+        std::fs::write(&index, "<html>mine</html>").unwrap();
+        assert_eq!(write_index(&dir, "B", &[card("c.png")]).unwrap(), None);
+        assert_eq!(
+            std::fs::read_to_string(&index).unwrap(),
+            "<html>mine</html>"
+        );
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -175,6 +175,7 @@ fn price(g: &Global, req: &Request) -> Result<ExitCode, Failure> {
 /// One operation: validate, estimate, send, wait (video), download, report.
 async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitCode, Failure> {
     if g.dry_run {
+        exec::check_local_files(&req)?;
         return price(g, &req);
     }
     let conn = Conn::open(g, MOCK_SPEED).await?;
@@ -203,10 +204,17 @@ async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitC
                     );
                 } else {
                     println!("{}", job.request_id());
-                    eprintln!(
-                        "submitted; resume with `artnex status {} --wait`",
-                        job.request_id()
-                    );
+                    if g.mock {
+                        eprintln!(
+                            "submitted to the embedded simulator, which stops with this command: \
+                             the job cannot be resumed (use the standalone `artnex-mock` with --base-url for that)"
+                        );
+                    } else {
+                        eprintln!(
+                            "submitted; resume with `artnex status {} --wait`",
+                            job.request_id()
+                        );
+                    }
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -274,8 +282,33 @@ async fn wait_with_progress(
     Ok(result?)
 }
 
+/// Why `status --mock` is refused.
+const STATUS_MOCK: &str = "`status` cannot use --mock: the embedded simulator starts empty in every \
+    artnex process, so it knows no job ids and every status would be `not found`. Start the standalone \
+    simulator (`artnex-mock`, or `cargo run -p artnex-mock`), then pass its address with \
+    `--base-url http://127.0.0.1:8080` and ARTNEX_API_KEY=sk-mock-artnex to both `artnex video --no-wait` \
+    and `artnex status`";
+
 /// `artnex status ID [--wait]`.
 async fn status(g: &Global, a: &StatusArgs) -> Result<ExitCode, Failure> {
+    if g.mock {
+        return Err(UsageError(STATUS_MOCK.into()).into());
+    }
+    if g.dry_run {
+        // Polls and downloads are free, so the dry answer is the price: nothing.
+        if g.json {
+            println!(
+                "{}",
+                json!({"ok": true, "op": "status", "request_id": a.request_id, "estimate": 0, "sent": false})
+            );
+        } else {
+            println!(
+                "status {}: status polls and downloads cost no credits (nothing sent)",
+                a.request_id
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let conn = Conn::open(g, MOCK_SPEED).await?;
     let job = conn.client.video_job(a.request_id.clone());
     if !a.wait {

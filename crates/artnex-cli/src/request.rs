@@ -156,6 +156,21 @@ impl Request {
         }
     }
 
+    /// The image inputs that are local file paths (not URLs or data URIs).
+    pub fn local_images(&self) -> Vec<&str> {
+        let image = match self {
+            Request::Edit { image, .. }
+            | Request::Upscale { image, .. }
+            | Request::RemoveBg { image } => Some(image.as_str()),
+            Request::Video { image, .. } => image.as_deref(),
+            Request::Generate { .. } | Request::Tts { .. } => None,
+        };
+        image
+            .filter(|i| !i.starts_with("data:") && !i.contains("://"))
+            .into_iter()
+            .collect()
+    }
+
     /// Resolves a relative image path against `base` (the batch file's directory).
     pub fn with_image_base(mut self, base: &std::path::Path) -> Request {
         let fix = |image: &mut String| {
@@ -213,6 +228,26 @@ mod tests {
         );
         assert!(serde_json::from_str::<Request>(r#"{"op":"paint","prompt":"x"}"#).is_err());
         assert!(serde_json::from_str::<Request>(r#"{"prompt":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn local_images_are_paths_only() {
+        let edit = |image: &str| Request::Edit {
+            prompt: "p".into(),
+            image: image.into(),
+            model: DEFAULT_EDIT_MODEL.into(),
+            resolution: None,
+            quality: None,
+        };
+        assert_eq!(edit("in/a.png").local_images(), vec!["in/a.png"]);
+        assert!(edit("https://x/a.png").local_images().is_empty());
+        assert!(edit("data:image/png;base64,AA").local_images().is_empty());
+        let tts = Request::Tts {
+            text: "t".into(),
+            model: None,
+            voice_id: None,
+        };
+        assert!(tts.local_images().is_empty());
     }
 
     #[test]

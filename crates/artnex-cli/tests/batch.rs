@@ -6,7 +6,7 @@
 mod support;
 
 use artnex_mock::{DEFAULT_KEY, Fault, FaultKind, LedgerKind};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 use support::{artnex, mock, run, write_png};
 
@@ -234,6 +234,12 @@ async fn kill_9_mid_run_then_rerun_completes_every_item_exactly_once() {
         .filter(|e| e.kind == LedgerKind::Charge)
         .count();
     assert_eq!(charges, ITEMS + charged_unknowns);
+
+    // The last run's gallery shows every item, including those finished before the kill.
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    let refs = support::gallery_refs(&html);
+    assert_eq!(refs.len(), ITEMS, "{refs:?}");
+    assert!(refs.iter().all(|r| dir.path().join(r).is_file()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,4 +299,308 @@ async fn a_killed_batch_resumes_its_video_job_by_request_id() {
     assert_eq!((charges.len(), charges[0].credits), (1, 2000));
     let file = docs[0]["files"][0].as_str().unwrap();
     assert!(support::is_mp4(&dir.path().join(file)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("in.png"), 40, 30);
+    let lines = [
+        r#"{"op": "generate", "prompt": "fox", "model": "flux-2-pro", "num_images": 2}"#,
+        "",
+        r#"{"op": "edit", "prompt": "winter", "image": "in.png"}"#,
+        "# a comment",
+        r#"{"op": "generate", "prompt": "bad model", "model": "veo3.1"}"#,
+        r#"{"op": "video", "prompt": "waves", "duration": 5}"#,
+        r#"{"op": "generate", "prompt": "typo", "num_imgs": 2}"#,
+        "not json",
+        r#"{"op": "upscale", "image": "missing.png"}"#,
+    ];
+    std::fs::write(dir.path().join("jobs.jsonl"), lines.join("\n")).unwrap();
+    let journal = dir.path().join("jobs.jsonl.journal");
+    let results = dir.path().join("results");
+
+    // Human output: one line per item with its line number, then the summary.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args([
+        "batch",
+        "jobs.jsonl",
+        "--dry-run",
+        "--budget",
+        "5000",
+        "-o",
+        "results",
+    ]);
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("line 1: valid · generate · flux-2-pro · 500 credits"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 3: valid · edit"), "{stdout}");
+    assert!(stdout.contains("line 5: invalid: "), "{stdout}");
+    assert!(stdout.contains("line 7: invalid: ") && stdout.contains("num_imgs"));
+    assert!(stdout.contains("line 8: invalid: not JSON"), "{stdout}");
+    assert!(
+        stdout.contains("line 9: invalid: image file") && stdout.contains("missing.png` not found"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("7 items · 3 valid · 4 invalid · 2200 credits estimated"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fits the budget of 5000 credits"),
+        "{stdout}"
+    );
+
+    // JSON lines: the same, machine-readable; a budget that is too small is reported.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args([
+        "--json",
+        "batch",
+        "jobs.jsonl",
+        "--dry-run",
+        "--budget",
+        "2000",
+        "-o",
+        "results",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    let docs = json_lines(&out.stdout);
+    let by_line: HashMap<u64, &serde_json::Value> = docs
+        .iter()
+        .filter_map(|d| Some((d.get("line")?.as_u64()?, d)))
+        .collect();
+    assert_eq!(
+        by_line.keys().copied().collect::<HashSet<_>>(),
+        HashSet::from([1, 3, 5, 6, 7, 8, 9])
+    );
+    assert_eq!(by_line[&1]["status"], "valid");
+    assert_eq!(by_line[&1]["estimate"], 500);
+    assert_eq!(by_line[&3]["estimate"], 200);
+    assert_eq!(by_line[&6]["estimate"], 1500);
+    assert_eq!(by_line[&5]["status"], "invalid");
+    assert!(
+        by_line[&5]["error"].as_str().unwrap().contains("veo3.1"),
+        "{}",
+        by_line[&5]
+    );
+    let summary = &docs.last().unwrap()["summary"];
+    assert_eq!(summary["valid"], 3, "{summary}");
+    assert_eq!(summary["invalid"], 4, "{summary}");
+    assert_eq!(summary["estimated_credits"], 2200, "{summary}");
+    assert_eq!(summary["fits_budget"], false, "{summary}");
+    assert_eq!(summary["sent"], false, "{summary}");
+
+    // Nothing reached the simulator, nothing was charged, and nothing was written.
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+    assert!(mock.ledger(DEFAULT_KEY).is_empty());
+    assert_eq!(mock.total_charged(DEFAULT_KEY), 0);
+    assert!(!journal.exists(), "a dry run must not create the journal");
+    assert!(
+        !results.exists(),
+        "a dry run must not create the output dir"
+    );
+
+    // Every line valid and within the budget: success.
+    std::fs::write(
+        dir.path().join("ok.jsonl"),
+        "{\"op\": \"tts\", \"text\": \"hello\"}\n{\"op\": \"upscale\", \"image\": \"in.png\"}\n",
+    )
+    .unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args([
+        "--json",
+        "batch",
+        "ok.jsonl",
+        "--dry-run",
+        "--budget",
+        "110",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let docs = json_lines(&out.stdout);
+    let summary = &docs.last().unwrap()["summary"];
+    assert_eq!(
+        (
+            &summary["valid"],
+            &summary["invalid"],
+            &summary["estimated_credits"],
+            &summary["fits_budget"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(0),
+            &serde_json::json!(110),
+            &serde_json::json!(true)
+        ),
+        "{summary}"
+    );
+    assert!(mock.requests().is_empty());
+    assert!(!dir.path().join("ok.jsonl.journal").exists());
+
+    // After a real run, a dry run leaves the journal byte for byte as it was and still sends nothing.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "ok.jsonl"]);
+    assert_eq!(run(cmd).await.status.code(), Some(0));
+    let journal_before = std::fs::read(dir.path().join("ok.jsonl.journal")).unwrap();
+    let requests_before = mock.requests().len();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["batch", "ok.jsonl", "--dry-run"]);
+    assert_eq!(run(cmd).await.status.code(), Some(0));
+    assert_eq!(mock.requests().len(), requests_before);
+    assert_eq!(
+        std::fs::read(dir.path().join("ok.jsonl.journal")).unwrap(),
+        journal_before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_opens_no_connection() {
+    // A bare listener the test owns counts connections and closes each at once (so a broken CLI fails
+    // fast instead of waiting on it); a final `STOP` connection from the test ends the count.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counter = std::thread::spawn(move || {
+        let mut connections = 0;
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut head = [0u8; 4];
+            let n = std::io::Read::read(&mut stream, &mut head).unwrap_or(0);
+            if &head[..n] == b"STOP" {
+                return connections;
+            }
+            connections += 1;
+        }
+        connections
+    });
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.jsonl"),
+        "{\"op\": \"generate\", \"prompt\": \"fox\"}\n{\"op\": \"tts\", \"text\": \"hi\"}\n",
+    )
+    .unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.env("ARTNEX_BASE_URL", format!("http://{addr}"))
+        .args(["batch", "jobs.jsonl", "--dry-run"]);
+    let out = run(cmd).await;
+    let mut stop = std::net::TcpStream::connect(addr).unwrap();
+    std::io::Write::write_all(&mut stop, b"STOP").unwrap();
+    let connections = counter.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(connections, 0, "the dry run connected to the API");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("in.png"), 40, 30);
+    let results = dir.path().join("results");
+    let batch = dir.path().join("jobs.jsonl");
+    std::fs::write(
+        &batch,
+        "{\"op\": \"generate\", \"prompt\": \"fox\", \"num_images\": 2, \"width\": 64, \"height\": 64}\n{\"op\": \"tts\", \"text\": \"hello\"}\n",
+    )
+    .unwrap();
+    let all_files = |docs: &[serde_json::Value]| -> BTreeSet<String> {
+        docs.iter()
+            .filter(|d| d["status"] == "done" || d["status"] == "already_done")
+            .flat_map(|d| d["files"].as_array().unwrap().clone())
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    };
+    let check = |docs: &[serde_json::Value]| -> BTreeSet<String> {
+        let summary = &docs.last().unwrap()["summary"];
+        let index = std::path::PathBuf::from(summary["gallery"].as_str().unwrap());
+        assert_eq!(dir.path().join(&index), results.join("index.html"));
+        let refs =
+            support::gallery_refs(&std::fs::read_to_string(results.join("index.html")).unwrap());
+        for r in &refs {
+            assert!(results.join(r).is_file(), "{r} is referenced but missing");
+        }
+        let mut expected = all_files(docs);
+        expected.retain(|f| results.join(f).is_file());
+        assert_eq!(
+            refs, expected,
+            "the gallery shows exactly the batch's outputs"
+        );
+        refs
+    };
+
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let first = check(&json_lines(&out.stdout));
+    assert_eq!(first.len(), 3, "{first:?}");
+
+    // A later run (as after an interruption) with more items: the gallery is rebuilt from the journal, so
+    // it still shows the earlier items, even though the old page is gone; failed items add nothing.
+    std::fs::remove_file(results.join("index.html")).unwrap();
+    // An output deleted by hand is left out of the page (it would be a broken link).
+    let deleted = first.iter().find(|f| f.ends_with(".mp3")).unwrap().clone();
+    std::fs::remove_file(results.join(&deleted)).unwrap();
+    let mut text = std::fs::read_to_string(&batch).unwrap();
+    text.push_str("{\"op\": \"remove-bg\", \"image\": \"in.png\"}\n{\"op\": \"generate\", \"prompt\": \"x\", \"model\": \"sora-2\"}\n");
+    std::fs::write(&batch, text).unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(4));
+    let docs = json_lines(&out.stdout);
+    assert_eq!(docs.last().unwrap()["summary"]["already_done"], 2);
+    let second = check(&docs);
+    assert_eq!(second.len(), 3, "{second:?}");
+    assert!(!second.contains(&deleted));
+    assert_eq!(first.len() - 1, first.intersection(&second).count());
+    assert!(
+        all_files(&docs).contains(&deleted),
+        "the journal still lists it"
+    );
+
+    // Human output names the page.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["batch", "jobs.jsonl", "-o", "results"]);
+    let out = run(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "gallery: {}",
+            std::path::Path::new("results").join("index.html").display()
+        )),
+        "{stdout}"
+    );
+
+    // Someone else's index.html is left alone.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("index.html"), "<html>mine</html>").unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args([
+        "--json",
+        "batch",
+        "jobs.jsonl",
+        "-o",
+        "other",
+        "--journal",
+        "other.journal",
+    ]);
+    let out = run(cmd).await;
+    let docs = json_lines(&out.stdout);
+    assert!(docs.last().unwrap()["summary"]["gallery"].is_null());
+    assert_eq!(
+        std::fs::read_to_string(other.join("index.html")).unwrap(),
+        "<html>mine</html>"
+    );
 }

@@ -209,6 +209,17 @@ async fn dry_run_and_price_send_nothing() {
     let out = run(cmd).await;
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("varies"));
+
+    // A dry run also checks that a local image exists, since sending would read it.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["edit", "winter", "--image", "missing.png", "--dry-run"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`missing.png` not found"));
+    write_png(&dir.path().join("there.png"), 8, 8);
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["edit", "winter", "--image", "there.png", "--dry-run"]);
+    assert_eq!(run(cmd).await.status.code(), Some(0));
     assert!(
         mock.requests().is_empty(),
         "nothing may reach the server: {:?}",
@@ -394,5 +405,63 @@ async fn images_through_the_openai_compatible_api() {
         (code, doc["error"]["kind"].as_str()),
         (3, Some("unauthorized")),
         "{doc}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_refuses_mock_and_its_dry_run_sends_nothing() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // --mock cannot know any job id: a usage error that says what to do instead.
+    for args in [
+        vec!["--mock", "status", "req_abc"],
+        vec!["--mock", "status", "req_abc", "--wait"],
+    ] {
+        let mut cmd = artnex(&mock, dir.path());
+        cmd.args(&args);
+        let out = run(cmd).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("embedded simulator")
+                && stderr.contains("artnex-mock")
+                && stderr.contains("--base-url"),
+            "{stderr}"
+        );
+    }
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "--mock", "status", "req_abc"]);
+    let (code, doc) = run_json(cmd).await;
+    assert_eq!((code, doc["error"]["kind"].as_str()), (2, Some("usage")));
+
+    // --dry-run: nothing is sent, and the answer is that polls are free.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "status", "req_abc", "--wait", "--dry-run"]);
+    let (code, doc) = run_json(cmd).await;
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["sent"], false);
+    assert_eq!(doc["estimate"], 0);
+    assert_eq!(doc["request_id"], "req_abc");
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["status", "req_abc", "--dry-run"]);
+    let out = run(cmd).await;
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cost no credits (nothing sent)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+
+    // `video --no-wait` on the embedded simulator does not suggest a `status` that cannot work.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--mock", "video", "waves", "--no-wait"]);
+    let out = run(cmd).await;
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot be resumed") && !stderr.contains("artnex status"),
+        "{stderr}"
     );
 }

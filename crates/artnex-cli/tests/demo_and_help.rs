@@ -108,6 +108,7 @@ fn help_output() {
         vec!["batch", "--help"],
         vec!["demo", "--help"],
         vec!["images", "--help"],
+        vec!["completions", "--help"],
     ] {
         let out = bare(dir.path()).args(&cmd).output().unwrap();
         assert!(out.status.success());
@@ -126,4 +127,62 @@ fn models_table() {
     let out = bare(dir.path()).arg("models").output().unwrap();
     assert!(out.status.success());
     insta::assert_snapshot!("models_table", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn demo_refuses_dry_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare(dir.path())
+        .args(["demo", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--dry-run") && stderr.contains("embedded simulator"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn completions_print_a_script_for_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh"] {
+        let out = bare(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("artnex"), "{shell}");
+        for sub in [
+            "generate",
+            "edit",
+            "video",
+            "status",
+            "tts",
+            "upscale",
+            "remove-bg",
+            "models",
+            "price",
+            "batch",
+            "demo",
+            "images",
+            "completions",
+        ] {
+            assert!(script.contains(sub), "{shell} completions lack {sub}");
+        }
+        assert!(script.contains("--dry-run"), "{shell}");
+    }
+    let out = bare(dir.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("complete -F"));
+    let out = bare(dir.path())
+        .args(["completions", "zsh"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("#compdef artnex"));
 }

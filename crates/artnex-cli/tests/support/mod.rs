@@ -80,3 +80,16 @@ pub fn write_png(path: &Path, width: u32, height: u32) {
     let data: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
     w.write_image_data(&data).unwrap();
 }
+
+/// Every `src="…"`/`href="…"` in a gallery page, without duplicates.
+pub fn gallery_refs(html: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            if let Some(end) = part.find('"') {
+                out.insert(part[..end].to_string());
+            }
+        }
+    }
+    out
+}
