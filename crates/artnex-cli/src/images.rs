@@ -50,7 +50,8 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
         } else {
             None
         };
-    let mut builder = ImagesClient::builder();
+    // The files are on storage before the command reports them saved.
+    let mut builder = ImagesClient::builder().durable_downloads(true);
     match &mock {
         Some(m) => {
             builder = builder

@@ -50,6 +50,7 @@ impl Conn {
             let client = artnex::Client::builder()
                 .api_key(artnex_mock::DEFAULT_KEY)
                 .base_url(mock.base_url())
+                .durable_downloads(true)
                 .build()?;
             return Ok(Conn {
                 client,
@@ -63,7 +64,10 @@ impl Conn {
             .ok_or(Failure::Sdk(artnex::Error::MissingApiKey {
                 var: "ARTNEX_API_KEY",
             }))?;
-        let mut builder = artnex::Client::builder().api_key(key);
+        // The files are on storage before a command (or a batch journal) reports them saved.
+        let mut builder = artnex::Client::builder()
+            .api_key(key)
+            .durable_downloads(true);
         if let Some(url) = &global.base_url {
             builder = builder.base_url(url.clone());
         }
