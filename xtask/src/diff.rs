@@ -536,18 +536,25 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
             ),
         }
     }
-    if old.get("pattern") != new.get("pattern") {
-        let what = format!(
-            "{at}: pattern {} → {}",
-            show(old.get("pattern")),
-            show(new.get("pattern"))
-        );
-        d.push(
-            dir == Direction::Request,
-            label,
-            what,
-            "A changed pattern may refuse values that were valid; review it.",
-        );
+    let (a, b) = (old.get("pattern"), new.get("pattern"));
+    if a != b {
+        let what = format!("{at}: pattern {} → {}", show(a), show(b));
+        // A removed pattern accepts everything the old one did; an added or changed one may not.
+        let (breaking, why) = match (dir, a.is_some(), b.is_some()) {
+            (Direction::Request, true, false) => (false, "Everything valid before stays valid."),
+            (Direction::Request, _, _) => (
+                true,
+                "Requests that were valid may no longer match; review it.",
+            ),
+            (Direction::Response, false, true) => {
+                (false, "Responses stay within what clients accepted before.")
+            }
+            (Direction::Response, _, _) => (
+                true,
+                "Responses may now carry values old clients refuse (generated clients check patterns when they parse).",
+            ),
+        };
+        d.push(breaking, label, what, why);
     }
 }
 
