@@ -24,7 +24,7 @@ pub mod types {
         pub response_format: ::std::option::Option<ResponseFormat>,
         ///Output dimensions as `WIDTHxHEIGHT`, for example `1024x1024` or `1792x1024`; the model's default when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub size: ::std::option::Option<CreateImageRequestSize>,
+        pub size: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub style: ::std::option::Option<ImageStyle>,
     }
@@ -79,62 +79,6 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CreateImageRequestPrompt {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Output dimensions as `WIDTHxHEIGHT`, for example `1024x1024` or `1792x1024`; the model's default when omitted.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateImageRequestSize(::std::string::String);
-    impl ::std::ops::Deref for CreateImageRequestSize {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateImageRequestSize> for ::std::string::String {
-        fn from(value: CreateImageRequestSize) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CreateImageRequestSize {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[0-9]{1,5}x[0-9]{1,5}$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[0-9]{1,5}x[0-9]{1,5}$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateImageRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateImageRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateImageRequestSize {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -405,7 +349,7 @@ pub mod types {
                 ::std::string::String,
             >,
             size: ::std::result::Result<
-                ::std::option::Option<super::CreateImageRequestSize>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             style: ::std::result::Result<
@@ -489,9 +433,7 @@ pub mod types {
             }
             pub fn size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateImageRequestSize>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.size = value
