@@ -8,7 +8,7 @@
 use crate::cli::{BatchArgs, Global};
 use crate::exec::{self, Failure, Sent, UsageError};
 use crate::gallery::{self, Card};
-use crate::journal::{Event, Journal, State, item_key};
+use crate::journal::{Event, Journal, Replayed, State, item_key};
 use crate::progress::{self, Progress};
 use crate::request::Request;
 use crate::{Conn, report};
@@ -188,8 +188,32 @@ fn check(client: &artnex::Client, item: &Item) -> Checked {
 /// connection, and neither creates nor reads the journal or the output directory.
 fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Failure> {
     let client = crate::offline_client()?;
+    // What an earlier run recorded: a rerun would not send those items again.
+    let path = journal_path(args);
+    let journal = Replayed::read(&path).map_err(|e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(path.clone()),
+            source: e,
+        })
+    })?;
     let (mut valid, mut invalid, mut total, mut unpriced) = (0usize, 0usize, 0u64, 0usize);
+    let mut not_sent = 0usize;
     for item in items {
+        if let Some(reason) = journal
+            .as_ref()
+            .and_then(|j| not_sent_again(&j.state(&item.key), args))
+        {
+            not_sent += 1;
+            if g.json {
+                println!(
+                    "{}",
+                    json!({"line": item.line, "status": "not_sent", "reason": reason})
+                );
+            } else {
+                println!("line {}: not sent again: {reason}", item.line);
+            }
+            continue;
+        }
         match check(&client, item) {
             Checked::Valid { request, estimate } => {
                 valid += 1;
@@ -232,7 +256,7 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
     if g.json {
         println!(
             "{}",
-            json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "fits_budget": fits}})
+            json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "not_sent_again": not_sent, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "fits_budget": fits}})
         );
     } else {
         let more = if unpriced > 0 {
@@ -240,8 +264,13 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
         } else {
             String::new()
         };
+        let journaled = if not_sent > 0 {
+            format!(" · {not_sent} handled by the journal (not sent again)")
+        } else {
+            String::new()
+        };
         println!(
-            "batch dry run: {} items · {valid} valid · {invalid} invalid · {total} credits estimated{more} · nothing sent",
+            "batch dry run: {} items · {valid} valid · {invalid} invalid{journaled} · {total} credits estimated{more} · nothing sent",
             items.len()
         );
         if let Some(b) = args.budget {
@@ -265,17 +294,43 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
     })
 }
 
+/// The journal of a batch: `--journal`, else the batch file's path plus `.journal`.
+fn journal_path(args: &BatchArgs) -> PathBuf {
+    args.journal.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".journal");
+        PathBuf::from(p)
+    })
+}
+
+/// Why a rerun would not send an item again, given what the journal recorded (mirrors [`process`]'s
+/// choices); `None` when it would be sent.
+fn not_sent_again(state: &State, args: &BatchArgs) -> Option<String> {
+    match state {
+        State::Done { credits, .. } => Some(format!("already done ({credits} credits)")),
+        State::Completed { credits, .. } => Some(format!(
+            "already charged ({credits} credits); a rerun only downloads the results"
+        )),
+        State::Pending { request_id } => Some(format!(
+            "video job {request_id} already submitted; a rerun waits for it"
+        )),
+        State::Failed { error } if !args.retry_failed => Some(format!(
+            "failed earlier ({error}); not resent without --retry-failed"
+        )),
+        State::Unknown { .. } | State::InFlight if !args.resubmit_unknown => Some(
+            "the outcome of an earlier attempt is unknown (it may have been charged); not resent without --resubmit-unknown".into(),
+        ),
+        _ => None,
+    }
+}
+
 /// Runs the batch (or only checks it, with `--dry-run`).
 pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let items = read_items(&args.file)?;
     if g.dry_run {
         return dry_run(g, args, &items);
     }
-    let journal_path = args.journal.clone().unwrap_or_else(|| {
-        let mut p = args.file.clone().into_os_string();
-        p.push(".journal");
-        PathBuf::from(p)
-    });
+    let journal_path = journal_path(args);
     let journal = Journal::open(&journal_path).map_err(|e| {
         Failure::Sdk(artnex::Error::Io {
             path: Some(journal_path.clone()),

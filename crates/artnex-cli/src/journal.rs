@@ -138,6 +138,50 @@ impl State {
     }
 }
 
+/// The states a journal records, read without opening it for writing.
+#[derive(Debug, Default)]
+pub struct Replayed {
+    states: HashMap<String, State>,
+    /// Lines that could not be read (a torn last write after a crash).
+    pub skipped_lines: usize,
+}
+
+impl Replayed {
+    /// Reads the journal at `path` without creating or changing it (for `--dry-run`); `None` when there
+    /// is none yet.
+    pub fn read(path: &Path) -> std::io::Result<Option<Replayed>> {
+        match File::open(path) {
+            Ok(file) => replay(file).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The recorded state of an item.
+    pub fn state(&self, key: &str) -> State {
+        self.states.get(key).cloned().unwrap_or_default()
+    }
+}
+
+fn replay(file: File) -> std::io::Result<Replayed> {
+    let mut out = Replayed::default();
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Entry>(&line) {
+            Ok(entry) => {
+                let state = out.states.remove(&entry.key).unwrap_or_default();
+                out.states
+                    .insert(entry.key.clone(), state.apply(&entry.event));
+            }
+            Err(_) => out.skipped_lines += 1,
+        }
+    }
+    Ok(out)
+}
+
 /// An open journal: past states by item key, and the file to append to.
 pub struct Journal {
     path: PathBuf,
@@ -150,23 +194,13 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) the journal at `path` and replays it.
     pub fn open(path: &Path) -> std::io::Result<Journal> {
-        let mut states: HashMap<String, State> = HashMap::new();
-        let mut skipped_lines = 0;
-        if let Ok(existing) = File::open(path) {
-            for line in BufReader::new(existing).lines() {
-                let line = line?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<Entry>(&line) {
-                    Ok(entry) => {
-                        let state = states.remove(&entry.key).unwrap_or_default();
-                        states.insert(entry.key.clone(), state.apply(&entry.event));
-                    }
-                    Err(_) => skipped_lines += 1,
-                }
-            }
-        }
+        let Replayed {
+            states,
+            skipped_lines,
+        } = match File::open(path) {
+            Ok(existing) => replay(existing)?,
+            Err(_) => Replayed::default(),
+        };
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;
         // A torn last line must not swallow the next entry: start on a fresh line.
         if skipped_lines > 0 {

@@ -101,6 +101,46 @@ async fn mixed_batch_with_failures_and_budget() {
         "a rerun of a finished batch must not call the API"
     );
 
+    // A dry run says what a rerun would do, from the journal: done and failed items are not sent again
+    // (the failed one only with --retry-failed, where it is checked again).
+    for (flags, line_8) in [(&[][..], "not_sent"), (&["--retry-failed"][..], "invalid")] {
+        let mut cmd = artnex(&mock, dir.path());
+        cmd.args([
+            "--json",
+            "batch",
+            "jobs.jsonl",
+            "--out",
+            "results",
+            "--dry-run",
+        ])
+        .args(flags);
+        let out = run(cmd).await;
+        let docs = json_lines(&out.stdout);
+        let by_line: HashMap<u64, &serde_json::Value> = docs
+            .iter()
+            .filter_map(|d| Some((d.get("line")?.as_u64()?, d)))
+            .collect();
+        assert_eq!(by_line[&1]["status"], "not_sent", "{}", by_line[&1]);
+        assert_eq!(by_line[&8]["status"], line_8, "{flags:?}: {}", by_line[&8]);
+        if line_8 == "not_sent" {
+            assert!(
+                by_line[&8]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("--retry-failed")
+            );
+        }
+        assert_eq!(by_line[&9]["status"], "invalid");
+        let summary = &docs.last().unwrap()["summary"];
+        assert_eq!(summary["estimated_credits"], 0, "{summary}");
+        assert_eq!(
+            summary["not_sent_again"],
+            if line_8 == "not_sent" { 7 } else { 6 },
+            "{summary}"
+        );
+    }
+    assert_eq!(mock.requests().len(), before, "dry runs send nothing");
+
     // The budget stops items that would exceed it, without sending them.
     let mut cmd = artnex(&mock, dir.path());
     std::fs::write(dir.path().join("b.jsonl"), "{\"op\":\"generate\",\"prompt\":\"a\",\"model\":\"flux-2-pro\"}\n{\"op\":\"generate\",\"prompt\":\"b\",\"model\":\"flux-2-pro\"}\n").unwrap();
@@ -449,9 +489,33 @@ async fn dry_run_checks_and_prices_every_line_and_sends_nothing() {
     assert_eq!(run(cmd).await.status.code(), Some(0));
     let journal_before = std::fs::read(dir.path().join("ok.jsonl.journal")).unwrap();
     let requests_before = mock.requests().len();
+    // It reads the journal: a rerun would send nothing, so nothing is priced.
     let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["batch", "ok.jsonl", "--dry-run"]);
-    assert_eq!(run(cmd).await.status.code(), Some(0));
+    cmd.args(["--json", "batch", "ok.jsonl", "--dry-run"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let docs = json_lines(&out.stdout);
+    for doc in &docs[..2] {
+        assert_eq!(doc["status"], "not_sent", "{doc}");
+        assert!(
+            doc["reason"].as_str().unwrap().starts_with("already done"),
+            "{doc}"
+        );
+    }
+    let summary = &docs.last().unwrap()["summary"];
+    assert_eq!(
+        (
+            &summary["valid"],
+            &summary["not_sent_again"],
+            &summary["estimated_credits"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(2),
+            &serde_json::json!(0)
+        ),
+        "{summary}"
+    );
     assert_eq!(mock.requests().len(), requests_before);
     assert_eq!(
         std::fs::read(dir.path().join("ok.jsonl.journal")).unwrap(),
