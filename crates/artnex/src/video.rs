@@ -4,7 +4,8 @@
 //! before waiting, so a timeout or a crash never loses a paid job: [`Client::video_job`] resumes it.
 //! [`VideoJob::wait`] polls no faster than every 5 s by default, gives up after 5 minutes by default (the
 //! error carries the request id), treats statuses it does not know as still running, rides out transient
-//! errors while polling, and reports every status change to an optional callback.
+//! errors while polling, and reports every status change to an optional callback;
+//! [`VideoJob::updates`] gives the same status changes as a stream.
 //!
 //! Credits are charged when the job completes; a failed job is not charged.
 //!
@@ -645,62 +646,49 @@ impl VideoJob {
         }
     }
 
-    async fn run_wait(self, mut options: WaitOptions) -> Result<Video, Error> {
-        let interval = options.interval.unwrap_or(self.client.inner.poll_interval);
-        let timeout = options.timeout.unwrap_or(self.client.inner.wait_timeout);
-        let start = Instant::now();
-        let deadline = start + timeout;
-        let mut last: Option<JobStatus> = None;
-        let mut report = |state: &JobState, last: &mut Option<JobStatus>| {
-            if last.as_ref() != Some(&state.status) {
-                tracing::info!(request_id = %state.request_id, status = %state.status, "video job status");
-                if let Some(cb) = options.on_progress.as_mut() {
-                    cb(state);
-                }
-                *last = Some(state.status.clone());
-            }
-        };
-        // A fresh job reports its submission status and waits one interval; a resumed one polls at once.
-        let mut delay = match &self.last {
-            Some(state) => {
-                report(state, &mut last);
-                if let Some(done) = self.conclude(state)? {
-                    return Ok(done);
-                }
-                interval
-            }
-            None => Duration::ZERO,
-        };
-        let mut polls = 0u32;
-        loop {
-            let now = Instant::now();
-            if now >= deadline && polls > 0 {
-                return Err(self.timed_out(start, last));
-            }
-            tokio::time::sleep(delay.min(deadline.saturating_duration_since(now))).await;
-            polls += 1;
-            delay = interval;
-            // The loop itself retries at the next interval (within the deadline), so a failed poll is not
-            // retried inside: a throttling Retry-After must never make the wait overshoot its timeout.
-            match self.poll_with(Some(&RetryPolicy::none())).await {
-                Ok(state) => {
-                    report(&state, &mut last);
-                    if let Some(done) = self.conclude(&state)? {
-                        return Ok(done);
-                    }
-                }
-                Err(e) if transient_while_polling(&e) => {
-                    tracing::warn!(request_id = %self.request_id, error = %e, "status poll failed; still waiting");
-                    if let Some(hint) = e.retry_after() {
-                        delay = delay.max(hint);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-            if Instant::now() >= deadline {
-                return Err(self.timed_out(start, last));
+    /// The job's status changes as a stream, with the client's default interval and timeout: each status
+    /// seen for the first time (the submission's, for a fresh job), ending after `completed` or
+    /// `failed` (both yielded as states, with the budget settled), or with an error: the timeout
+    /// ([`Error::JobTimedOut`], the job goes on) or a poll error that is not transient. Transient poll
+    /// errors (connection, 5xx, throttling) are ridden out, as by [`VideoJob::wait`]. Use it to drive a
+    /// progress display; `.await` on [`VideoJob::wait`] when you only need the video.
+    ///
+    /// ```no_run
+    /// # async fn run(job: artnex::video::VideoJob) -> artnex::Result<()> {
+    /// let mut updates = job.updates();
+    /// while let Some(state) = updates.next().await {
+    ///     let state = state?;
+    ///     println!("{}: {}", state.request_id, state.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn updates(&self) -> Updates {
+        self.updates_with(WaitOptions::default())
+    }
+
+    /// [`VideoJob::updates`] with the given interval and timeout; a progress callback in the options is
+    /// called for each state as well.
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::video::WaitOptions;
+    /// let updates = client.video_job("req_123").updates_with(WaitOptions::new().interval(std::time::Duration::from_secs(10)));
+    /// # drop(updates);
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn updates_with(&self, options: WaitOptions) -> Updates {
+        Updates::new(Poller::new(self.clone(), options))
+    }
+
+    async fn run_wait(self, options: WaitOptions) -> Result<Video, Error> {
+        let mut updates = self.updates_with(options);
+        while let Some(state) = updates.next().await {
+            if let Some(video) = self.outcome(&state?)? {
+                return Ok(video);
             }
         }
+        // The stream ends only after a final state or an error, both handled above.
+        Err(self.timed_out(Instant::now(), None))
     }
 
     fn timed_out(&self, start: Instant, last: Option<JobStatus>) -> Error {
@@ -712,43 +700,225 @@ impl VideoJob {
         }
     }
 
-    /// `Some(video)` when completed, an error when failed, `None` while running.
-    fn conclude(&self, state: &JobState) -> Result<Option<Video>, Error> {
+    /// Settles the budget for a final state: the actual credits of a completed job, the reservation of a
+    /// failed one released.
+    fn settle(&self, state: &JobState) {
         match state.status {
-            JobStatus::Completed => {
-                self.settle_completed(state.credits_used);
-                match &state.video_url {
-                    Some(url) => Ok(Some(Video {
-                        video: self.client.media_of(url.clone(), MediaKind::Video),
-                        request_id: state.request_id.clone(),
-                        credits_used: state.credits_used,
-                    })),
-                    None => Err(Error::Api(Box::new(ApiError {
-                        operation: "video_status",
-                        status: 200,
-                        code: ErrorCode::Unknown("missing_video_url".into()),
-                        message: "the job is completed but the response has no video_url".into(),
-                        request_id: Some(state.request_id.clone()),
-                        error_type: None,
-                        param: None,
-                        retry_after: None,
-                        may_have_been_processed: true,
-                    }))),
-                }
-            }
-            JobStatus::Failed => {
-                self.release();
-                Err(Error::JobFailed {
+            JobStatus::Completed => self.settle_completed(state.credits_used),
+            JobStatus::Failed => self.release(),
+            _ => {}
+        }
+    }
+
+    /// `Some(video)` when completed, an error when failed, `None` while running.
+    fn outcome(&self, state: &JobState) -> Result<Option<Video>, Error> {
+        match state.status {
+            JobStatus::Completed => match &state.video_url {
+                Some(url) => Ok(Some(Video {
+                    video: self.client.media_of(url.clone(), MediaKind::Video),
                     request_id: state.request_id.clone(),
-                    code: state.error.clone().unwrap_or_else(|| "unknown".into()),
-                    message: state
-                        .message
-                        .clone()
-                        .unwrap_or_else(|| "the job failed".into()),
-                })
-            }
+                    credits_used: state.credits_used,
+                })),
+                None => Err(Error::Api(Box::new(ApiError {
+                    operation: "video_status",
+                    status: 200,
+                    code: ErrorCode::Unknown("missing_video_url".into()),
+                    message: "the job is completed but the response has no video_url".into(),
+                    request_id: Some(state.request_id.clone()),
+                    error_type: None,
+                    param: None,
+                    retry_after: None,
+                    may_have_been_processed: true,
+                }))),
+            },
+            JobStatus::Failed => Err(Error::JobFailed {
+                request_id: state.request_id.clone(),
+                code: state.error.clone().unwrap_or_else(|| "unknown".into()),
+                message: state
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "the job failed".into()),
+            }),
             _ => Ok(None),
         }
+    }
+}
+
+/// The polling loop behind [`Updates`]: one step polls until the status changes, the deadline passes or a
+/// poll fails for good.
+struct Poller {
+    job: VideoJob,
+    interval: Duration,
+    start: Instant,
+    deadline: Instant,
+    /// The submission's state of a fresh job, reported before the first poll.
+    initial: Option<JobState>,
+    delay: Duration,
+    polls: u32,
+    last: Option<JobStatus>,
+    on_progress: Option<ProgressFn>,
+    done: bool,
+}
+
+impl Poller {
+    fn new(job: VideoJob, options: WaitOptions) -> Poller {
+        let interval = options.interval.unwrap_or(job.client.inner.poll_interval);
+        let timeout = options.timeout.unwrap_or(job.client.inner.wait_timeout);
+        let start = Instant::now();
+        let initial = job.last.clone();
+        Poller {
+            // A fresh job reports its submission status and waits one interval; a resumed one polls at once.
+            delay: if initial.is_some() {
+                interval
+            } else {
+                Duration::ZERO
+            },
+            job,
+            interval,
+            start,
+            deadline: start + timeout,
+            initial,
+            polls: 0,
+            last: None,
+            on_progress: options.on_progress,
+            done: false,
+        }
+    }
+
+    /// The next status change (or the final error), and the poller to continue with; `None` once ended.
+    async fn step(mut self) -> Option<(Result<JobState, Error>, Poller)> {
+        if self.done {
+            return None;
+        }
+        if let Some(state) = self.initial.take()
+            && let Some(changed) = self.observe(state)
+        {
+            return Some((Ok(changed), self));
+        }
+        loop {
+            let now = Instant::now();
+            if now >= self.deadline && self.polls > 0 {
+                return Some((Err(self.give_up()), self));
+            }
+            tokio::time::sleep(self.delay.min(self.deadline.saturating_duration_since(now))).await;
+            self.polls += 1;
+            self.delay = self.interval;
+            // The loop itself retries at the next interval (within the deadline), so a failed poll is not
+            // retried inside: a throttling Retry-After must never make the wait overshoot its timeout.
+            match self.job.poll_with(Some(&RetryPolicy::none())).await {
+                Ok(state) => {
+                    if let Some(changed) = self.observe(state) {
+                        return Some((Ok(changed), self));
+                    }
+                }
+                Err(e) if transient_while_polling(&e) => {
+                    tracing::warn!(request_id = %self.job.request_id, error = %e, "status poll failed; still waiting");
+                    if let Some(hint) = e.retry_after() {
+                        self.delay = self.delay.max(hint);
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some((Err(e), self));
+                }
+            }
+            if Instant::now() >= self.deadline {
+                return Some((Err(self.give_up()), self));
+            }
+        }
+    }
+
+    /// The state when its status is new (reported, and the budget settled when final); `None` otherwise.
+    fn observe(&mut self, state: JobState) -> Option<JobState> {
+        if self.last.as_ref() == Some(&state.status) {
+            return None;
+        }
+        tracing::info!(request_id = %state.request_id, status = %state.status, "video job status");
+        if let Some(cb) = self.on_progress.as_mut() {
+            cb(&state);
+        }
+        self.last = Some(state.status.clone());
+        if state.status.is_terminal() {
+            self.job.settle(&state);
+            self.done = true;
+        }
+        Some(state)
+    }
+
+    fn give_up(&mut self) -> Error {
+        self.done = true;
+        self.job.timed_out(self.start, self.last.clone())
+    }
+}
+
+type Step = Pin<Box<dyn Future<Output = Option<(Result<JobState, Error>, Poller)>> + Send>>;
+
+/// A video job's status changes, from [`VideoJob::updates`]: read them with [`Updates::next`] or as a
+/// [`Stream`](futures_core::Stream). Polls are sent only while it is being read.
+#[must_use = "updates do nothing unless read"]
+pub struct Updates {
+    step: Option<Step>,
+}
+
+impl fmt::Debug for Updates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Updates")
+            .field("ended", &self.step.is_none())
+            .finish()
+    }
+}
+
+impl Updates {
+    fn new(poller: Poller) -> Updates {
+        Updates {
+            step: Some(Box::pin(poller.step())),
+        }
+    }
+
+    /// The next status change; `None` once the job has ended (or the stream has returned an error).
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let mut updates = client.video_job("req_vid789xyz").updates();
+    /// if let Some(first) = updates.next().await {
+    ///     println!("now {}", first?.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next(&mut self) -> Option<Result<JobState, Error>> {
+        std::future::poll_fn(|cx| self.poll_step(cx)).await
+    }
+
+    fn poll_step(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<JobState, Error>>> {
+        use std::task::Poll;
+        let Some(step) = self.step.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match step.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.step = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some((item, poller))) => {
+                self.step = Some(Box::pin(poller.step()));
+                Poll::Ready(Some(item))
+            }
+        }
+    }
+}
+
+impl futures_core::Stream for Updates {
+    type Item = Result<JobState, Error>;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.get_mut().poll_step(cx)
     }
 }
 

@@ -226,3 +226,112 @@ async fn a_status_request_polls_once_and_checks_the_id_locally() {
     }
     assert_eq!(mock.requests().len(), sent, "nothing was sent");
 }
+
+/// Reads a stream to its end through the `Stream` trait (as `StreamExt::next` would).
+async fn collect_stream(
+    mut s: impl futures_core::Stream<Item = artnex::Result<artnex::video::JobState>> + Unpin,
+) -> Vec<artnex::Result<artnex::video::JobState>> {
+    let mut out = Vec::new();
+    while let Some(item) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut s).poll_next(cx)).await
+    {
+        out.push(item);
+    }
+    out
+}
+
+#[tokio::test]
+async fn updates_stream_each_status_change_and_settle_the_budget() {
+    let mock = mock().await;
+    let c = client_with(&mock, |b| b.budget(10_000));
+    let job = c
+        .video("A drone over a misty mountain range")
+        .model(Model::Veo31)
+        .duration(8)
+        .submit()
+        .await
+        .unwrap();
+    assert_eq!(c.budget().unwrap().reserved, 3000);
+    let seen = Arc::new(Mutex::new(0usize));
+    let counter = seen.clone();
+    let updates = job.updates_with(
+        WaitOptions::new()
+            .interval(Duration::from_millis(10))
+            .timeout(Duration::from_secs(30))
+            .on_progress(move |_| *counter.lock().unwrap() += 1),
+    );
+    let states: Vec<_> = collect_stream(updates)
+        .await
+        .into_iter()
+        .map(|s| s.unwrap())
+        .collect();
+    let statuses: Vec<_> = states.iter().map(|s| s.status.clone()).collect();
+    assert_eq!(statuses.first(), Some(&JobStatus::Pending), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&JobStatus::Completed), "{statuses:?}");
+    assert!(
+        statuses.windows(2).all(|w| w[0] != w[1]),
+        "changes only: {statuses:?}"
+    );
+    assert_eq!(*seen.lock().unwrap(), states.len(), "the callback saw each");
+    let done = states.last().unwrap();
+    assert_eq!(done.request_id, job.request_id());
+    assert!(done.video_url.is_some());
+    let b = c.budget().unwrap();
+    assert_eq!(
+        (b.spent, b.reserved),
+        (3000, 0),
+        "settled by the stream itself"
+    );
+    assert_eq!(charges(&mock).len(), 1);
+}
+
+#[tokio::test]
+async fn updates_end_with_the_failed_state_or_the_timeout() {
+    // A failed job: its state is the last item, and the reservation is released.
+    let mock = mock().await;
+    mock.inject(Fault::new(FaultKind::FailVideo).times(1));
+    let c = client_with(&mock, |b| b.budget(10_000));
+    let job = c
+        .video("doomed")
+        .model(Model::Sora2)
+        .submit()
+        .await
+        .unwrap();
+    let mut updates = job.updates_with(WaitOptions::new().interval(Duration::from_millis(10)));
+    let mut last = None;
+    while let Some(item) = updates.next().await {
+        last = Some(item.unwrap());
+    }
+    assert!(updates.next().await.is_none(), "stays ended");
+    let last = last.unwrap();
+    assert_eq!(last.status, JobStatus::Failed);
+    assert_eq!(last.error.as_deref(), Some("generation_failed"));
+    let b = c.budget().unwrap();
+    assert_eq!((b.spent, b.reserved), (0, 0));
+
+    // A job slower than the timeout: the stream ends with JobTimedOut carrying the id; the job goes on.
+    let mock = MockServer::builder().manual_clock().start().await.unwrap();
+    let c = client(&mock);
+    let job = c
+        .video("slow waves")
+        .model(Model::Wan25)
+        .duration(5)
+        .submit()
+        .await
+        .unwrap();
+    let items = collect_stream(
+        job.updates_with(
+            WaitOptions::new()
+                .interval(Duration::from_millis(5))
+                .timeout(Duration::from_millis(40)),
+        ),
+    )
+    .await;
+    match items.last() {
+        Some(Err(Error::JobTimedOut { request_id, .. })) => {
+            assert_eq!(request_id, job.request_id())
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(items[..items.len() - 1].iter().all(|i| i.is_ok()));
+    assert!(charges(&mock).is_empty());
+}
