@@ -9,6 +9,13 @@ fn artnex_error(code: &str) -> serde_json::Value {
     json!({"success": false, "error": code, "message": "m", "request_id": "req_1"})
 }
 
+/// The validator's complaint about an Artnex error answer it must refuse.
+fn refused(path: &str, method: &str, status: u16, retry_after: Option<&str>, code: &str) -> String {
+    spec::artnex()
+        .check_response(path, method, status, retry_after, &artnex_error(code))
+        .expect_err("the validator refuses it")
+}
+
 #[test]
 fn declared_statuses_and_listed_codes_pass() {
     let s = spec::artnex();
@@ -43,76 +50,26 @@ fn declared_statuses_and_listed_codes_pass() {
 
 #[test]
 fn undeclared_statuses_fail() {
-    let s = spec::artnex();
-    let e = s
-        .check_response(
-            "/v1/generate",
-            "POST",
-            405,
-            None,
-            &artnex_error("invalid_json"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/generate", "POST", 405, None, "invalid_json");
     assert!(e.contains("not declared"), "{e}");
     // 404 is declared for the video poll only.
-    let e = s
-        .check_response(
-            "/v1/generate",
-            "POST",
-            404,
-            None,
-            &artnex_error("not_found"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/generate", "POST", 404, None, "not_found");
     assert!(e.contains("not declared"), "{e}");
     // A method without an operation must be 404 not_found, not 405.
-    let e = s
-        .check_response(
-            "/v1/generate",
-            "GET",
-            405,
-            None,
-            &artnex_error("method_not_allowed"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/generate", "GET", 405, None, "method_not_allowed");
     assert!(e.contains("not an operation"), "{e}");
 }
 
 #[test]
 fn unlisted_codes_fail() {
-    let s = spec::artnex();
     // A real code, but on the wrong operation (remove-bg has no prompt).
-    let e = s
-        .check_response(
-            "/v1/remove-bg",
-            "POST",
-            400,
-            None,
-            &artnex_error("missing_prompt"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/remove-bg", "POST", 400, None, "missing_prompt");
     assert!(e.contains("is not in"), "{e}");
     // A listed code with the wrong status.
-    let e = s
-        .check_response(
-            "/v1/generate",
-            "POST",
-            400,
-            None,
-            &artnex_error("invalid_request"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/generate", "POST", 400, None, "invalid_request");
     assert!(e.contains("is not in"), "{e}");
     // A 503 needs Retry-After.
-    let e = s
-        .check_response(
-            "/v1/generate",
-            "POST",
-            503,
-            None,
-            &artnex_error("service_unavailable"),
-        )
-        .unwrap_err();
+    let e = refused("/v1/generate", "POST", 503, None, "service_unavailable");
     assert!(e.contains("Retry-After"), "{e}");
     // ArtAPI: the code must come with its documented type.
     let a = spec::artapi();
