@@ -171,21 +171,22 @@ fn check(client: &artnex::Client, item: &Item) -> Checked {
         Ok(b) => b,
         Err(e) => return Checked::Invalid(e.to_string()),
     };
-    let estimate = built.estimate();
-    if let (Ok(_), Err(e)) = (&estimate, exec::check_local_files(request)) {
+    let estimate = match built.estimate() {
+        Ok(e) => e,
+        Err(e) => return Checked::Invalid(artnex::Error::from(e).to_string()),
+    };
+    if let Err(e) = exec::check_local_files(request) {
         return Checked::Invalid(e.to_string());
     }
-    match estimate {
-        Ok(estimate) => Checked::Valid {
-            request: request.clone(),
-            estimate,
-        },
-        Err(e) => Checked::Invalid(artnex::Error::from(e).to_string()),
+    Checked::Valid {
+        request: request.clone(),
+        estimate,
     }
 }
 
-/// `artnex batch FILE --dry-run`: validates and prices every line locally. Sends nothing, opens no
-/// connection, and neither creates nor reads the journal or the output directory.
+/// `artnex batch FILE --dry-run`: validates and prices locally every line that a rerun would send (the
+/// journal, when there is one, is read but never created or changed). Sends nothing, opens no connection,
+/// and does not touch the output directory.
 fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Failure> {
     let client = crate::offline_client()?;
     // What an earlier run recorded: a rerun would not send those items again.
@@ -199,10 +200,11 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
     let (mut valid, mut invalid, mut total, mut unpriced) = (0usize, 0usize, 0u64, 0usize);
     let mut not_sent = 0usize;
     for item in items {
-        if let Some(reason) = journal
+        let state = journal
             .as_ref()
-            .and_then(|j| not_sent_again(&j.state(&item.key), args))
-        {
+            .map(|j| j.state(&item.key))
+            .unwrap_or_default();
+        if let Some(reason) = Resume::from(state, args).not_sent_reason() {
             not_sent += 1;
             if g.json {
                 println!(
@@ -303,24 +305,67 @@ fn journal_path(args: &BatchArgs) -> PathBuf {
     })
 }
 
-/// Why a rerun would not send an item again, given what the journal recorded (mirrors [`process`]'s
-/// choices); `None` when it would be sent.
-fn not_sent_again(state: &State, args: &BatchArgs) -> Option<String> {
-    match state {
-        State::Done { credits, .. } => Some(format!("already done ({credits} credits)")),
-        State::Completed { credits, .. } => Some(format!(
-            "already charged ({credits} credits); a rerun only downloads the results"
-        )),
-        State::Pending { request_id } => Some(format!(
-            "video job {request_id} already submitted; a rerun waits for it"
-        )),
-        State::Failed { error } if !args.retry_failed => Some(format!(
-            "failed earlier ({error}); not resent without --retry-failed"
-        )),
-        State::Unknown { .. } | State::InFlight if !args.resubmit_unknown => Some(
-            "the outcome of an earlier attempt is unknown (it may have been charged); not resent without --resubmit-unknown".into(),
-        ),
-        _ => None,
+/// Why an item whose earlier outcome is unknown is not sent again.
+const UNKNOWN_NOT_RESENT: &str = "the outcome of an earlier attempt is unknown (it may have been charged); not sent again without --resubmit-unknown";
+
+/// What a run does with an item, given what the journal recorded: one decision for real runs and dry runs.
+enum Resume {
+    /// Finished earlier.
+    Done { credits: u64, files: Vec<String> },
+    /// Charged earlier: download the results again.
+    Download {
+        request_id: Option<String>,
+        credits: u64,
+        urls: Vec<String>,
+    },
+    /// A video job submitted earlier: wait for it.
+    Wait { request_id: String },
+    /// Failed earlier; stays failed without --retry-failed.
+    KeepFailed { error: String },
+    /// Outcome unknown; not resent without --resubmit-unknown.
+    KeepUnknown,
+    /// New (or retried on request): send it.
+    Send,
+}
+
+impl Resume {
+    fn from(state: State, args: &BatchArgs) -> Resume {
+        match state {
+            State::Done { credits, files } => Resume::Done { credits, files },
+            State::Completed {
+                request_id,
+                credits,
+                urls,
+            } => Resume::Download {
+                request_id,
+                credits,
+                urls,
+            },
+            State::Pending { request_id } => Resume::Wait { request_id },
+            State::Failed { error } if !args.retry_failed => Resume::KeepFailed { error },
+            State::Unknown { .. } | State::InFlight if !args.resubmit_unknown => {
+                Resume::KeepUnknown
+            }
+            _ => Resume::Send,
+        }
+    }
+
+    /// Why a run would not send the item (for `--dry-run`); `None` when it would.
+    fn not_sent_reason(&self) -> Option<String> {
+        match self {
+            Resume::Done { credits, .. } => Some(format!("already done ({credits} credits)")),
+            Resume::Download { credits, .. } => Some(format!(
+                "already charged ({credits} credits); a rerun only downloads the results"
+            )),
+            Resume::Wait { request_id } => Some(format!(
+                "video job {request_id} already submitted; a rerun waits for it"
+            )),
+            Resume::KeepFailed { error } => Some(format!(
+                "failed earlier ({error}); not resent without --retry-failed"
+            )),
+            Resume::KeepUnknown => Some(UNKNOWN_NOT_RESENT.into()),
+            Resume::Send => None,
+        }
     }
 }
 
@@ -337,10 +382,10 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
             source: e,
         })
     })?;
-    if journal.skipped_lines > 0 && !g.json {
+    if journal.skipped_lines() > 0 && !g.json {
         eprintln!(
             "note: {} unreadable journal line(s) ignored (an interrupted write); the items they describe are treated as in flight",
-            journal.skipped_lines
+            journal.skipped_lines()
         );
     }
     let out = crate::files::ensure_dir(&g.out).map_err(|e| {
@@ -501,8 +546,8 @@ async fn process(shared: &Shared, item: Item) -> Outcome {
             return Outcome::Failed;
         }
     };
-    match shared.state(&item.key) {
-        State::Done { credits, files } => {
+    match Resume::from(shared.state(&item.key), &shared.args) {
+        Resume::Done { credits, files } => {
             shared.emit(
                 &item,
                 Outcome::AlreadyDone,
@@ -510,7 +555,7 @@ async fn process(shared: &Shared, item: Item) -> Outcome {
             );
             Outcome::AlreadyDone
         }
-        State::Completed {
+        Resume::Download {
             request_id,
             credits,
             urls,
@@ -521,11 +566,11 @@ async fn process(shared: &Shared, item: Item) -> Outcome {
                 .collect();
             finish(shared, &item, &request, request_id, credits, media).await
         }
-        State::Pending { request_id } => {
+        Resume::Wait { request_id } => {
             let job = shared.conn.client.video_job(request_id);
             wait_and_finish(shared, &item, &request, &job).await
         }
-        State::Failed { error } if !shared.args.retry_failed => {
+        Resume::KeepFailed { error } => {
             shared.emit(
                 &item,
                 Outcome::Failed,
@@ -533,15 +578,15 @@ async fn process(shared: &Shared, item: Item) -> Outcome {
             );
             Outcome::Failed
         }
-        State::Unknown { .. } | State::InFlight if !shared.args.resubmit_unknown => {
+        Resume::KeepUnknown => {
             shared.emit(
                 &item,
                 Outcome::Unknown,
-                json!({"error": "the outcome of an earlier attempt is unknown (it may have been charged); not sent again without --resubmit-unknown"}),
+                json!({"error": UNKNOWN_NOT_RESENT}),
             );
             Outcome::Unknown
         }
-        _ => start(shared, &item, &request).await,
+        Resume::Send => start(shared, &item, &request).await,
     }
 }
 

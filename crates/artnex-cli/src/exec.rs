@@ -195,14 +195,12 @@ pub fn build(client: &Client, req: &Request) -> Result<Built, UsageError> {
 
 /// What a dry run checks beyond the SDK's validation: local image files exist (sending would read them).
 pub fn check_local_files(req: &Request) -> Result<(), UsageError> {
-    for image in req.local_images() {
-        if !Path::new(image).is_file() {
-            return Err(UsageError(format!(
-                "image file `{image}` not found (nothing was sent)"
-            )));
-        }
+    match req.local_image() {
+        Some(image) if !Path::new(image).is_file() => Err(UsageError(format!(
+            "image file `{image}` not found (nothing was sent)"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl Built {

@@ -147,70 +147,58 @@ pub struct Replayed {
 }
 
 impl Replayed {
-    /// Reads the journal at `path` without creating or changing it (for `--dry-run`); `None` when there
-    /// is none yet.
+    /// Reads the journal at `path` without creating or changing it; `None` when there is none yet.
     pub fn read(path: &Path) -> std::io::Result<Option<Replayed>> {
-        match File::open(path) {
-            Ok(file) => replay(file).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut out = Replayed::default();
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Entry>(&line) {
+                Ok(entry) => out.apply(&entry.key, &entry.event),
+                Err(_) => out.skipped_lines += 1,
+            }
         }
+        Ok(Some(out))
     }
 
     /// The recorded state of an item.
     pub fn state(&self, key: &str) -> State {
         self.states.get(key).cloned().unwrap_or_default()
     }
-}
 
-fn replay(file: File) -> std::io::Result<Replayed> {
-    let mut out = Replayed::default();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Entry>(&line) {
-            Ok(entry) => {
-                let state = out.states.remove(&entry.key).unwrap_or_default();
-                out.states
-                    .insert(entry.key.clone(), state.apply(&entry.event));
-            }
-            Err(_) => out.skipped_lines += 1,
-        }
+    fn apply(&mut self, key: &str, event: &Event) {
+        let state = self.states.remove(key).unwrap_or_default();
+        self.states.insert(key.to_string(), state.apply(event));
     }
-    Ok(out)
 }
 
 /// An open journal: past states by item key, and the file to append to.
 pub struct Journal {
     path: PathBuf,
     file: File,
-    states: HashMap<String, State>,
-    /// Lines that could not be read (a torn last write after a crash).
-    pub skipped_lines: usize,
+    replayed: Replayed,
 }
 
 impl Journal {
     /// Opens (or creates) the journal at `path` and replays it.
     pub fn open(path: &Path) -> std::io::Result<Journal> {
-        let Replayed {
-            states,
-            skipped_lines,
-        } = match File::open(path) {
-            Ok(existing) => replay(existing)?,
-            Err(_) => Replayed::default(),
-        };
+        let replayed = Replayed::read(path)?.unwrap_or_default();
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;
         // A torn last line must not swallow the next entry: start on a fresh line.
-        if skipped_lines > 0 {
+        if replayed.skipped_lines > 0 {
             file.write_all(b"\n")?;
         }
         Ok(Journal {
             path: path.to_path_buf(),
             file,
-            states,
-            skipped_lines,
+            replayed,
         })
     }
 
@@ -219,9 +207,14 @@ impl Journal {
         &self.path
     }
 
+    /// Lines that could not be read when it was opened (a torn last write after a crash).
+    pub fn skipped_lines(&self) -> usize {
+        self.replayed.skipped_lines
+    }
+
     /// The recorded state of an item.
     pub fn state(&self, key: &str) -> State {
-        self.states.get(key).cloned().unwrap_or_default()
+        self.replayed.state(key)
     }
 
     /// Appends an entry and syncs it to disk before returning.
@@ -235,9 +228,7 @@ impl Journal {
         line.push(b'\n');
         self.file.write_all(&line)?;
         self.file.sync_data()?;
-        let state = self.states.remove(key).unwrap_or_default();
-        self.states
-            .insert(key.to_string(), state.apply(&entry.event));
+        self.replayed.apply(key, &entry.event);
         Ok(())
     }
 }
@@ -345,7 +336,7 @@ mod tests {
         drop(f);
         {
             let mut j = Journal::open(&path).unwrap();
-            assert_eq!(j.skipped_lines, 1);
+            assert_eq!(j.skipped_lines(), 1);
             assert_eq!(j.state("a"), State::InFlight);
             j.record(
                 1,

@@ -287,16 +287,21 @@ async fn wait_with_progress(
 }
 
 /// Why `status --mock` is refused.
-const STATUS_MOCK: &str = "`status` cannot use --mock: the embedded simulator starts empty in every \
-    artnex process, so it knows no job ids and every status would be `not found`. Start the standalone \
-    simulator (`artnex-mock`, or `cargo run -p artnex-mock`), then pass its address with \
-    `--base-url http://127.0.0.1:8080` and ARTNEX_API_KEY=sk-mock-artnex to both `artnex video --no-wait` \
-    and `artnex status`";
+fn status_mock_refused() -> UsageError {
+    UsageError(format!(
+        "`status` cannot use --mock: the embedded simulator starts empty in every artnex process, so it \
+         knows no job ids and every status would be `not found`. Start the standalone simulator \
+         (`artnex-mock`, or `cargo run -p artnex-mock`), then pass its address with \
+         `--base-url http://127.0.0.1:8080` and ARTNEX_API_KEY={} to both `artnex video --no-wait` and \
+         `artnex status`",
+        artnex_mock::DEFAULT_KEY
+    ))
+}
 
 /// `artnex status ID [--wait]`.
 async fn status(g: &Global, a: &StatusArgs) -> Result<ExitCode, Failure> {
     if g.mock {
-        return Err(UsageError(STATUS_MOCK.into()).into());
+        return Err(status_mock_refused().into());
     }
     if g.dry_run {
         // Polls and downloads are free, so the dry answer is the price: nothing.

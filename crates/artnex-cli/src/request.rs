@@ -156,8 +156,9 @@ impl Request {
         }
     }
 
-    /// The image inputs that are local file paths (not URLs or data URIs).
-    pub fn local_images(&self) -> Vec<&str> {
+    /// The image input when it is a local file path (the SDK's reading of a string: not a data URI, not
+    /// a URL).
+    pub fn local_image(&self) -> Option<&str> {
         let image = match self {
             Request::Edit { image, .. }
             | Request::Upscale { image, .. }
@@ -165,10 +166,7 @@ impl Request {
             Request::Video { image, .. } => image.as_deref(),
             Request::Generate { .. } | Request::Tts { .. } => None,
         };
-        image
-            .filter(|i| !i.starts_with("data:") && !i.contains("://"))
-            .into_iter()
-            .collect()
+        image.filter(|i| !i.starts_with("data:") && !i.contains("://"))
     }
 
     /// Resolves a relative image path against `base` (the batch file's directory).
@@ -231,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn local_images_are_paths_only() {
+    fn local_image_is_a_path_only() {
         let edit = |image: &str| Request::Edit {
             prompt: "p".into(),
             image: image.into(),
@@ -239,15 +237,15 @@ mod tests {
             resolution: None,
             quality: None,
         };
-        assert_eq!(edit("in/a.png").local_images(), vec!["in/a.png"]);
-        assert!(edit("https://x/a.png").local_images().is_empty());
-        assert!(edit("data:image/png;base64,AA").local_images().is_empty());
+        assert_eq!(edit("in/a.png").local_image(), Some("in/a.png"));
+        assert_eq!(edit("https://x/a.png").local_image(), None);
+        assert_eq!(edit("data:image/png;base64,AA").local_image(), None);
         let tts = Request::Tts {
             text: "t".into(),
             model: None,
             voice_id: None,
         };
-        assert!(tts.local_images().is_empty());
+        assert_eq!(tts.local_image(), None);
     }
 
     #[test]
