@@ -15,19 +15,6 @@ fn bare(dir: &std::path::Path) -> Command {
     cmd
 }
 
-/// Every `src="…"`/`href="…"` in the page.
-fn references(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in ["src=\"", "href=\""] {
-        for part in html.split(attr).skip(1) {
-            if let Some(end) = part.find('"') {
-                out.push(part[..end].to_string());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn demo_runs_with_no_environment_and_its_gallery_references_only_existing_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -53,8 +40,8 @@ fn demo_runs_with_no_environment_and_its_gallery_references_only_existing_files(
         "the folder is named at the end"
     );
     let html = std::fs::read_to_string(demo_dir.join("index.html")).unwrap();
-    let refs = references(&html);
-    assert!(refs.len() >= 8, "{refs:?}");
+    let refs = support::gallery_refs(&html);
+    assert_eq!(refs.len(), 8, "six images, a sound, a video: {refs:?}");
     let (mut images, mut audio, mut video) = (0, 0, 0);
     for r in &refs {
         assert!(
@@ -79,7 +66,7 @@ fn demo_runs_with_no_environment_and_its_gallery_references_only_existing_files(
             other => panic!("unexpected file type {other}"),
         }
     }
-    assert!(images >= 6 && audio == 1 && video == 1, "{refs:?}");
+    assert_eq!((images, audio, video), (6, 1, 1), "{refs:?}");
     // The upscale is twice the size of its input edit, and the cut-out has an alpha channel.
     let edit = png_info(&demo_dir.join("03-edit-1.png"));
     let up = png_info(&demo_dir.join("04-upscale-1.png"));
