@@ -136,19 +136,8 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
             let body = with(valid, "padding", json!(text('p', 8192)));
             return small.post(template, Some(KEY), &body).await;
         }
-        "internal_error" => {
-            mock.server
-                .inject(Fault::new(FaultKind::ServerError).for_key(KEY).times(1));
-            valid
-        }
-        "service_unavailable" => {
-            mock.server.inject(
-                Fault::new(FaultKind::Unavailable {
-                    retry_after_secs: 2,
-                })
-                .for_key(KEY)
-                .times(1),
-            );
+        "internal_error" | "service_unavailable" => {
+            inject_server_fault(mock, code);
             valid
         }
         _ => panic!(
@@ -156,6 +145,18 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
         ),
     };
     mock.post(template, Some(KEY), &body).await
+}
+
+/// The server-side failures the spec lists (500, 503) can only be provoked by an injected fault.
+fn inject_server_fault(mock: &Mock, code: &str) {
+    let kind = if code == "internal_error" {
+        FaultKind::ServerError
+    } else {
+        FaultKind::Unavailable {
+            retry_after_secs: 2,
+        }
+    };
+    mock.server.inject(Fault::new(kind).for_key(KEY).times(1));
 }
 
 async fn provoke_poll(mock: &Mock, code: &str) -> Resp {
@@ -172,19 +173,8 @@ async fn provoke_poll(mock: &Mock, code: &str) -> Resp {
                 .expect(200);
             mock.get(&format!("/v1/video/{id}"), Some(KEY)).await
         }
-        "internal_error" => {
-            mock.server
-                .inject(Fault::new(FaultKind::ServerError).for_key(KEY).times(1));
-            mock.get("/v1/video/req_whatever", Some(KEY)).await
-        }
-        "service_unavailable" => {
-            mock.server.inject(
-                Fault::new(FaultKind::Unavailable {
-                    retry_after_secs: 2,
-                })
-                .for_key(KEY)
-                .times(1),
-            );
+        "internal_error" | "service_unavailable" => {
+            inject_server_fault(mock, code);
             mock.get("/v1/video/req_whatever", Some(KEY)).await
         }
         other => panic!("no provocation for {other} on GET /v1/video/{{request_id}}"),
