@@ -845,11 +845,15 @@ fn ext_matches(format: MediaFormat, ext: &str) -> bool {
     ext == format.extension() || (format == MediaFormat::Jpeg && ext == "jpeg")
 }
 
-fn temp_path(target: &Path) -> PathBuf {
-    let dir = target
-        .parent()
+/// The directory a file is in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    let dir = dir_of(target);
     let name = target
         .file_name()
         .and_then(|n| n.to_str())
@@ -867,10 +871,7 @@ async fn finish_rename(tmp: &Path, path: &Path, durable: bool) -> Result<(), Err
     }
     #[cfg(unix)]
     if durable {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = dir_of(path);
         let synced = async { tokio::fs::File::open(dir).await?.sync_all().await }.await;
         synced.map_err(|e| Error::io(dir.to_path_buf(), e))?;
     }

@@ -650,8 +650,9 @@ impl VideoJob {
     /// seen for the first time (the submission's, for a fresh job), ending after `completed` or
     /// `failed` (both yielded as states, with the budget settled), or with an error: the timeout
     /// ([`Error::JobTimedOut`], the job goes on) or a poll error that is not transient. Transient poll
-    /// errors (connection, 5xx, throttling) are ridden out, as by [`VideoJob::wait`]. Use it to drive a
-    /// progress display; `.await` on [`VideoJob::wait`] when you only need the video.
+    /// errors (connection, 5xx, throttling) are ridden out, as by [`VideoJob::wait`]. Nothing is sent until
+    /// it is first read, and the timeout runs from then. Use it to drive a progress display; `.await` on
+    /// [`VideoJob::wait`] when you only need the video.
     ///
     /// ```no_run
     /// # async fn run(job: artnex::video::VideoJob) -> artnex::Result<()> {
@@ -749,8 +750,9 @@ impl VideoJob {
 struct Poller {
     job: VideoJob,
     interval: Duration,
-    start: Instant,
-    deadline: Instant,
+    timeout: Duration,
+    /// When the first step ran, and the deadline from then (the wait starts when it is first read).
+    clock: Option<(Instant, Instant)>,
     /// The submission's state of a fresh job, reported before the first poll.
     initial: Option<JobState>,
     delay: Duration,
@@ -764,7 +766,6 @@ impl Poller {
     fn new(job: VideoJob, options: WaitOptions) -> Poller {
         let interval = options.interval.unwrap_or(job.client.inner.poll_interval);
         let timeout = options.timeout.unwrap_or(job.client.inner.wait_timeout);
-        let start = Instant::now();
         let initial = job.last.clone();
         Poller {
             // A fresh job reports its submission status and waits one interval; a resumed one polls at once.
@@ -775,8 +776,8 @@ impl Poller {
             },
             job,
             interval,
-            start,
-            deadline: start + timeout,
+            timeout,
+            clock: None,
             initial,
             polls: 0,
             last: None,
@@ -790,6 +791,7 @@ impl Poller {
         if self.done {
             return None;
         }
+        let deadline = self.deadline();
         if let Some(state) = self.initial.take()
             && let Some(changed) = self.observe(state)
         {
@@ -797,10 +799,10 @@ impl Poller {
         }
         loop {
             let now = Instant::now();
-            if now >= self.deadline && self.polls > 0 {
+            if now >= deadline && self.polls > 0 {
                 return Some((Err(self.give_up()), self));
             }
-            tokio::time::sleep(self.delay.min(self.deadline.saturating_duration_since(now))).await;
+            tokio::time::sleep(self.delay.min(deadline.saturating_duration_since(now))).await;
             self.polls += 1;
             self.delay = self.interval;
             // The loop itself retries at the next interval (within the deadline), so a failed poll is not
@@ -822,7 +824,7 @@ impl Poller {
                     return Some((Err(e), self));
                 }
             }
-            if Instant::now() >= self.deadline {
+            if Instant::now() >= deadline {
                 return Some((Err(self.give_up()), self));
             }
         }
@@ -845,9 +847,21 @@ impl Poller {
         Some(state)
     }
 
+    /// The deadline, starting the clock on the first call.
+    fn deadline(&mut self) -> Instant {
+        let timeout = self.timeout;
+        self.clock
+            .get_or_insert_with(|| {
+                let now = Instant::now();
+                (now, now + timeout)
+            })
+            .1
+    }
+
     fn give_up(&mut self) -> Error {
         self.done = true;
-        self.job.timed_out(self.start, self.last.clone())
+        let start = self.clock.map_or_else(Instant::now, |(start, _)| start);
+        self.job.timed_out(start, self.last.clone())
     }
 }
 
