@@ -10,6 +10,17 @@ use artnex_mock::{Fault, FaultKind, LedgerKind, MockServer};
 
 use crate::{KEY, charges, client, client_with, mock, sample_png};
 
+/// A wan-2.5 5 s job (3500 credits at completion): on a simulator with a manual clock it stays running
+/// until the test advances the clock.
+async fn slow_job(c: &artnex::Client) -> artnex::video::VideoJob {
+    c.video("slow waves")
+        .model(Model::Wan25)
+        .duration(5)
+        .submit()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn submit_wait_progress_and_download() {
     let mock = mock().await;
@@ -83,13 +94,7 @@ async fn a_timeout_keeps_the_job_id_and_the_job_can_be_resumed() {
     // Real-time clock: the job takes over a minute, the wait gives up after 50 ms.
     let mock = MockServer::builder().manual_clock().start().await.unwrap();
     let c = client_with(&mock, |b| b.budget(100_000));
-    let job = c
-        .video("slow waves")
-        .model(Model::Wan25)
-        .duration(5)
-        .submit()
-        .await
-        .unwrap();
+    let job = slow_job(&c).await;
     let id = job.request_id().to_string();
     let e = job
         .wait()
@@ -188,13 +193,7 @@ async fn polling_rides_out_transient_errors() {
 async fn a_status_request_polls_once_and_checks_the_id_locally() {
     let mock = MockServer::builder().manual_clock().start().await.unwrap();
     let c = client(&mock);
-    let job = c
-        .video("slow waves")
-        .model(Model::Wan25)
-        .duration(5)
-        .submit()
-        .await
-        .unwrap();
+    let job = slow_job(&c).await;
     let id = job.request_id().to_string();
     let polls = || crate::hits(&mock, &format!("/v1/video/{id}"));
 
@@ -311,13 +310,7 @@ async fn updates_end_with_the_failed_state_or_the_timeout() {
     // A job slower than the timeout: the stream ends with JobTimedOut carrying the id; the job goes on.
     let mock = MockServer::builder().manual_clock().start().await.unwrap();
     let c = client(&mock);
-    let job = c
-        .video("slow waves")
-        .model(Model::Wan25)
-        .duration(5)
-        .submit()
-        .await
-        .unwrap();
+    let job = slow_job(&c).await;
     let items = collect_stream(
         job.updates_with(
             WaitOptions::new()
