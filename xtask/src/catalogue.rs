@@ -1,4 +1,4 @@
-//! Generates the model catalogue (`crates/artnex-catalogue/src/generated.rs`) from the `x-artnex-models`
+//! Generates the model catalogue (`crates/artnex-facts/src/generated.rs`) from the `x-artnex-models`
 //! and `x-artnex-flat-credits` extensions of the Artnex spec.
 
 use crate::spec::Spec;

@@ -2,7 +2,7 @@
 //!
 //! The specs in `spec/` are the contract. From them this crate generates:
 //! - `crates/artnex-api/src/generated.rs` and `crates/artapi-api/src/generated.rs` (progenitor clients),
-//! - `crates/artnex-catalogue/src/generated.rs` (the model catalogue, from the `x-artnex-models` extension).
+//! - `crates/artnex-facts/src/generated.rs` (the model catalogue, from the `x-artnex-models` extension).
 //!
 //! `check` refuses specs that break a rule the generator depends on, with a readable message, and fails
 //! when a committed generated file is stale.
@@ -58,9 +58,9 @@ pub const TARGETS: &[Target] = &[
         kind: Output::Client,
     },
     Target {
-        name: "artnex-catalogue",
+        name: "artnex-facts",
         spec: "spec/artnex.yaml",
-        output: "crates/artnex-catalogue/src/generated.rs",
+        output: "crates/artnex-facts/src/generated.rs",
         kind: Output::Catalogue,
     },
 ];

@@ -79,7 +79,7 @@ fn a_stale_file_fails_the_check() {
 #[test]
 fn a_hand_edited_file_fails_the_check() {
     let dir = scratch("edited");
-    let out = dir.join("crates/artnex-catalogue/src/generated.rs");
+    let out = dir.join("crates/artnex-facts/src/generated.rs");
     let text = std::fs::read_to_string(&out).unwrap();
     std::fs::write(
         &out,
@@ -89,7 +89,7 @@ fn a_hand_edited_file_fails_the_check() {
     let (ok, stderr) = run_check(&dir);
     assert!(!ok);
     assert!(
-        stderr.contains("artnex-catalogue/src/generated.rs is stale"),
+        stderr.contains("artnex-facts/src/generated.rs is stale"),
         "{stderr}"
     );
     std::fs::remove_dir_all(dir).ok();

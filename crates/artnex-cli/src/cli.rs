@@ -389,12 +389,12 @@ pub enum KindArg {
 
 impl KindArg {
     /// The catalogue kind.
-    pub fn kind(self) -> artnex_catalogue::Kind {
+    pub fn kind(self) -> artnex_facts::Kind {
         match self {
-            KindArg::Image => artnex_catalogue::Kind::Image,
-            KindArg::Edit => artnex_catalogue::Kind::Edit,
-            KindArg::Video => artnex_catalogue::Kind::Video,
-            KindArg::Speech => artnex_catalogue::Kind::Speech,
+            KindArg::Image => artnex_facts::Kind::Image,
+            KindArg::Edit => artnex_facts::Kind::Edit,
+            KindArg::Video => artnex_facts::Kind::Video,
+            KindArg::Speech => artnex_facts::Kind::Speech,
         }
     }
 }

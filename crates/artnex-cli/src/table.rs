@@ -1,6 +1,6 @@
 //! The `artnex models` table and its JSON form.
 
-use artnex_catalogue::{Credits, Kind, ModelInfo};
+use artnex_facts::{Credits, Kind, ModelInfo};
 use serde_json::{Value, json};
 
 fn unit(kind: Kind) -> &'static str {
@@ -21,7 +21,7 @@ fn credits(m: &ModelInfo) -> String {
 
 /// Models of `kind` (or all), in catalogue order.
 pub fn selected(kind: Option<Kind>) -> Vec<&'static ModelInfo> {
-    artnex_catalogue::MODELS
+    artnex_facts::MODELS
         .iter()
         .filter(|m| kind.is_none_or(|k| m.kind == k))
         .collect()
@@ -98,8 +98,8 @@ pub fn render(models: &[&ModelInfo], with_flat_prices: bool) -> String {
     if with_flat_prices {
         out.push_str(&format!(
             "\nFlat prices: upscale {} credits per request (any scale); remove-bg {} credits per request.\n",
-            artnex_catalogue::UPSCALE_CREDITS,
-            artnex_catalogue::REMOVE_BACKGROUND_CREDITS
+            artnex_facts::UPSCALE_CREDITS,
+            artnex_facts::REMOVE_BACKGROUND_CREDITS
         ));
     }
     out

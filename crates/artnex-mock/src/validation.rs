@@ -3,7 +3,7 @@
 //! Type errors (a string where a number belongs, a float for an integer) are `422 invalid_request`; values
 //! of the right type that break a documented rule are `400` with the documented code.
 
-use artnex_catalogue::{Credits, Kind, ModelInfo};
+use artnex_facts::{Credits, Kind, ModelInfo};
 use serde_json::{Map, Value};
 
 use crate::config::TierPrices;
@@ -93,7 +93,7 @@ pub(crate) fn check_prompt(prompt: Option<&str>) -> Result<&str, ApiError> {
 }
 
 fn ids(kind: Kind) -> String {
-    artnex_catalogue::models(kind)
+    artnex_facts::models(kind)
         .map(|m| m.id)
         .collect::<Vec<_>>()
         .join(", ")
@@ -110,7 +110,7 @@ pub(crate) fn model_of_kind(
             format!("The model field is required. Use one of: {}.", ids(kind)),
         ));
     };
-    match artnex_catalogue::lookup(id) {
+    match artnex_facts::lookup(id) {
         Some(info) if info.kind == kind => Ok(info),
         Some(info) => Err(ApiError::bad(
             "invalid_model",

@@ -1,7 +1,7 @@
 //! The model catalogue: every documented model with its kind, credit price, and (for video) mode,
 //! durations and aspect ratios.
 //!
-//! The data lives in the `artnex-catalogue` crate, generated from the `x-artnex-models` extension of the
+//! The data lives in the `artnex-facts` crate, generated from the `x-artnex-models` extension of the
 //! OpenAPI spec, and is re-exported here unchanged (a test checks it against the spec).
 //!
 //! ```
@@ -23,7 +23,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-pub use artnex_catalogue::{
+pub use artnex_facts::{
     Credits, Durations, Kind, MODELS, Model, ModelInfo, REMOVE_BACKGROUND_CREDITS, Tiers,
     UPSCALE_CREDITS, VideoMode, VideoSpec, lookup, models,
 };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use artnex_catalogue::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
+use artnex_facts::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;

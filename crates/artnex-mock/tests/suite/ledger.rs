@@ -121,12 +121,12 @@ async fn prices_follow_the_catalogue() {
         (
             "/v1/upscale",
             json!({"image": "https://e.com/a.png", "scale": 4}),
-            artnex_catalogue::UPSCALE_CREDITS,
+            artnex_facts::UPSCALE_CREDITS,
         ),
         (
             "/v1/remove-bg",
             json!({"image": "https://e.com/a.png"}),
-            artnex_catalogue::REMOVE_BACKGROUND_CREDITS,
+            artnex_facts::REMOVE_BACKGROUND_CREDITS,
         ),
         // gpt-image-2: the simulator's own tier table (default 1k/medium = 200; 2k/high = 800).
         (

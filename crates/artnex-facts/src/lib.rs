@@ -6,13 +6,13 @@
 //! simulator (`artnex-mock`) read prices from here.
 //!
 //! ```
-//! use artnex_catalogue::{Credits, Kind, Model};
+//! use artnex_facts::{Credits, Kind, Model};
 //!
 //! let flux = Model::Flux2Pro.info().expect("documented model");
 //! assert_eq!(flux.kind, Kind::Image);
 //! assert_eq!(flux.credits, Credits::Fixed(250));
 //! assert_eq!(Model::from_id("flux-2-pro"), Model::Flux2Pro);
-//! assert_eq!(artnex_catalogue::models(Kind::Speech).count(), 2);
+//! assert_eq!(artnex_facts::models(Kind::Speech).count(), 2);
 //! ```
 
 #[rustfmt::skip]
