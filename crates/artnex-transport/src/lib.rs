@@ -184,18 +184,30 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(300),
             request_timeout: None,
-            user_agent: format!("artnex-rs/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: HttpConfig::user_agent_for(None),
         }
     }
 }
 
 impl HttpConfig {
-    /// A `reqwest::ClientBuilder` with these timeouts and the bearer header set.
-    pub fn client_builder(&self, key: &ApiKey) -> Result<reqwest::ClientBuilder, ConfigError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, key.authorization()?);
-        let mut builder = reqwest::Client::builder()
-            .default_headers(headers)
+    /// The `User-Agent` for an application: its own name and version first, then the SDK's
+    /// (`my-app/1.2 artnex-rs/0.1.0`), or the SDK's alone.
+    ///
+    /// ```
+    /// let ua = artnex_transport::HttpConfig::user_agent_for(Some("my-app/1.2"));
+    /// assert!(ua.starts_with("my-app/1.2 artnex-rs/"));
+    /// ```
+    pub fn user_agent_for(app: Option<&str>) -> String {
+        let sdk = format!("artnex-rs/{}", env!("CARGO_PKG_VERSION"));
+        match app.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(app) => format!("{app} {sdk}"),
+            None => sdk,
+        }
+    }
+
+    /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one).
+    fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        let mut builder = builder
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
@@ -203,17 +215,47 @@ impl HttpConfig {
         if let Some(t) = self.request_timeout {
             builder = builder.timeout(t);
         }
-        Ok(builder)
+        builder
     }
 
-    /// Checks the base URL and builds the client. Returns the normalised base URL with it.
+    /// The API client: the bearer header (marked sensitive), the user agent and the timeouts, on the
+    /// caller's `reqwest::ClientBuilder` when there is one. `base_url` is checked first (https, or plain
+    /// http to loopback only); for a plain-http loopback base URL the client never uses a proxy (an
+    /// `HTTP_PROXY` from the environment would otherwise receive the key in clear text), while https goes
+    /// through a proxy only as a `CONNECT` tunnel, which never sees the key.
+    pub fn api_client(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+        custom: Option<reqwest::ClientBuilder>,
+    ) -> Result<reqwest::Client, ConfigError> {
+        let checked = check_base_url(base_url)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, key.authorization()?);
+        let mut builder = self
+            .apply(custom.unwrap_or_else(reqwest::Client::builder))
+            .default_headers(headers);
+        if checked.starts_with("http://") {
+            builder = builder.no_proxy();
+        }
+        builder.build().map_err(ConfigError::Http)
+    }
+
+    /// The download client: the same timeouts and user agent, and no credentials (result URLs may be on
+    /// another host).
+    pub fn download_client(&self) -> Result<reqwest::Client, ConfigError> {
+        self.apply(reqwest::Client::builder())
+            .build()
+            .map_err(ConfigError::Http)
+    }
+
+    /// [`HttpConfig::api_client`] without a custom builder.
     pub fn build_client(
         &self,
         key: &ApiKey,
         base_url: &str,
     ) -> Result<reqwest::Client, ConfigError> {
-        check_base_url(base_url)?;
-        self.client_builder(key)?.build().map_err(ConfigError::Http)
+        self.api_client(key, base_url, None)
     }
 }
 

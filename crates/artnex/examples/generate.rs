@@ -27,7 +27,7 @@ async fn main() -> Result<(), common::BoxError> {
         let saved = image.save_to_dir(&dir, &format!("fox-{i}")).await?; // extension from the content
         println!(
             "{} -> {} ({} bytes)",
-            image.url(),
+            image,
             saved.path.display(),
             saved.bytes
         );

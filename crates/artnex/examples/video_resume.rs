@@ -39,6 +39,6 @@ async fn main() -> Result<(), common::BoxError> {
     let state = client.video_status(&id).await?;
     println!("{id} is {}", state.status);
     let video = client.video_job(&id).wait().await?;
-    println!("resumed {} -> {}", video.request_id, video.video.url());
+    println!("resumed {} -> {}", video.request_id, video.video);
     Ok(())
 }

@@ -57,13 +57,6 @@ impl Resolution {
         }
     }
 
-    pub(crate) fn to_wire(self) -> artnex_api::types::Resolution {
-        match self {
-            Resolution::OneK => artnex_api::types::Resolution::X1k,
-            Resolution::TwoK => artnex_api::types::Resolution::X2k,
-            Resolution::FourK => artnex_api::types::Resolution::X4k,
-        }
-    }
 }
 
 /// Output quality tier of the gpt-image-2 models (drives their price).
@@ -95,13 +88,6 @@ impl Quality {
         }
     }
 
-    pub(crate) fn to_wire(self) -> artnex_api::types::Quality {
-        match self {
-            Quality::Low => artnex_api::types::Quality::Low,
-            Quality::Medium => artnex_api::types::Quality::Medium,
-            Quality::High => artnex_api::types::Quality::High,
-        }
-    }
 }
 
 /// An aspect ratio for video output.
@@ -137,13 +123,6 @@ impl AspectRatio {
         }
     }
 
-    pub(crate) fn to_wire(self) -> artnex_api::types::AspectRatio {
-        match self {
-            AspectRatio::Landscape => artnex_api::types::AspectRatio::X169,
-            AspectRatio::Portrait => artnex_api::types::AspectRatio::X916,
-            AspectRatio::Square => artnex_api::types::AspectRatio::X11,
-        }
-    }
 }
 
 /// A wire value that is not one of the documented ones.
@@ -157,6 +136,30 @@ impl fmt::Display for UnknownValue {
 }
 
 impl std::error::Error for UnknownValue {}
+
+/// Serialises as the wire value; parsing an unknown value names the valid ones.
+macro_rules! wire_enum_serde {
+    ($ty:ident, $field:literal) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse::<$ty>().map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{s}` is not a valid {}: use one of {}",
+                        $field,
+                        $ty::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                    ))
+                })
+            }
+        }
+    };
+}
 
 macro_rules! wire_enum_traits {
     ($ty:ident) => {
@@ -180,13 +183,51 @@ macro_rules! wire_enum_traits {
 }
 
 wire_enum_traits!(Resolution);
+wire_enum_serde!(Resolution, "resolution");
+wire_enum_serde!(Quality, "quality");
+wire_enum_serde!(AspectRatio, "aspect_ratio");
 wire_enum_traits!(Quality);
 wire_enum_traits!(AspectRatio);
 
-pub(crate) fn to_wire_mode(mode: VideoMode) -> artnex_api::types::VideoMode {
-    match mode {
-        VideoMode::ImageToVideo => artnex_api::types::VideoMode::ImageToVideo,
-        _ => artnex_api::types::VideoMode::TextToVideo,
+
+/// `Option<Model>` as its id string (ids the catalogue does not know become [`Model::Other`]).
+pub(crate) mod serde_model {
+    use super::Model;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(model: &Option<Model>, s: S) -> Result<S::Ok, S::Error> {
+        match model {
+            Some(m) => s.serialize_str(m.id()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Model>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(|id| Model::from_id(&id)))
+    }
+}
+
+/// `Option<VideoMode>` as its wire value (`text-to-video`, `image-to-video`).
+pub(crate) mod serde_mode {
+    use super::VideoMode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(mode: &Option<VideoMode>, s: S) -> Result<S::Ok, S::Error> {
+        match mode {
+            Some(m) => s.serialize_str(m.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<VideoMode>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => VideoMode::from_wire(&s).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{s}` is not a valid mode: use text-to-video or image-to-video"
+                ))
+            }),
+        }
     }
 }
 
@@ -198,15 +239,15 @@ mod tests {
     fn wire_values_parse_back() {
         for r in Resolution::ALL {
             assert_eq!(r.as_str().parse::<Resolution>(), Ok(r));
-            assert_eq!(r.to_wire().to_string(), r.as_str());
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         for q in Quality::ALL {
             assert_eq!(q.as_str().parse::<Quality>(), Ok(q));
-            assert_eq!(q.to_wire().to_string(), q.as_str());
+            assert_eq!(serde_json::to_value(q).unwrap(), q.as_str());
         }
         for a in AspectRatio::ALL {
             assert_eq!(a.as_str().parse::<AspectRatio>(), Ok(a));
-            assert_eq!(a.to_wire().to_string(), a.as_str());
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }
         assert!("8k".parse::<Resolution>().is_err());
     }

@@ -13,117 +13,125 @@
 //! # Ok(()) }
 //! ```
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
-use artnex_api::types;
+use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Kind, Model, Quality, Resolution};
-use crate::client::Client;
-use crate::client::json_room;
-use crate::error::{Error, ErrorCode, ValidationError};
-use crate::images::{Images, finish, wire_error};
+use crate::client::{Checks, Client};
+use crate::error::{Error, ValidationError};
+use crate::exec::Answer;
 use crate::media::ImageInput;
-use crate::pricing::{self, Billable, Estimate};
-use crate::retry::RetryPolicy;
+use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::output::Images;
+use crate::pricing::Billable;
+use crate::request::{Request, setters};
 use crate::validate;
 
-/// An image-editing request. Send it by `.await`ing it or with [`EditRequest::send`].
-#[must_use = "a request does nothing until it is awaited or sent"]
-#[derive(Debug, Clone)]
-pub struct EditRequest {
-    client: Client,
-    prompt: String,
-    image: ImageInput,
-    model: Option<Model>,
-    resolution: Option<Resolution>,
-    quality: Option<Quality>,
-    retry: Option<RetryPolicy>,
+/// An image-editing request value, in the API's field names (`image` is a path, an https URL or a data
+/// URI).
+///
+/// ```
+/// let value: artnex::edit::EditImage =
+///     serde_json::from_str(r#"{"prompt": "add snow", "image": "in/a.png", "model": "seedream-edit"}"#).unwrap();
+/// assert_eq!(value.image.local_path(), Some(std::path::Path::new("in/a.png")));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditImage {
+    /// The edit instructions (at most 4,000 characters).
+    pub prompt: String,
+    /// The image to edit.
+    pub image: ImageInput,
+    /// The edit model (required before sending).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::catalogue::serde_model")]
+    pub model: Option<Model>,
+    /// Resolution tier (gpt-image-2-edit only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Resolution>,
+    /// Quality tier (gpt-image-2-edit only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
 }
 
-impl EditRequest {
-    pub(crate) fn new(client: Client, prompt: String, image: ImageInput) -> Self {
-        EditRequest {
-            client,
-            prompt,
-            image,
+impl EditImage {
+    /// A request with these instructions and image, and nothing else set.
+    ///
+    /// ```
+    /// let value = artnex::edit::EditImage::new("add snow", "https://example.com/a.jpg");
+    /// assert!(value.model.is_none());
+    /// ```
+    pub fn new(prompt: impl Into<String>, image: impl Into<ImageInput>) -> Self {
+        EditImage {
+            prompt: prompt.into(),
+            image: image.into(),
             model: None,
             resolution: None,
             quality: None,
-            retry: None,
         }
     }
+}
 
-    /// The edit model (required).
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::NanoBananaEdit);
-    /// assert_eq!(req.estimate()?.credits(), Some(240));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn model(mut self, model: impl Into<Model>) -> Self {
-        self.model = Some(model.into());
-        self
-    }
+/// An image-editing request builder. Send it by `.await`ing it or with [`Request::send`].
+pub type EditRequest = Request<EditImage>;
 
-    /// Resolution tier (gpt-image-2-edit only).
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// use artnex::catalogue::{Quality, Resolution};
-    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::GptImage2Edit).resolution(Resolution::OneK).quality(Quality::Low);
-    /// assert!(req.validate().is_ok());
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn resolution(mut self, resolution: Resolution) -> Self {
-        self.resolution = Some(resolution);
-        self
-    }
+impl sealed::Sealed for EditImage {}
 
-    /// Quality tier (gpt-image-2-edit only).
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// use artnex::catalogue::Quality;
-    /// let req = client.edit("add snow", "https://example.com/a.jpg").model(artnex::Model::SeedreamEdit).quality(Quality::Low);
-    /// assert!(req.validate().is_err()); // only gpt-image-2-edit takes tiers
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn quality(mut self, quality: Quality) -> Self {
-        self.quality = Some(quality);
-        self
-    }
+impl Operation for EditImage {
+    const ID: OperationId = OperationId::EditImage;
+    type Client = Client;
+    type Resolved = Model;
+    type Response = artnex_api::types::ImagesResponse;
+    type Output = Images;
+    type Options = ();
 
-    /// A retry policy for this request only.
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// let req = client.edit("add snow", "photo.png").retry_policy(artnex::RetryPolicy::default().max_retries(0));
-    /// # let _ = req;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Checks what can be checked without I/O (a file input is read and sniffed when sent).
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// let err = client.edit("snow", "http://example.com/a.jpg").model(artnex::Model::SeedreamEdit).validate();
-    /// assert_eq!(err.unwrap_err().field, "image"); // https only
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn validate(&self) -> Result<(), ValidationError> {
+    fn check(&self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
         validate::prompt(&self.prompt)?;
-        let (_, info) = validate::model(self.model.as_ref(), Kind::Edit)?;
+        let (model, info) = validate::model(self.model.as_ref(), Kind::Edit)?;
         validate::tiers(info, self.resolution, self.quality)?;
-        self.image.check("image")
+        self.image.check("image", checks.image_urls)?;
+        Ok((self.clone(), model.clone()))
     }
 
-    /// Validates, then prices the request (per edit). No network.
+    fn billable<'a>(value: &'a Self, model: &'a Model) -> Option<Billable<'a>> {
+        Some(Billable::Edit {
+            model,
+            resolution: value.resolution,
+            quality: value.quality,
+        })
+    }
+
+    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
+        (self.model.as_ref().map(Model::id), Some(&self.prompt))
+    }
+
+
+    fn model_mut(&mut self) -> Option<&mut Option<Model>> {
+        Some(&mut self.model)
+    }
+
+    fn model_ref(&self) -> Option<&Model> {
+        self.model.as_ref()
+    }
+
+    fn image_mut(&mut self) -> Option<&mut ImageInput> {
+        Some(&mut self.image)
+    }
+
+    fn image_ref(&self) -> Option<&ImageInput> {
+        Some(&self.image)
+    }
+
+    fn settlement(response: &Self::Response) -> Settlement {
+        Images::settlement(response)
+    }
+
+    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<Images, Error> {
+        Ok(Images::from_wire(client, answer))
+    }
+}
+
+setters! { EditImage {
+    /// The edit model (required): a [`Model`] or any model id string.
     ///
     /// ```
     /// # let client = artnex::Client::new("sk-example")?;
@@ -131,77 +139,28 @@ impl EditRequest {
     /// assert_eq!(est.credits(), Some(200));
     /// # Ok::<(), artnex::Error>(())
     /// ```
-    pub fn estimate(&self) -> Result<Estimate, ValidationError> {
-        self.validate()?;
-        let model = self.model.as_ref().ok_or_else(|| {
-            ValidationError::new("model", ErrorCode::InvalidModel, "choose a model")
-        })?;
-        Ok(pricing::estimate(
-            &Billable::Edit {
-                model,
-                resolution: self.resolution,
-                quality: self.quality,
-            },
-            self.client.price_table(),
-        ))
-    }
+    model(model: impl Into<Model>) => model = Some(model.into());
 
-    /// Validates, reads the image, checks the budget, and sends the request.
+    /// Resolution tier (gpt-image-2-edit only).
     ///
-    /// ```no_run
-    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
-    /// use artnex::Model;
-    /// let out = client.edit("portrait.png", "add falling snow").model(Model::NanoBananaEdit).send().await?;
-    /// println!("{} credits", out.credits_used.unwrap_or_default());
-    /// # Ok(()) }
     /// ```
-    pub async fn send(self) -> Result<Images, Error> {
-        let span = Client::span(
-            "edit",
-            self.model.as_ref().map(|m| m.id()),
-            Some(&self.prompt),
-        );
-        Client::traced(span, self.run()).await
-    }
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::{Quality, Resolution};
+    /// let req = client.edit("snow", "https://example.com/a.jpg").model(artnex::Model::GptImage2Edit)
+    ///     .resolution(Resolution::OneK).quality(Quality::Low);
+    /// assert!(req.validate().is_ok());
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    resolution(resolution: Resolution) => resolution = Some(resolution);
 
-    async fn run(self) -> Result<Images, Error> {
-        let estimate = self.estimate()?;
-        let image = self.image.resolve("image").await?;
-        let image_len = image.len();
-        let body = types::EditRequest {
-            prompt: types::EditRequestPrompt::try_from(self.prompt.as_str())
-                .map_err(|e| wire_error("prompt", e))?,
-            image: types::ImageInput(image),
-            model: self
-                .model
-                .as_ref()
-                .map(|m| m.id().to_string())
-                .unwrap_or_default(),
-            resolution: self.resolution.map(Resolution::to_wire),
-            quality: self.quality.map(Quality::to_wire),
-        };
-        let reservation = self.client.reserve(estimate)?;
-        let result = self
-            .client
-            .post_json(
-                "edit",
-                &self.client.inner.endpoints.edit,
-                body,
-                image_len + 256 + json_room(&self.prompt),
-                self.retry.as_ref(),
-            )
-            .await;
-        finish(&self.client, reservation, result, Images::from_wire, |r| {
-            r.credits_used
-        })
-    }
-}
-
-impl IntoFuture for EditRequest {
-    type Output = Result<Images, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+    /// Quality tier (gpt-image-2-edit only).
+    ///
+    /// ```
+    /// # let client = artnex::Client::new("sk-example")?;
+    /// use artnex::catalogue::Quality;
+    /// let req = client.edit("snow", "https://example.com/a.jpg").model(artnex::Model::SeedreamEdit).quality(Quality::Low);
+    /// assert_eq!(req.validate().unwrap_err().field, "quality");
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    quality(quality: Quality) => quality = Some(quality);
+}}

@@ -40,6 +40,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::operation::OperationId;
 use crate::pricing::Estimate;
 use crate::video::JobStatus;
 
@@ -153,6 +154,28 @@ pub enum Error {
         status: u16,
     },
 
+    /// A URL (a result URL, or one the server sent) does not parse, or is not one the SDK fetches (plain
+    /// http to a host that is not loopback).
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Something inside the SDK went wrong (please report it), for example a request body that could not
+    /// be serialised. Says whether the request may have been sent.
+    #[error("internal error in {operation}: {message}{}", if *may_have_been_processed { "; the request may have been processed and charged" } else { " (the request was not sent)" })]
+    Internal {
+        /// The operation.
+        operation: OperationId,
+        /// What went wrong.
+        message: String,
+        /// Whether the request may have reached the server.
+        may_have_been_processed: bool,
+    },
+
     /// Reading an input file or writing a download failed.
     #[error("I/O error{}: {source}", path.as_ref().map(|p| format!(" on {}", p.display())).unwrap_or_default())]
     Io {
@@ -196,6 +219,10 @@ impl Error {
             }
             Error::RateLimited { error, .. } => error.may_have_been_processed,
             Error::Transport(t) => t.may_have_been_processed,
+            Error::Internal {
+                may_have_been_processed,
+                ..
+            } => *may_have_been_processed,
             _ => false,
         }
     }
@@ -291,8 +318,8 @@ impl Error {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    /// The operation that failed (`generate`, `edit`, `video`, `video_status`, `tts`, `upscale`, `remove_bg`).
-    pub operation: &'static str,
+    /// The operation that failed.
+    pub operation: OperationId,
     /// The HTTP status.
     pub status: u16,
     /// The machine-readable code from the body (`error`), [`ErrorCode::Unknown`] for codes this version
@@ -342,8 +369,8 @@ impl fmt::Display for ApiError {
 /// A failed HTTP exchange.
 #[derive(Debug)]
 pub struct TransportError {
-    /// The operation (`generate`, `video_status`, `download`, ...).
-    pub operation: &'static str,
+    /// The operation.
+    pub operation: OperationId,
     /// Whether the request may have reached the server (connection reset after sending, read timeout,
     /// unreadable response). `false` only when the connection was never established.
     pub may_have_been_processed: bool,
@@ -555,7 +582,7 @@ mod tests {
     #[test]
     fn ambiguous_errors_say_so() {
         let e = Error::Api(Box::new(ApiError {
-            operation: "generate",
+            operation: OperationId::GenerateImage,
             status: 500,
             code: ErrorCode::from_code("internal_error"),
             message: "boom".into(),

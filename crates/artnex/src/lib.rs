@@ -55,37 +55,48 @@
 //! let images = ImagesClient::from_env()?; // ARTAPI_KEY, ARTAPI_BASE_URL
 //! let out = images.generate("a minimalist logo").model("flux-dev").quality(Quality::Hd)
 //!     .response_format(ResponseFormat::B64Json).await?;
-//! out.data[0].save_to_dir(".", "logo").await?; // logo.png, decoded from b64_json
+//! out.data[0].image.save_to_dir(".", "logo").await?; // logo.png, decoded from b64_json
 //! # Ok(()) }
 //! ```
 //!
 //! Tracing: every call runs in an `artnex` span (operation, model, the first 48 characters of the
 //! prompt); retries and poll failures are logged at `warn`.
 
-pub mod audio;
-pub mod background;
+pub mod any;
+pub mod budget;
+pub mod builder;
 pub mod catalogue;
 pub mod client;
 pub mod edit;
 pub mod error;
-pub mod images;
+mod exec;
+pub mod generate;
 pub mod media;
 #[cfg(feature = "openai-images")]
 pub mod openai;
+pub mod operation;
+mod output;
 pub mod pricing;
+pub mod remove_background;
+pub mod request;
 pub mod retry;
+pub mod tts;
 pub mod upscale;
 mod validate;
 pub mod video;
 
+pub use budget::BudgetStatus;
 pub use catalogue::Model;
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, Error, ErrorCode, Result, TransportError, ValidationError};
+pub use operation::{Checked, Operation, OperationId};
+pub use output::{ImageResult, Images};
 pub use pricing::{Estimate, PriceTable};
+pub use request::Request;
 pub use retry::RetryPolicy;
 
-/// The `reqwest` version this crate uses, for [`ClientBuilder::http_client`] and
-/// [`ClientBuilder::download_client`].
+/// The `reqwest` version this crate uses, for [`builder::Builder::http_client`] and
+/// [`builder::Builder::download_client`].
 pub use reqwest;
 
 /// Limits checked before sending.

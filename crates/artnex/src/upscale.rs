@@ -8,162 +8,104 @@
 //! # Ok(()) }
 //! ```
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use serde::{Deserialize, Serialize};
 
-use artnex_api::types;
-
-use crate::client::Client;
+use crate::client::{Checks, Client};
 use crate::error::{Error, ValidationError};
-use crate::images::finish;
-use crate::media::{ImageInput, Media, MediaKind};
-use crate::pricing::{self, Billable, Estimate};
-use crate::retry::RetryPolicy;
+use crate::exec::Answer;
+use crate::media::ImageInput;
+use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::pricing::Billable;
+use crate::request::{Request, setters};
 use crate::validate;
 
-/// The single image produced by upscale or background removal.
+pub use crate::output::ImageResult;
+
+/// An upscale request value, in the API's field names.
+///
+/// ```
+/// let value: artnex::upscale::Upscale = serde_json::from_str(r#"{"image": "https://example.com/a.png", "scale": 4}"#).unwrap();
+/// assert_eq!(value.scale, Some(4.0));
+/// ```
 #[non_exhaustive]
-#[derive(Debug, Clone)]
-pub struct ImageResult {
-    /// The result image (kept 24 hours; always a PNG with alpha for background removal).
-    pub image: Media,
-    /// The request id, for support.
-    pub request_id: Option<String>,
-    /// Credits charged for the call.
-    pub credits_used: Option<u64>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upscale {
+    /// The image to upscale.
+    pub image: ImageInput,
+    /// The factor on each dimension (the server's default is 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
 }
 
-impl ImageResult {
-    pub(crate) fn from_wire(client: &Client, r: types::ImageUrlResponse) -> Self {
-        ImageResult {
-            image: client.media_of(r.image_url, MediaKind::Image),
-            request_id: r.request_id,
-            credits_used: r.credits_used,
-        }
-    }
-}
-
-/// An upscale request. Send it by `.await`ing it or with [`UpscaleRequest::send`].
-#[must_use = "a request does nothing until it is awaited or sent"]
-#[derive(Debug, Clone)]
-pub struct UpscaleRequest {
-    client: Client,
-    image: ImageInput,
-    scale: Option<f64>,
-    retry: Option<RetryPolicy>,
-}
-
-impl UpscaleRequest {
-    pub(crate) fn new(client: Client, image: ImageInput) -> Self {
-        UpscaleRequest {
-            client,
-            image,
+impl Upscale {
+    /// A request for this image and nothing else set.
+    ///
+    /// ```
+    /// assert!(artnex::upscale::Upscale::new("photo.png").scale.is_none());
+    /// ```
+    pub fn new(image: impl Into<ImageInput>) -> Self {
+        Upscale {
+            image: image.into(),
             scale: None,
-            retry: None,
         }
     }
+}
 
-    /// The factor on each dimension, 1 to 8 (server default 2; 2 and 4 are the common values).
+/// An upscale request builder. Send it by `.await`ing it or with [`Request::send`].
+pub type UpscaleRequest = Request<Upscale>;
+
+impl sealed::Sealed for Upscale {}
+
+impl Operation for Upscale {
+    const ID: OperationId = OperationId::Upscale;
+    type Client = Client;
+    type Resolved = ();
+    type Response = artnex_api::types::ImageUrlResponse;
+    type Output = ImageResult;
+    type Options = ();
+
+    fn check(&self, checks: &Checks) -> Result<(Self, ()), ValidationError> {
+        if let Some(s) = self.scale {
+            validate::scale(s)?;
+        }
+        self.image.check("image", checks.image_urls)?;
+        Ok((self.clone(), ()))
+    }
+
+    fn billable<'a>(_: &'a Self, _: &'a ()) -> Option<Billable<'a>> {
+        Some(Billable::Upscale)
+    }
+
+    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
+        (None, None)
+    }
+
+
+    fn image_mut(&mut self) -> Option<&mut ImageInput> {
+        Some(&mut self.image)
+    }
+
+    fn image_ref(&self) -> Option<&ImageInput> {
+        Some(&self.image)
+    }
+
+    fn settlement(response: &Self::Response) -> Settlement {
+        ImageResult::settlement(response)
+    }
+
+    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<ImageResult, Error> {
+        Ok(ImageResult::from_wire(client, answer))
+    }
+}
+
+setters! { Upscale {
+    /// The factor on each dimension (server default 2; 2 and 4 are the common values).
     ///
     /// ```
     /// # let client = artnex::Client::new("sk-example")?;
     /// assert!(client.upscale("https://example.com/a.png").scale(4.0).validate().is_ok());
     /// # Ok::<(), artnex::Error>(())
     /// ```
-    pub fn scale(mut self, scale: f64) -> Self {
-        self.scale = Some(scale);
-        self
-    }
-
-    /// A retry policy for this request only.
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// let req = client.upscale("photo.png").retry_policy(artnex::RetryPolicy::none());
-    /// # let _ = req;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Checks the scale and the image (what can be checked without I/O).
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// assert!(client.upscale("https://example.com/a.png").scale(16.0).validate().is_err());
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(s) = self.scale {
-            validate::scale(s)?;
-        }
-        self.image.check("image")
-    }
-
-    /// Validates, then prices the request (flat). No network.
-    ///
-    /// ```
-    /// # let client = artnex::Client::new("sk-example")?;
-    /// assert_eq!(client.upscale("https://example.com/a.png").estimate()?.credits(), Some(100));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn estimate(&self) -> Result<Estimate, ValidationError> {
-        self.validate()?;
-        Ok(pricing::estimate(
-            &Billable::Upscale,
-            self.client.price_table(),
-        ))
-    }
-
-    /// Validates, reads the image, checks the budget, and sends the request.
-    ///
-    /// ```no_run
-    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
-    /// let big = client.upscale("thumbnail.png").scale(4.0).send().await?;
-    /// big.image.download_to("large.png").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn send(self) -> Result<ImageResult, Error> {
-        let span = Client::span("upscale", None, None);
-        Client::traced(span, self.run()).await
-    }
-
-    async fn run(self) -> Result<ImageResult, Error> {
-        let estimate = self.estimate()?;
-        let image = self.image.resolve("image").await?;
-        let image_len = image.len();
-        let body = types::UpscaleRequest {
-            image: types::ImageInput(image),
-            scale: self.scale.unwrap_or(2.0),
-        };
-        let reservation = self.client.reserve(estimate)?;
-        let result = self
-            .client
-            .post_json(
-                "upscale",
-                &self.client.inner.endpoints.upscale,
-                body,
-                image_len + 64,
-                self.retry.as_ref(),
-            )
-            .await;
-        finish(
-            &self.client,
-            reservation,
-            result,
-            ImageResult::from_wire,
-            |r| r.credits_used,
-        )
-    }
-}
-
-impl IntoFuture for UpscaleRequest {
-    type Output = Result<ImageResult, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+    scale(scale: f64) => scale = Some(scale);
+}}

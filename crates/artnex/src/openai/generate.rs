@@ -1,26 +1,23 @@
-//! The image generation request builder and its typed options.
+//! The image generation request value, its builder and its typed options.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::str::FromStr;
 
-use artapi_api::types;
+use serde::{Deserialize, Serialize};
 
 use super::output::ImagesResponse;
-use super::wire::{CreateImageBody, ImagesBody, OpenAiErrorBody};
-use super::{ImagesClient, MAX_IMAGES, MAX_SIDE};
-use crate::client::{Client, json_room, send_json};
+use super::wire::ImagesBody;
+use super::{ImagesChecks, ImagesClient, MAX_IMAGES, MAX_SIDE};
 use crate::error::{Error, ErrorCode, ValidationError};
-use crate::retry::RetryPolicy;
+use crate::exec::{Answer, Payload};
+use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::pricing::Billable;
+use crate::request::{Request, setters};
 use crate::validate;
-
-/// The operation name in errors and logs.
-pub(crate) const OPERATION: &str = "images.generate";
 
 macro_rules! wire_enum {
     (
-        $(#[$doc:meta])* $name:ident => $wire:ident, $field:literal {
+        $(#[$doc:meta])* $name:ident, $field:literal {
             $( $(#[$vdoc:meta])* $variant:ident = $text:literal, )*
         }
     ) => {
@@ -43,12 +40,6 @@ macro_rules! wire_enum {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $( $name::$variant => $text, )*
-                }
-            }
-
-            fn to_wire(self) -> types::$wire {
-                match self {
-                    $( $name::$variant => types::$wire::$variant, )*
                 }
             }
         }
@@ -78,6 +69,19 @@ macro_rules! wire_enum {
                     })
             }
         }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse::<$name>().map_err(|e| serde::de::Error::custom(e.message))
+            }
+        }
     };
 }
 
@@ -90,7 +94,7 @@ wire_enum! {
     /// assert_eq!("standard".parse::<Quality>()?, Quality::Standard);
     /// # Ok::<(), artnex::ValidationError>(())
     /// ```
-    Quality => ImageQuality, "quality" {
+    Quality, "quality" {
         /// `standard`.
         Standard = "standard",
         /// `hd`: finer detail; usually priced higher.
@@ -107,11 +111,11 @@ wire_enum! {
     /// assert_eq!("url".parse::<ResponseFormat>()?, ResponseFormat::Url);
     /// # Ok::<(), artnex::ValidationError>(())
     /// ```
-    ResponseFormat => ResponseFormat, "response_format" {
-        /// `url`: a link valid for 24 hours ([`ImageOutput::Url`](super::ImageOutput::Url)).
+    ResponseFormat, "response_format" {
+        /// `url`: a link valid for 24 hours, downloaded on demand.
         Url = "url",
-        /// `b64_json`: the image bytes in the response, decoded by the SDK
-        /// ([`ImageOutput::Data`](super::ImageOutput::Data)).
+        /// `b64_json`: the image bytes in the response, decoded by the SDK (see
+        /// [`Media::inline_bytes`](crate::media::Media::inline_bytes)).
         B64Json = "b64_json",
     }
 }
@@ -124,7 +128,7 @@ wire_enum! {
     /// assert_eq!(Style::Natural.to_string(), "natural");
     /// assert!("neon".parse::<Style>().is_err());
     /// ```
-    Style => ImageStyle, "style" {
+    Style, "style" {
         /// `vivid`: hyper-real, dramatic.
         Vivid = "vivid",
         /// `natural`: more natural, less hyper-real.
@@ -132,10 +136,115 @@ wire_enum! {
     }
 }
 
-/// An image generation request. Send it by `.await`ing it or with [`ImageRequest::send`].
+/// Width and height of the generated images, sent as `"WIDTHxHEIGHT"`.
 ///
-/// Only the fields you set are sent; the server applies its defaults to the others (`n` 1, the model's
-/// default size, `standard`, `url`, `vivid`).
+/// ```
+/// let size: artnex::openai::ImageSize = serde_json::from_str(r#""1792x1024""#).unwrap();
+/// assert_eq!((size.width, size.height), (1792, 1024));
+/// assert_eq!(serde_json::to_string(&size).unwrap(), r#""1792x1024""#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ImageSize {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+}
+
+impl fmt::Display for ImageSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+impl FromStr for ImageSize {
+    type Err = ValidationError;
+
+    fn from_str(s: &str) -> Result<Self, ValidationError> {
+        let bad = || {
+            ValidationError::new(
+                "size",
+                ErrorCode::InvalidSize,
+                format!("{s:?} is not a size: write it as WIDTHxHEIGHT, for example 1024x1024"),
+            )
+        };
+        let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(bad)?;
+        Ok(ImageSize {
+            width: w.trim().parse().map_err(|_| bad())?,
+            height: h.trim().parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl Serialize for ImageSize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ImageSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|e: ValidationError| serde::de::Error::custom(e.message))
+    }
+}
+
+/// An image generation request value, in the OpenAI field names. Serialised, it is exactly the body
+/// that is sent: only the fields that are set (like the OpenAI SDKs), so the server applies its defaults
+/// to the others (`n` 1, the model's default size, `standard`, `url`, `vivid`).
+///
+/// ```
+/// let value: artnex::openai::CreateImage =
+///     serde_json::from_str(r#"{"model": "flux-dev", "prompt": "a logo", "n": 2, "size": "1024x1024"}"#).unwrap();
+/// assert_eq!(value.n, Some(2));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateImage {
+    /// The model id (required, unless the client has a default model). Sent as it is: which models exist
+    /// is the provider's catalogue (`model_not_found` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// What to draw.
+    pub prompt: String,
+    /// How many images, 1 to 10 (the server's default is 1). Each image is charged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u8>,
+    /// Width and height (the model's default when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<ImageSize>,
+    /// Output quality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
+    /// URL or base64 data in the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
+    /// Rendering style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<Style>,
+}
+
+impl CreateImage {
+    /// A request with this prompt and nothing else set.
+    ///
+    /// ```
+    /// assert!(artnex::openai::CreateImage::new("a logo").model.is_none());
+    /// ```
+    pub fn new(prompt: impl Into<String>) -> Self {
+        CreateImage {
+            model: None,
+            prompt: prompt.into(),
+            n: None,
+            size: None,
+            quality: None,
+            response_format: None,
+            style: None,
+        }
+    }
+}
+
+/// An image generation request builder. Send it by `.await`ing it or with [`Request::send`].
 ///
 /// ```no_run
 /// use artnex::openai::{ImagesClient, Quality, ResponseFormat, Style};
@@ -152,154 +261,27 @@ wire_enum! {
 ///     .await?;
 /// # let _ = out; Ok(()) }
 /// ```
-#[must_use = "a request does nothing until it is awaited or sent"]
-#[derive(Debug, Clone)]
-pub struct ImageRequest {
-    client: ImagesClient,
-    prompt: String,
-    model: Option<String>,
-    n: Option<u8>,
-    size: Option<(u32, u32)>,
-    quality: Option<Quality>,
-    response_format: Option<ResponseFormat>,
-    style: Option<Style>,
-    retry: Option<RetryPolicy>,
-}
+pub type ImageRequest = Request<CreateImage>;
 
-impl ImageRequest {
-    pub(crate) fn new(client: ImagesClient, prompt: String) -> Self {
-        ImageRequest {
-            client,
-            prompt,
-            model: None,
-            n: None,
-            size: None,
-            quality: None,
-            response_format: None,
-            style: None,
-            retry: None,
-        }
-    }
+impl sealed::Sealed for CreateImage {}
 
-    /// The model id (required, unless the client has a
-    /// [default model](super::ImagesClientBuilder::default_model)), for example `flux-dev`. Sent as it is:
-    /// which models exist is the provider's catalogue (`model_not_found` otherwise).
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// assert!(images.generate("a fox").model("flux-dev").validate().is_ok());
-    /// assert!(images.generate("a fox").validate().is_err()); // no model
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
-        self
-    }
+impl Operation for CreateImage {
+    const ID: OperationId = OperationId::CreateImage;
+    type Client = ImagesClient;
+    type Resolved = ();
+    type Response = ImagesBody;
+    type Output = ImagesResponse;
+    type Options = ();
 
-    /// How many images, 1 to 10 (the server's default is 1). Each image is charged.
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// assert!(images.generate("a fox").model("flux-dev").n(10).validate().is_ok());
-    /// assert_eq!(images.generate("a fox").model("flux-dev").n(11).validate().unwrap_err().field, "n");
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn n(mut self, n: u8) -> Self {
-        self.n = Some(n);
-        self
-    }
-
-    /// Width and height in pixels, sent as `"WIDTHxHEIGHT"` (the model's default when unset). Which sizes a
-    /// model supports is up to the provider (`invalid_size` otherwise).
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// let json = images.generate("a banner").model("flux-dev").size(1792, 1024).to_json()?;
-    /// assert!(json.contains(r#""size":"1792x1024""#));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn size(mut self, width: u32, height: u32) -> Self {
-        self.size = Some((width, height));
-        self
-    }
-
-    /// Output quality.
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// let json = images.generate("a fox").model("flux-dev").quality(artnex::openai::Quality::Hd).to_json()?;
-    /// assert!(json.contains(r#""quality":"hd""#));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn quality(mut self, quality: Quality) -> Self {
-        self.quality = Some(quality);
-        self
-    }
-
-    /// URL (valid 24 hours) or base64 data in the response; both end up as a [`GeneratedImage`] with the
-    /// same helpers.
-    ///
-    /// [`GeneratedImage`]: super::GeneratedImage
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// use artnex::openai::ResponseFormat;
-    /// let json = images.generate("a fox").model("flux-dev").response_format(ResponseFormat::B64Json).to_json()?;
-    /// assert!(json.contains(r#""response_format":"b64_json""#));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn response_format(mut self, format: ResponseFormat) -> Self {
-        self.response_format = Some(format);
-        self
-    }
-
-    /// Rendering style.
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// let json = images.generate("a fox").model("flux-dev").style(artnex::openai::Style::Natural).to_json()?;
-    /// assert!(json.contains(r#""style":"natural""#));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn style(mut self, style: Style) -> Self {
-        self.style = Some(style);
-        self
-    }
-
-    /// A retry policy for this request only.
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// let req = images.generate("a fox").model("flux-dev").retry_policy(artnex::RetryPolicy::none());
-    /// # let _ = req;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The model that will be sent: the request's, else the client's default.
-    fn resolved_model(&self) -> Option<&str> {
-        self.model
+    /// Model set (here or as the client's default) and not blank; prompt not blank and not longer than
+    /// the client's limit (in characters); `n` 1 to 10; width and height 1 to 99,999.
+    fn check(&self, checks: &ImagesChecks) -> Result<(Self, ()), ValidationError> {
+        let model = self
+            .model
             .as_deref()
-            .or(self.client.default_model())
-            .map(str::trim)
-    }
-
-    /// Checks the request without sending it: model set, prompt not blank and not longer than the
-    /// client's limit (in characters), `n` 1 to 10, width and height 1 to 99,999.
-    ///
-    /// ```
-    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// let err = images.generate("   ").model("flux-dev").validate().unwrap_err();
-    /// assert_eq!(err.field, "prompt");
-    /// let err = images.generate("a fox").model("flux-dev").size(0, 512).validate().unwrap_err();
-    /// assert_eq!(err.code, Some(artnex::ErrorCode::InvalidSize));
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        match self.resolved_model() {
+            .or(checks.default_model.as_deref())
+            .map(str::trim);
+        match model {
             None => {
                 return Err(ValidationError::new(
                     "model",
@@ -319,7 +301,7 @@ impl ImageRequest {
         validate::text(
             "prompt",
             &self.prompt,
-            self.client.max_prompt_chars(),
+            checks.max_prompt_chars,
             ErrorCode::InvalidRequest,
             ErrorCode::PromptTooLong,
         )?;
@@ -332,29 +314,113 @@ impl ImageRequest {
                 format!("n must be between 1 and {MAX_IMAGES}, got {n}"),
             ));
         }
-        if let Some((w, h)) = self.size
-            && !((1..=MAX_SIDE).contains(&w) && (1..=MAX_SIDE).contains(&h))
+        if let Some(ImageSize { width, height }) = self.size
+            && !((1..=MAX_SIDE).contains(&width) && (1..=MAX_SIDE).contains(&height))
         {
             return Err(ValidationError::new(
                 "size",
                 ErrorCode::InvalidSize,
-                format!("{w}x{h} is not a size: width and height must be between 1 and {MAX_SIDE}"),
+                format!("{width}x{height} is not a size: width and height must be between 1 and {MAX_SIDE}"),
             ));
         }
-        Ok(())
+        let mut checked = self.clone();
+        checked.model = model.map(str::to_string);
+        Ok((checked, ()))
     }
 
-    fn body(&self) -> Result<CreateImageBody<'_>, ValidationError> {
-        self.validate()?;
-        Ok(CreateImageBody {
-            model: self.resolved_model().unwrap_or_default(),
-            prompt: &self.prompt,
-            n: self.n,
-            size: self.size.map(|(w, h)| format!("{w}x{h}")),
-            quality: self.quality.map(Quality::to_wire),
-            response_format: self.response_format.map(ResponseFormat::to_wire),
-            style: self.style.map(Style::to_wire),
-        })
+    /// Not priced: the provider's prices are not published in a form the SDK can know.
+    fn billable<'a>(_: &'a Self, _: &'a ()) -> Option<Billable<'a>> {
+        None
+    }
+
+    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
+        (self.model.as_deref(), Some(&self.prompt))
+    }
+
+    fn settlement(_: &ImagesBody) -> Settlement {
+        Settlement::Charged(None)
+    }
+
+    async fn deliver(
+        client: &ImagesClient,
+        answer: Answer<ImagesBody>,
+        _: (),
+    ) -> Result<ImagesResponse, Error> {
+        let out = ImagesResponse::from_wire(client, answer)?;
+        tracing::info!(images = out.data.len(), "done");
+        Ok(out)
+    }
+}
+
+setters! { CreateImage {
+    /// The model id (required, unless the client has a
+    /// [default model](super::ImagesClientBuilder::default_model)), for example `flux-dev`. Sent as it is:
+    /// which models exist is the provider's catalogue (`model_not_found` otherwise).
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// assert!(images.generate("a fox").model("flux-dev").validate().is_ok());
+    /// assert!(images.generate("a fox").validate().is_err()); // no model
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    model(model: impl Into<String>) => model = Some(model.into());
+
+    /// How many images, 1 to 10 (the server's default is 1). Each image is charged.
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// assert!(images.generate("a fox").model("flux-dev").n(10).validate().is_ok());
+    /// assert_eq!(images.generate("a fox").model("flux-dev").n(11).validate().unwrap_err().field, "n");
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    n(n: u8) => n = Some(n);
+
+    /// Output quality.
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// let json = images.generate("a fox").model("flux-dev").quality(artnex::openai::Quality::Hd).to_json()?;
+    /// assert!(json.contains(r#""quality":"hd""#));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    quality(quality: Quality) => quality = Some(quality);
+
+    /// URL (valid 24 hours) or base64 data in the response; both end up as a [`Media`](crate::media::Media)
+    /// with the same helpers.
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// use artnex::openai::ResponseFormat;
+    /// let json = images.generate("a fox").model("flux-dev").response_format(ResponseFormat::B64Json).to_json()?;
+    /// assert!(json.contains(r#""response_format":"b64_json""#));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    response_format(format: ResponseFormat) => response_format = Some(format);
+
+    /// Rendering style.
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// let json = images.generate("a fox").model("flux-dev").style(artnex::openai::Style::Natural).to_json()?;
+    /// assert!(json.contains(r#""style":"natural""#));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    style(style: Style) => style = Some(style);
+}}
+
+impl ImageRequest {
+    /// Width and height in pixels, sent as `"WIDTHxHEIGHT"` (the model's default when unset). Which sizes a
+    /// model supports is up to the provider (`invalid_size` otherwise).
+    ///
+    /// ```
+    /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
+    /// let json = images.generate("a banner").model("flux-dev").size(1792, 1024).to_json()?;
+    /// assert!(json.contains(r#""size":"1792x1024""#));
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.value.size = Some(ImageSize { width, height });
+        self
     }
 
     /// Validates, then returns the JSON body that would be sent (for logs, dry runs and tests). No network.
@@ -366,61 +432,12 @@ impl ImageRequest {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn to_json(&self) -> Result<String, Error> {
-        let body = self.body()?;
-        serde_json::to_string(&body).map_err(|e| wire_error(&e))
-    }
-
-    /// Validates and sends the request.
-    ///
-    /// ```no_run
-    /// # async fn run(images: artnex::openai::ImagesClient) -> artnex::Result<()> {
-    /// let out = images.generate("a red fox").model("flux-dev").send().await?;
-    /// println!("created at {:?}", out.created);
-    /// # Ok(()) }
-    /// ```
-    pub async fn send(self) -> Result<ImagesResponse, Error> {
-        let span = Client::span(OPERATION, self.resolved_model(), Some(&self.prompt));
-        Client::traced(span, self.run()).await
-    }
-
-    async fn run(self) -> Result<ImagesResponse, Error> {
-        let body = crate::client::json_bytes(&self.body()?, 256 + json_room(&self.prompt))?;
-        let http = self.client.http();
-        let url = reqwest::Url::parse(&format!("{}/images/generations", self.client.base_url()))
-            .map_err(|e| {
-                Error::Validation(ValidationError::new(
-                    "base_url",
-                    ErrorCode::InvalidRequest,
-                    e.to_string(),
-                ))
-            })?;
-        let policy = self.retry.as_ref().unwrap_or(self.client.retry_policy());
-        let response =
-            crate::client::execute::<_, OpenAiErrorBody, _, _>(OPERATION, true, policy, || {
-                send_json::<ImagesBody, OpenAiErrorBody>(http, url.clone(), body.clone())
-            })
-            .await?;
-        let out = ImagesResponse::from_wire(&self.client, response)?;
-        tracing::info!(images = out.data.len(), "done");
-        Ok(out)
-    }
-}
-
-/// Serialising the body failed (cannot happen with these types).
-fn wire_error(e: &serde_json::Error) -> Error {
-    Error::Validation(ValidationError::new(
-        "request",
-        ErrorCode::InvalidRequest,
-        e.to_string(),
-    ))
-}
-
-impl IntoFuture for ImageRequest {
-    type Output = Result<ImagesResponse, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        let checked = self.validate()?;
+        let payload = Payload::json(OperationId::CreateImage, checked.value())?.with_extra(OperationId::CreateImage, &self.extra)?;
+        Ok(payload
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default())
     }
 }
 
@@ -520,15 +537,15 @@ mod tests {
     fn enums_round_trip() {
         for q in Quality::ALL {
             assert_eq!(q.as_str().parse::<Quality>().expect("parses"), *q);
-            assert_eq!(serde_json::to_value(q.to_wire()).expect("json"), q.as_str());
+            assert_eq!(serde_json::to_value(q).expect("json"), q.as_str());
         }
         for f in ResponseFormat::ALL {
             assert_eq!(f.as_str().parse::<ResponseFormat>().expect("parses"), *f);
-            assert_eq!(serde_json::to_value(f.to_wire()).expect("json"), f.as_str());
+            assert_eq!(serde_json::to_value(f).expect("json"), f.as_str());
         }
         for s in Style::ALL {
             assert_eq!(s.as_str().parse::<Style>().expect("parses"), *s);
-            assert_eq!(serde_json::to_value(s.to_wire()).expect("json"), s.as_str());
+            assert_eq!(serde_json::to_value(s).expect("json"), s.as_str());
         }
         let e = "ultra".parse::<Quality>().expect_err("unknown");
         assert_eq!(e.field, "quality");

@@ -24,7 +24,7 @@
 //!     .await?;
 //! for (i, image) in out.data.iter().enumerate() {
 //!     println!("revised prompt: {:?}", image.revised_prompt);
-//!     image.save_to_dir(".", &format!("logo-{i}")).await?; // logo-0.png: extension from the bytes
+//!     image.image.save_to_dir(".", &format!("logo-{i}")).await?; // logo-0.png: extension from the bytes
 //! }
 //! # Ok(()) }
 //! ```
@@ -34,7 +34,8 @@
 //! Exactly what the OpenAI SDKs send for the same parameters: `POST {base}/images/generations` with
 //! `Authorization: Bearer <key>`, `Content-Type: application/json` and a JSON body holding `model`, `prompt`
 //! and only the optional fields you set (`n`, `size` as `"1024x1024"`, `quality`, `response_format`,
-//! `style`). [`ImageRequest::to_json`] shows the body without sending it.
+//! `style`). [`ImageRequest::to_json`] shows the body without sending it; the request value
+//! [`CreateImage`] serialises to exactly that body.
 //!
 //! # Checked before sending (nothing is charged)
 //!
@@ -68,10 +69,10 @@
 //!
 //! # Outputs
 //!
-//! Each [`GeneratedImage`] holds either a URL ([`ImageOutput::Url`], a [`Media`] to download; URLs expire
-//! after 24 hours) or the image bytes decoded from `b64_json` ([`ImageOutput::Data`], decoded once, while
-//! the response is read). [`GeneratedImage::save_to_dir`] picks the file extension from the content (PNG,
-//! JPEG, WebP or GIF magic bytes), never from a guess.
+//! Each [`GeneratedImage`] holds a [`Media`]: a URL to download (URLs expire after 24 hours) or the image
+//! bytes decoded from `b64_json` (decoded once, while the response is read), with the same helpers as
+//! every Artnex result. [`Media::save_to_dir`] picks the file extension from the content (PNG, JPEG, WebP
+//! or GIF magic bytes), never from a guess.
 //!
 //! No budget or estimate: the provider's prices are not published in a form the SDK can know.
 
@@ -81,19 +82,20 @@ mod wire;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use artnex_transport::secrecy::SecretString;
-
-pub use generate::{ImageRequest, Quality, ResponseFormat, Style};
-pub use output::{GeneratedImage, ImageOutput, ImagesResponse};
+pub use generate::{CreateImage, ImageRequest, ImageSize, Quality, ResponseFormat, Style};
+pub use output::{GeneratedImage, ImagesResponse};
 
 /// The generated low-level client this module is built on (see [`ImagesClient::api`]).
 pub use artapi_api;
 
-use crate::client::Connection;
+use crate::budget::Budget;
+use crate::builder::{Builder, Connection, Core};
 use crate::error::Error;
-use crate::media::{Media, MediaKind};
+use crate::media::Media;
+use crate::operation::{Dialect, OperationId, sealed};
+use crate::pricing::PriceTable;
+use crate::request::Request;
 use crate::retry::RetryPolicy;
 
 /// The ArtAPI base URL (with `/v1`, as the OpenAI SDKs expect).
@@ -116,7 +118,7 @@ pub const MAX_SIDE: u32 = 99_999;
 /// # async fn run() -> artnex::Result<()> {
 /// let images = artnex::openai::ImagesClient::from_env()?;
 /// let out = images.generate("a lighthouse at dawn").model("flux-dev").await?;
-/// println!("{:?}", out.data[0].url());
+/// println!("{}", out.data[0].image);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -125,12 +127,27 @@ pub struct ImagesClient {
 }
 
 struct Inner {
+    core: Core,
     api: artapi_api::Client,
-    download: reqwest::Client,
-    durable_downloads: bool,
-    retry: RetryPolicy,
-    default_model: Option<String>,
-    max_prompt_chars: usize,
+    url: reqwest::Url,
+    checks: ImagesChecks,
+}
+
+/// What validation reads from an images client: its default model and prompt limit.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct ImagesChecks {
+    pub(crate) default_model: Option<String>,
+    pub(crate) max_prompt_chars: usize,
+}
+
+impl Default for ImagesChecks {
+    fn default() -> Self {
+        ImagesChecks {
+            default_model: None,
+            max_prompt_chars: MAX_PROMPT_CHARS,
+        }
+    }
 }
 
 impl fmt::Debug for ImagesClient {
@@ -138,10 +155,44 @@ impl fmt::Debug for ImagesClient {
         f.debug_struct("ImagesClient")
             .field("base_url", &self.base_url())
             .field("api_key", &"[REDACTED]")
-            .field("retry", &self.inner.retry)
-            .field("default_model", &self.inner.default_model)
-            .field("max_prompt_chars", &self.inner.max_prompt_chars)
+            .field("retry", &self.inner.core.retry)
+            .field("default_model", &self.inner.checks.default_model)
+            .field("max_prompt_chars", &self.inner.checks.max_prompt_chars)
             .finish()
+    }
+}
+
+impl sealed::Sealed for ImagesClient {}
+
+impl Dialect for ImagesClient {
+    type Settings = ImagesChecks;
+    type ErrorBody = wire::OpenAiErrorBody;
+
+    fn settings(&self) -> &ImagesChecks {
+        &self.inner.checks
+    }
+
+    fn core(&self) -> &Core {
+        &self.inner.core
+    }
+
+    fn budget_handle(&self) -> Option<&Budget> {
+        None
+    }
+
+    fn prices(&self) -> Option<&PriceTable> {
+        None
+    }
+
+    fn endpoint(&self, op: OperationId) -> Result<reqwest::Url, Error> {
+        match op {
+            OperationId::CreateImage => Ok(self.inner.url.clone()),
+            other => Err(Error::Internal {
+                operation: other,
+                message: "the images client only generates images".into(),
+                may_have_been_processed: false,
+            }),
+        }
     }
 }
 
@@ -193,8 +244,7 @@ impl ImagesClient {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn base_url(&self) -> &str {
-        use artapi_api::ClientInfo as _;
-        self.inner.api.baseurl()
+        &self.inner.core.base_url
     }
 
     /// The retry policy used by every request that does not set its own.
@@ -205,7 +255,7 @@ impl ImagesClient {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        &self.inner.core.retry
     }
 
     /// The model used when a request does not set one.
@@ -216,7 +266,7 @@ impl ImagesClient {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn default_model(&self) -> Option<&str> {
-        self.inner.default_model.as_deref()
+        self.inner.checks.default_model.as_deref()
     }
 
     /// The longest prompt accepted before sending, in characters.
@@ -227,7 +277,7 @@ impl ImagesClient {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn max_prompt_chars(&self) -> usize {
-        self.inner.max_prompt_chars
+        self.inner.checks.max_prompt_chars
     }
 
     /// The generated low-level client (`artapi-api`), sharing this client's connection pool, key,
@@ -252,7 +302,7 @@ impl ImagesClient {
     /// # let _ = out; Ok(()) }
     /// ```
     pub fn generate(&self, prompt: impl Into<String>) -> ImageRequest {
-        ImageRequest::new(self.clone(), prompt.into())
+        Request::new(self.clone(), CreateImage::new(prompt))
     }
 
     /// Wraps an image URL you kept (valid 24 hours after generation) so that you can download it.
@@ -263,49 +313,26 @@ impl ImagesClient {
     /// # Ok(()) }
     /// ```
     pub fn media(&self, url: impl Into<String>) -> Media {
-        Media::new(
-            url.into(),
-            MediaKind::Image,
-            self.inner.download.clone(),
-            self.inner.retry.clone(),
-            self.inner.durable_downloads,
-        )
-    }
-
-    pub(crate) fn download_client(&self) -> &reqwest::Client {
-        &self.inner.download
-    }
-
-    pub(crate) fn durable_downloads(&self) -> bool {
-        self.inner.durable_downloads
-    }
-
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        use artapi_api::ClientInfo as _;
-        self.inner.api.client()
+        self.inner
+            .core
+            .downloads
+            .url(url.into(), crate::media::MediaKind::Image)
     }
 }
 
-/// Every [`ImagesClient`] setting. Start with [`ImagesClient::builder`] or [`ImagesClientBuilder::from_env`].
-#[derive(Default)]
-pub struct ImagesClientBuilder {
-    conn: Connection,
+/// The images client's own builder settings (see [`ImagesClientBuilder`]).
+#[derive(Debug, Default)]
+pub struct ImagesSettings {
     default_model: Option<String>,
     max_prompt_chars: Option<usize>,
 }
 
-impl fmt::Debug for ImagesClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("ImagesClientBuilder");
-        self.conn.debug_fields(&mut d);
-        d.field("default_model", &self.default_model)
-            .finish_non_exhaustive()
-    }
-}
+/// Every [`ImagesClient`] setting. Start with [`ImagesClient::builder`] or
+/// [`ImagesClientBuilder::from_env`]; the connection settings are documented on [`Builder`].
+pub type ImagesClientBuilder = Builder<ImagesSettings>;
 
-impl ImagesClientBuilder {
-    /// A builder preset from `ARTAPI_KEY` (required) and `ARTAPI_BASE_URL` (optional); every other setting
-    /// can still be changed.
+impl Builder<ImagesSettings> {
+    /// A builder preset from `ARTAPI_KEY` (required) and `ARTAPI_BASE_URL` (optional).
     ///
     /// ```no_run
     /// let images = artnex::openai::ImagesClientBuilder::from_env()?.default_model("flux-dev").build()?;
@@ -313,191 +340,34 @@ impl ImagesClientBuilder {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn from_env() -> Result<ImagesClientBuilder, Error> {
-        Ok(ImagesClientBuilder {
+        Ok(Builder {
             conn: Connection::from_env(API_KEY_ENV, BASE_URL_ENV)?,
-            ..ImagesClientBuilder::default()
+            settings: ImagesSettings::default(),
         })
     }
 
-    /// The API key (required). Surrounding whitespace is trimmed. It is kept as a secret: never shown in
-    /// `Debug`, errors or logs, and sent only over https (or plain http to a loopback address).
+    /// The model used when a request does not set one (blank means none).
     ///
     /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example").build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn api_key(mut self, key: impl AsRef<str>) -> Self {
-        self.conn.api_key = Some(SecretString::from(key.as_ref()));
-        self
-    }
-
-    /// The base URL including its version prefix (default `https://app.artapi.ai/v1`), as for the OpenAI
-    /// SDKs: requests go to `{base_url}/images/generations`, so `https://api.openai.com/v1` or any other
-    /// compatible provider's base works as it is. A trailing `/` is ignored; nothing else is added or
-    /// removed. Plain `http://` is refused unless the host is loopback (for the local simulator).
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder()
-    ///     .api_key("sk-example")
-    ///     .base_url("https://api.openai.com/v1/")
-    ///     .build()?;
-    /// assert_eq!(images.base_url(), "https://api.openai.com/v1");
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.conn.base_url = Some(url.into());
-        self
-    }
-
-    /// Time allowed to open a connection (default 10 s).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .connect_timeout(Duration::from_secs(3))
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.conn.connect_timeout = Some(d);
-        self
-    }
-
-    /// Longest silence while waiting for or reading a response (default 300 s). A read timeout on a
-    /// generation is ambiguous (it may have been charged) and is not retried.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .read_timeout(Duration::from_secs(120))
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn read_timeout(mut self, d: Duration) -> Self {
-        self.conn.read_timeout = Some(d);
-        self
-    }
-
-    /// Overall cap per HTTP request, downloads included (default none).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .request_timeout(Duration::from_secs(600))
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn request_timeout(mut self, d: Duration) -> Self {
-        self.conn.request_timeout = Some(d);
-        self
-    }
-
-    /// Your application's name and version, sent before the SDK's own in `User-Agent`.
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .user_agent("my-app/1.2")
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.conn.user_agent = Some(ua.into());
-        self
-    }
-
-    /// The retry policy (default [`RetryPolicy::default`]: the same billing-safe rules as the Artnex
-    /// client). Requests can override it one by one.
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .retry_policy(artnex::RetryPolicy::default().max_retries(4))
-    ///     .build()?;
-    /// assert_eq!(images.retry_policy().max_retries_value(), 4);
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.conn.retry = Some(policy);
-        self
-    }
-
-    /// The model used when a request does not call [`ImageRequest::model`] (the API requires one).
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .default_model("flux-dev")
-    ///     .build()?;
+    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example").default_model("flux-dev").build()?;
     /// assert!(images.generate("a fox").validate().is_ok());
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn default_model(mut self, model: impl Into<String>) -> Self {
-        self.default_model = Some(model.into());
+        self.settings.default_model = Some(model.into());
         self
     }
 
-    /// The longest prompt accepted before sending, in characters (default [`MAX_PROMPT_CHARS`], 4,000).
-    /// Raise it for a provider that accepts longer prompts; the server still has the last word
-    /// (`prompt_too_long`).
+    /// The longest prompt accepted before sending, in characters (default [`MAX_PROMPT_CHARS`], ArtAPI's
+    /// assumed limit). Other providers accept longer prompts.
     ///
     /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .max_prompt_chars(32_000)
-    ///     .build()?;
-    /// assert!(images.generate("x".repeat(10_000)).model("gpt-image-1").validate().is_ok());
+    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example").max_prompt_chars(32_000).build()?;
+    /// assert!(images.generate("a".repeat(10_000)).model("m").validate().is_ok());
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn max_prompt_chars(mut self, chars: usize) -> Self {
-        self.max_prompt_chars = Some(chars);
-        self
-    }
-
-    /// Your own `reqwest` client builder (proxies, TLS roots, extra default headers). The SDK adds the
-    /// `Authorization` header (marked sensitive), its `User-Agent` and the timeouts set on this builder.
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .http_client(artnex::reqwest::Client::builder().pool_max_idle_per_host(4))
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.conn.http = Some(builder);
-        self
-    }
-
-    /// The `reqwest` client used to download result URLs. It must not add an `Authorization` header:
-    /// result URLs live on a CDN. Default: a client with the SDK's timeouts and no credentials.
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .download_client(artnex::reqwest::Client::new())
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn download_client(mut self, client: reqwest::Client) -> Self {
-        self.conn.download = Some(client);
-        self
-    }
-
-    /// Whether saved images (downloaded or decoded from `b64_json`) are flushed with their directory
-    /// entry to storage before the save returns (default off; see
-    /// [`Media::durable`](crate::media::Media::durable)).
-    ///
-    /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example")
-    ///     .durable_downloads(true)
-    ///     .build()?;
-    /// # let _ = images;
-    /// # Ok::<(), artnex::Error>(())
-    /// ```
-    pub fn durable_downloads(mut self, on: bool) -> Self {
-        self.conn.durable_downloads = on;
+        self.settings.max_prompt_chars = Some(chars);
         self
     }
 
@@ -506,25 +376,30 @@ impl ImagesClientBuilder {
     /// ```
     /// let err = artnex::openai::ImagesClient::builder()
     ///     .api_key("sk-example")
-    ///     .base_url("http://images.example.com/v1") // the key would travel in clear text
+    ///     .base_url("http://app.artapi.ai/v1")
     ///     .build()
     ///     .unwrap_err();
     /// assert!(matches!(err, artnex::Error::Config(_)));
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn build(self) -> Result<ImagesClient, Error> {
-        let opened = self.conn.open(API_KEY_ENV, DEFAULT_BASE_URL)?;
+        let core = self.conn.open(API_KEY_ENV, DEFAULT_BASE_URL, |u| {
+            u.trim_end_matches('/').to_string()
+        })?;
+        let url = core.url("/images/generations")?;
         Ok(ImagesClient {
             inner: Arc::new(Inner {
-                api: artapi_api::Client::new_with_client(&opened.base_url, opened.api_http),
-                download: opened.download,
-                durable_downloads: opened.durable_downloads,
-                retry: opened.retry,
-                default_model: self
-                    .default_model
-                    .map(|m| m.trim().to_string())
-                    .filter(|m| !m.is_empty()),
-                max_prompt_chars: self.max_prompt_chars.unwrap_or(MAX_PROMPT_CHARS),
+                api: artapi_api::Client::new_with_client(&core.base_url, core.http.clone()),
+                url,
+                core,
+                checks: ImagesChecks {
+                    default_model: self
+                        .settings
+                        .default_model
+                        .map(|m| m.trim().to_string())
+                        .filter(|m| !m.is_empty()),
+                    max_prompt_chars: self.settings.max_prompt_chars.unwrap_or(MAX_PROMPT_CHARS),
+                },
             }),
         })
     }

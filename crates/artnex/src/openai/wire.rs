@@ -1,5 +1,4 @@
-//! What goes over the wire: the request body (only the fields the caller set), the tolerant response and
-//! error bodies, and one HTTP attempt.
+//! What comes back over the wire, read tolerantly: the response and the error bodies.
 
 use std::fmt;
 
@@ -7,35 +6,17 @@ use artapi_api::types;
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::client::{ErrorBody, ErrorParts};
-
-/// The request body. Unset optional fields are left out, as the OpenAI SDKs do (the generated
-/// `CreateImageRequest` always writes `n`). The enums are the generated ones, so their wire names follow
-/// `spec/artapi.yaml`.
-#[derive(Debug, Serialize)]
-pub(crate) struct CreateImageBody<'a> {
-    pub(crate) model: &'a str,
-    pub(crate) prompt: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) n: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) size: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) quality: Option<types::ImageQuality>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) response_format: Option<types::ResponseFormat>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) style: Option<types::ImageStyle>,
-}
+use crate::exec::{ErrorBody, ErrorParts};
 
 /// A successful answer, read tolerantly: unknown fields are ignored, `created` may be missing, null, a
 /// float or a string, `data` may be missing or null. `b64_json` is decoded while parsing (once, straight
 /// from the response buffer); invalid base64 makes the whole answer unreadable.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ImagesBody {
+#[doc(hidden)]
+pub struct ImagesBody {
     #[serde(default, deserialize_with = "lenient_timestamp")]
     pub(crate) created: Option<i64>,
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -44,7 +25,8 @@ pub(crate) struct ImagesBody {
 
 /// One item of `data`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct ImageItem {
+#[doc(hidden)]
+pub struct ImageItem {
     #[serde(default)]
     pub(crate) url: Option<String>,
     #[serde(default, deserialize_with = "decode_b64")]
@@ -115,7 +97,8 @@ fn decode_b64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error
 /// a numeric `code`, a top-level `message` or `detail`). A body with none of these is not an error body (the
 /// caller then shows the start of the raw text).
 #[derive(Debug)]
-pub(crate) struct OpenAiErrorBody(ErrorParts);
+#[doc(hidden)]
+pub struct OpenAiErrorBody(ErrorParts);
 
 impl<'de> Deserialize<'de> for OpenAiErrorBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -245,22 +228,5 @@ mod tests {
         let err = serde_json::from_str::<ImagesBody>(r#"{"data":[{"b64_json":"!!!"}]}"#)
             .expect_err("bad base64");
         assert!(err.to_string().contains("b64_json"), "{err}");
-    }
-
-    #[test]
-    fn only_set_fields_are_written() {
-        let body = CreateImageBody {
-            model: "flux-dev",
-            prompt: "p",
-            n: None,
-            size: None,
-            quality: None,
-            response_format: None,
-            style: None,
-        };
-        assert_eq!(
-            serde_json::to_value(&body).expect("json"),
-            serde_json::json!({"model": "flux-dev", "prompt": "p"})
-        );
     }
 }

@@ -262,7 +262,9 @@ async fn a_retry_sends_the_same_request_again() {
         Reply::new(503, r#"{"error":{"message":"busy","type":"api_error"}}"#)
             .header("retry-after", "0"),
     );
-    server.reply(Reply::new(502, "<html>bad gateway</html>"));
+    server.reply(
+        Reply::new(503, "<html>service unavailable</html>").header("retry-after", "0"),
+    );
     server
         .client()
         .generate("a fox")
@@ -275,6 +277,26 @@ async fn a_retry_sends_the_same_request_again() {
     for r in &seen {
         assert_openai_request(r, "/v1/images/generations");
         assert_eq!(r.body, seen[0].body);
+    }
+}
+
+#[tokio::test]
+async fn a_gateway_error_is_not_replayed_because_the_request_may_have_been_charged() {
+    for status in [502, 504] {
+        let server = Recorder::start().await;
+        server.reply(
+            Reply::new(status, "<html>bad gateway</html>").header("x-request-id", "req_gw_1"),
+        );
+        let e = server
+            .client()
+            .generate("a fox")
+            .model("flux-dev")
+            .await
+            .unwrap_err();
+        assert!(e.may_have_been_processed(), "{status}: {e:?}");
+        assert_eq!(e.request_id(), Some("req_gw_1"), "{status}");
+        assert_eq!(e.status(), Some(status));
+        assert_eq!(server.seen().len(), 1, "{status}: sent once");
     }
 }
 
@@ -365,10 +387,11 @@ async fn loose_success_bodies_are_accepted_and_every_format_gets_its_extension()
     assert_eq!(out.request_id.as_deref(), Some("req_ok_7"));
     let dir = tempfile::tempdir().unwrap();
     for (i, (image, (bytes, format))) in out.data.iter().zip(files).enumerate() {
-        assert_eq!(image.data().unwrap().as_ref(), bytes);
-        assert_eq!(image.format(), Some(format));
+        assert_eq!(image.image.inline_bytes().unwrap().as_ref(), bytes);
+        assert_eq!(image.image.format(), Some(format));
         assert_eq!(image.revised_prompt, None);
         let saved = image
+            .image
             .save_to_dir(dir.path(), &format!("img-{i}"))
             .await
             .unwrap();
@@ -380,7 +403,7 @@ async fn loose_success_bodies_are_accepted_and_every_format_gets_its_extension()
     assert_eq!(
         out.data
             .iter()
-            .map(|i| i.format().unwrap().extension())
+            .map(|i| i.image.format().unwrap().extension())
             .collect::<Vec<_>>(),
         ["png", "jpg", "webp", "gif"]
     );
@@ -391,7 +414,7 @@ async fn loose_success_bodies_are_accepted_and_every_format_gets_its_extension()
         format!(r#"{{"created":1,"data":[{{"b64_json":"{b64}"}}]}}"#),
     ));
     let out = server.client().generate("a").model("m").await.unwrap();
-    let saved = out.data[0].save_to_dir(dir.path(), "odd").await.unwrap();
+    let saved = out.data[0].image.save_to_dir(dir.path(), "odd").await.unwrap();
     assert_eq!(saved.path, dir.path().join("odd.bin"));
 }
 

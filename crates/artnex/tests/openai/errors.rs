@@ -37,7 +37,7 @@ async fn invalid_size_is_a_typed_400_not_retried_not_charged() {
     assert_eq!(a.param.as_deref(), Some("size"));
     assert!(a.message.contains("1792x1024"), "{}", a.message);
     assert!(!e.may_have_been_processed());
-    assert_eq!(a.operation, "images.generate");
+    assert_eq!(a.operation, artnex::OperationId::CreateImage);
     let text = e.to_string();
     assert!(
         text.contains("HTTP 400") && text.contains("invalid_size") && text.contains("param size"),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use artnex::media::MediaFormat;
-use artnex::openai::{ImageOutput, Quality, ResponseFormat, Style};
+use artnex::openai::{Quality, ResponseFormat, Style};
 
 use crate::{KEY, assert_no_double_charge, charges, client, hits, mock, png_size};
 
@@ -27,10 +27,9 @@ async fn model_and_prompt_only_use_the_server_defaults() {
         "created is a Unix timestamp"
     );
     let image = &out.data[0];
-    let url = image.url().expect("response_format defaults to url");
+    let url = image.image.url().expect("response_format defaults to url");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    assert!(image.data().is_none() && image.format().is_none());
-    assert!(matches!(image.output, ImageOutput::Url(_)));
+    assert!(image.image.inline_bytes().is_none() && image.image.format().is_none());
     // Default style is vivid; revised_prompt is filled.
     let revised = image.revised_prompt.as_deref().unwrap();
     assert!(
@@ -38,7 +37,7 @@ async fn model_and_prompt_only_use_the_server_defaults() {
         "{revised}"
     );
     // A real image at the URL, at the model's default size (flux-dev: 1024x1024).
-    let bytes = image.bytes().await.unwrap();
+    let bytes = image.image.bytes().await.unwrap();
     assert_eq!(MediaFormat::sniff(&bytes), Some(MediaFormat::Png));
     assert_eq!(png_size(&bytes), (1024, 1024));
     // Charged once at the standard price (flux-dev: 25 credits).
@@ -60,7 +59,7 @@ async fn n_generates_that_many_images_and_each_is_charged() {
         .await
         .unwrap();
     assert_eq!(out.data.len(), 3);
-    let urls: std::collections::BTreeSet<&str> = out.data.iter().filter_map(|i| i.url()).collect();
+    let urls: std::collections::BTreeSet<&str> = out.data.iter().filter_map(|i| i.image.url()).collect();
     assert_eq!(urls.len(), 3, "three distinct images");
     assert_eq!(mock.total_charged(KEY), 3 * 10);
     let max = c
@@ -87,7 +86,7 @@ async fn size_is_honoured_for_urls_and_for_b64() {
             .size(w, h)
             .await
             .unwrap();
-        assert_eq!(png_size(&out.data[0].bytes().await.unwrap()), (w, h));
+        assert_eq!(png_size(&out.data[0].image.bytes().await.unwrap()), (w, h));
     }
     let out = c
         .generate("a wide landscape")
@@ -96,7 +95,7 @@ async fn size_is_honoured_for_urls_and_for_b64() {
         .response_format(ResponseFormat::B64Json)
         .await
         .unwrap();
-    assert_eq!(png_size(out.data[0].data().unwrap()), (256, 256));
+    assert_eq!(png_size(out.data[0].image.inline_bytes().unwrap()), (256, 256));
     assert_eq!(charges(&mock, KEY).len(), 4);
     assert_no_double_charge(&mock, KEY);
 }
@@ -138,11 +137,11 @@ async fn b64_json_is_a_real_png_of_the_requested_size_decoded_once() {
     assert_eq!(out.data.len(), 2);
     let dir = tempfile::tempdir().unwrap();
     for (i, image) in out.data.iter().enumerate() {
-        assert!(image.url().is_none() && image.media().is_none());
-        assert_eq!(image.format(), Some(MediaFormat::Png));
-        let bytes = image.data().unwrap().clone();
+        assert!(image.image.url().is_none() && image.image.inline_bytes().is_some());
+        assert_eq!(image.image.format(), Some(MediaFormat::Png));
+        let bytes = image.image.inline_bytes().unwrap().clone();
         assert_eq!(png_size(&bytes), (512, 512), "decodes as a whole PNG");
-        assert_eq!(image.bytes().await.unwrap(), bytes, "no second decode");
+        assert_eq!(image.image.bytes().await.unwrap(), bytes, "no second decode");
         assert!(
             image
                 .revised_prompt
@@ -152,6 +151,7 @@ async fn b64_json_is_a_real_png_of_the_requested_size_decoded_once() {
         );
         // The extension comes from the bytes.
         let saved = image
+            .image
             .save_to_dir(dir.path(), &format!("icon-{i}"))
             .await
             .unwrap();
@@ -162,7 +162,7 @@ async fn b64_json_is_a_real_png_of_the_requested_size_decoded_once() {
     }
     // write_to writes exactly the path asked for, whatever its extension.
     let exact = dir.path().join("named.jpg");
-    let w = out.data[0].write_to(&exact).await.unwrap();
+    let w = out.data[0].image.download_to(&exact).await.unwrap();
     assert_eq!(
         (w.path.as_path(), w.format),
         (exact.as_path(), Some(MediaFormat::Png))
@@ -191,20 +191,21 @@ async fn url_outputs_download_stream_and_name_themselves() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let saved = out.data[0].save_to_dir(dir.path(), "square").await.unwrap();
+    let saved = out.data[0].image.save_to_dir(dir.path(), "square").await.unwrap();
     assert_eq!(saved.path, dir.path().join("square.png"));
     assert_eq!(png_size(&std::fs::read(&saved.path).unwrap()), (256, 256));
     let exact = out.data[0]
-        .write_to(dir.path().join("exact.bin"))
+        .image
+        .download_to(dir.path().join("exact.bin"))
         .await
         .unwrap();
     assert_eq!(exact.format, Some(MediaFormat::Png));
     // The same URL through the client's media helper.
-    let again = c.media(out.data[0].url().unwrap()).bytes().await.unwrap();
+    let again = c.media(out.data[0].image.url().unwrap()).bytes().await.unwrap();
     assert_eq!(png_size(&again), (256, 256));
     // URLs expire after 24 hours.
     mock.advance(Duration::from_secs(25 * 3600));
-    let e = out.data[0].bytes().await.unwrap_err();
+    let e = out.data[0].image.bytes().await.unwrap_err();
     assert!(matches!(e, artnex::Error::MediaExpired { .. }), "{e:?}");
     assert_eq!(charges(&mock, KEY).len(), 1, "downloads are free");
 }
@@ -241,7 +242,7 @@ async fn every_field_at_once() {
     let out = request.clone().await.unwrap();
     assert_eq!(out.data.len(), 2);
     for image in &out.data {
-        assert_eq!(png_size(image.data().unwrap()), (1024, 1024));
+        assert_eq!(png_size(image.image.inline_bytes().unwrap()), (1024, 1024));
         assert!(image.revised_prompt.as_deref().unwrap().contains("natural"));
     }
     assert_eq!(mock.total_charged(KEY), 2 * 50);

@@ -102,7 +102,7 @@ async fn the_key_never_leaks() {
 
     let logs = capture.text();
     assert!(
-        logs.contains("images.generate"),
+        logs.contains("create_image"),
         "the span is there: {logs}"
     );
     assert!(logs.contains("a quiet harbour at night"), "{logs}");

@@ -10,7 +10,7 @@ use crate::{KEY, charges, client, client_with, hits, mock};
 
 const GEN: &str = "/v1/generate";
 
-async fn generate(c: &artnex::Client) -> artnex::Result<artnex::images::Images> {
+async fn generate(c: &artnex::Client) -> artnex::Result<artnex::Images> {
     c.generate("a red fox").model(Model::Flux2Pro).await
 }
 

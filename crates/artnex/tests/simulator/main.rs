@@ -1,6 +1,7 @@
 //! End-to-end tests against the simulator (`artnex-mock`) over loopback.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod budget;
 mod e2e;
 mod faults;
 mod pricing;

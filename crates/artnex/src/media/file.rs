@@ -1,0 +1,91 @@
+//! The one way results reach the disk: a temporary file next to the target, renamed over it when
+//! complete (so the target never holds a partial file, even if the program dies), optionally flushed to
+//! storage with its directory entry.
+
+use std::path::{Path, PathBuf};
+
+use tokio::io::AsyncWriteExt;
+
+use crate::error::Error;
+
+/// Suffix of the temporary files (a later run may clean up the ones a killed process left behind).
+pub const PARTIAL_SUFFIX: &str = ".artnex-part";
+
+/// A file being written under a temporary name in `dir`. Dropped without [`TempFile::commit`], it is
+/// removed. Errors name the file the caller asked for, never the temporary one.
+pub(crate) struct TempFile {
+    tmp: PathBuf,
+    /// What errors report: the target (or the directory when the name is not chosen yet).
+    reported: PathBuf,
+    file: Option<tokio::fs::File>,
+}
+
+impl TempFile {
+    /// Creates `.<name>.<random>.artnex-part` in `dir`; `reported` is what errors name.
+    pub(crate) async fn create(dir: &Path, name: &str, reported: &Path) -> Result<TempFile, Error> {
+        let nonce = (crate::retry::random_u64() & 0xFFFF_FFFF) as u32;
+        let tmp = dir.join(format!(".{name}.{nonce:08x}{PARTIAL_SUFFIX}"));
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .await
+            .map_err(|e| Error::io(reported.to_path_buf(), e))?;
+        Ok(TempFile {
+            tmp,
+            reported: reported.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    /// Appends `bytes`.
+    pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let reported = &self.reported;
+        match self.file.as_mut() {
+            Some(f) => f
+                .write_all(bytes)
+                .await
+                .map_err(|e| Error::io(reported.clone(), e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Finishes the file and renames it to `target`; when `durable`, the file and its directory entry are
+    /// on storage before this returns.
+    pub(crate) async fn commit(mut self, target: &Path, durable: bool) -> Result<(), Error> {
+        let io = |e| Error::io(target.to_path_buf(), e);
+        if let Some(mut file) = self.file.take() {
+            file.flush().await.map_err(io)?;
+            if durable {
+                file.sync_all().await.map_err(io)?;
+            }
+        }
+        tokio::fs::rename(&self.tmp, target).await.map_err(io)?;
+        // Renamed: nothing left to remove.
+        self.tmp = PathBuf::new();
+        #[cfg(unix)]
+        if durable {
+            let dir = dir_of(target);
+            async { tokio::fs::File::open(dir).await?.sync_all().await }
+                .await
+                .map_err(|e| Error::io(dir.to_path_buf(), e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            drop(self.file.take());
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The directory a file is in (`.` for a bare file name).
+pub(crate) fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
