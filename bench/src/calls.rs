@@ -321,7 +321,7 @@ impl Images {
                     .send()
                     .await?;
                 check(
-                    out.data.len() == 1 && out.data[0].url().is_some(),
+                    out.data.len() == 1 && out.data[0].image.url().is_some(),
                     "SDK images: one url",
                 )
             }

@@ -76,7 +76,7 @@ pub async fn downloads(ctx: &Ctx, report: &mut Report) -> Result<()> {
         )
         .await?;
     let media = video.video;
-    let url = media.url().to_string();
+    let url = media.to_string();
     let raw = reqwest::Client::new();
     let dir = ctx.tmp.join("downloads");
     tokio::fs::create_dir_all(&dir).await?;

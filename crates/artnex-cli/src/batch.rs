@@ -6,12 +6,13 @@
 //! died while their request was in flight) are left alone unless `--resubmit-unknown` is given.
 
 use crate::cli::{BatchArgs, Global};
-use crate::exec::{self, Failure, Sent, UsageError};
+use crate::exec::{self, Failure, UsageError};
 use crate::gallery::{self, Card};
 use crate::journal::{Event, Journal, Replayed, State, item_key};
 use crate::progress::{self, Progress};
-use crate::request::Request;
+use crate::request::{Request, RequestExt};
 use crate::{Conn, report};
+use artnex::any::Outcome as Sent;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -132,7 +133,7 @@ fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
             Ok(value) => {
                 let key = item_key(line_no, &value);
                 let request = serde_json::from_value::<Request>(value)
-                    .map(|r| r.with_image_base(&base))
+                    .map(|r| r.with_defaults().with_image_base(&base))
                     .map_err(|e| format!("not a valid request: {e}"));
                 (key, request)
             }
@@ -161,17 +162,13 @@ enum Checked {
     Invalid(String),
 }
 
-/// Validates and prices one item locally with a client that never sends anything.
-fn check(client: &artnex::Client, item: &Item) -> Checked {
+/// Validates and prices one item locally (no client: nothing can be sent).
+fn check(item: &Item) -> Checked {
     let request = match &item.request {
         Ok(r) => r,
         Err(e) => return Checked::Invalid(e.clone()),
     };
-    let built = match exec::build(client, request) {
-        Ok(b) => b,
-        Err(e) => return Checked::Invalid(e.to_string()),
-    };
-    let estimate = match built.estimate() {
+    let estimate = match request.estimate(None) {
         Ok(e) => e,
         Err(e) => return Checked::Invalid(artnex::Error::from(e).to_string()),
     };
@@ -188,7 +185,6 @@ fn check(client: &artnex::Client, item: &Item) -> Checked {
 /// journal, when there is one, is read but never created or changed). Sends nothing, opens no connection,
 /// and does not touch the output directory.
 fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Failure> {
-    let client = crate::offline_client()?;
     // What an earlier run recorded: a rerun would not send those items again.
     let path = journal_path(args);
     let journal = Replayed::read(&path).map_err(|e| {
@@ -216,7 +212,7 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
             }
             continue;
         }
-        match check(&client, item) {
+        match check(item) {
             Checked::Valid { request, estimate } => {
                 valid += 1;
                 match estimate.credits() {
@@ -226,11 +222,11 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
                 if g.json {
                     println!(
                         "{}",
-                        json!({"line": item.line, "status": "valid", "op": request.op(), "model": request.model(), "estimate": crate::estimate_json(&estimate)})
+                        json!({"line": item.line, "status": "valid", "op": request.op(), "model": request.model_id(), "estimate": crate::estimate_json(&estimate)})
                     );
                 } else {
                     let model = request
-                        .model()
+                        .model_id()
                         .map(|m| format!(" · {m}"))
                         .unwrap_or_default();
                     println!(
@@ -506,15 +502,13 @@ fn write_gallery(shared: &Shared, listed: &[(usize, String, Option<Request>)]) -
                 let what = request
                     .as_ref()
                     .map(|r| {
-                        let model = r.model().map(|m| format!(" · {m}")).unwrap_or_default();
+                        let model = r.model_id().map(|m| format!(" · {m}")).unwrap_or_default();
                         format!(" · {}{model}", r.op())
                     })
                     .unwrap_or_default();
                 Some(Card {
                     title: format!("line {line}{what}"),
-                    prompt: request
-                        .as_ref()
-                        .and_then(|r| r.prompt().map(str::to_string)),
+                    prompt: request.as_ref().and_then(|r| r.text().map(str::to_string)),
                     files,
                     credits,
                     estimate: None,
@@ -591,11 +585,7 @@ async fn process(shared: &Shared, item: Item) -> Outcome {
 }
 
 async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
-    let built = match exec::build(&shared.conn.client, request) {
-        Ok(b) => b,
-        Err(e) => return fail(shared, item, &e.to_string()),
-    };
-    let estimate = match built.estimate() {
+    let estimate = match request.estimate(shared.conn.client.price_table()) {
         Ok(e) => e,
         Err(e) => return fail(shared, item, &artnex::Error::from(e).to_string()),
     };
@@ -620,14 +610,15 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
         shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
         return Outcome::Failed;
     }
-    match exec::send(built).await {
-        Ok(Sent::Results {
+    match request.clone().send(&shared.conn.client).await {
+        Ok(Sent::Done {
             request_id,
-            credits,
+            credits_used,
             media,
             ..
         }) => {
-            let urls = media.iter().map(|m| m.url().to_string()).collect();
+            let credits = credits_used.unwrap_or(0);
+            let urls = media.iter().map(|m| m.to_string()).collect();
             if let Err(e) = shared.record(
                 item,
                 Event::Completed {
@@ -653,6 +644,11 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             }
             wait_and_finish(shared, item, request, &job).await
         }
+        Ok(_) => fail(
+            shared,
+            item,
+            "the SDK returned an outcome this CLI does not know",
+        ),
         Err(e) if e.may_have_been_processed() => {
             let _ = shared.record(
                 item,
@@ -688,7 +684,7 @@ async fn wait_and_finish(
     let timeout = shared.conn.real(shared.args.timeout);
     match exec::wait(job, interval, timeout, |_| {}).await {
         Ok((request_id, credits, media)) => {
-            let urls = vec![media.url().to_string()];
+            let urls = vec![media.to_string()];
             if let Err(e) = shared.record(
                 item,
                 Event::Completed {

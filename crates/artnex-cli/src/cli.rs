@@ -1,6 +1,8 @@
 //! Command-line syntax (clap). Every operation's flags turn into a [`Request`].
 
-use crate::request::{DEFAULT_EDIT_MODEL, DEFAULT_GENERATE_MODEL, Request};
+use crate::exec::{UsageError, parse};
+use crate::request::{DEFAULT_EDIT_MODEL, DEFAULT_GENERATE_MODEL, Request, RequestExt};
+use artnex::Model;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -126,14 +128,14 @@ pub enum PriceCommand {
 
 impl PriceCommand {
     /// The request to price.
-    pub fn request(&self) -> Result<Request, String> {
+    pub fn request(&self) -> Result<Request, UsageError> {
         match self {
             PriceCommand::Generate(a) => a.request(),
-            PriceCommand::Edit(a) => Ok(a.request()),
-            PriceCommand::Video(a) => Ok(a.request()),
-            PriceCommand::Tts(a) => Ok(a.request()),
-            PriceCommand::Upscale(a) => Ok(a.request()),
-            PriceCommand::RemoveBg(a) => Ok(a.request()),
+            PriceCommand::Edit(a) => a.request(),
+            PriceCommand::Video(a) => a.request(),
+            PriceCommand::Tts(a) => a.request(),
+            PriceCommand::Upscale(a) => a.request(),
+            PriceCommand::RemoveBg(a) => a.request(),
         }
     }
 }
@@ -184,20 +186,19 @@ pub struct GenerateArgs {
 
 impl GenerateArgs {
     /// The request.
-    pub fn request(&self) -> Result<Request, String> {
+    pub fn request(&self) -> Result<Request, UsageError> {
         let (width, height) = match self.size {
             Some((w, h)) => (Some(w), Some(h)),
             None => (self.width, self.height),
         };
-        Ok(Request::Generate {
-            prompt: self.prompt.clone(),
-            model: self.model.clone(),
-            width,
-            height,
-            num_images: self.num_images,
-            resolution: self.resolution.clone(),
-            quality: self.quality.clone(),
-        })
+        let mut r = artnex::generate::GenerateImage::new(self.prompt.clone());
+        r.model = Some(Model::from_id(&self.model));
+        r.width = width;
+        r.height = height;
+        r.num_images = self.num_images;
+        r.resolution = parse("resolution", &self.resolution)?;
+        r.quality = parse("quality", &self.quality)?;
+        Ok(Request::Generate(r))
     }
 }
 
@@ -225,14 +226,12 @@ pub struct EditArgs {
 
 impl EditArgs {
     /// The request.
-    pub fn request(&self) -> Request {
-        Request::Edit {
-            prompt: self.prompt.clone(),
-            image: self.image.clone(),
-            model: self.model.clone(),
-            resolution: self.resolution.clone(),
-            quality: self.quality.clone(),
-        }
+    pub fn request(&self) -> Result<Request, UsageError> {
+        let mut r = artnex::edit::EditImage::new(self.prompt.clone(), self.image.as_str());
+        r.model = Some(Model::from_id(&self.model));
+        r.resolution = parse("resolution", &self.resolution)?;
+        r.quality = parse("quality", &self.quality)?;
+        Ok(Request::Edit(r))
     }
 }
 
@@ -272,15 +271,21 @@ pub struct VideoArgs {
 
 impl VideoArgs {
     /// The request.
-    pub fn request(&self) -> Request {
-        Request::Video {
-            prompt: self.prompt.clone(),
-            model: self.model.clone(),
-            mode: self.mode.clone(),
-            image: self.image.clone(),
-            aspect_ratio: self.aspect_ratio.clone(),
-            duration: self.duration,
-        }
+    pub fn request(&self) -> Result<Request, UsageError> {
+        let mut r = artnex::video::CreateVideo::new(self.prompt.clone());
+        r.model = self.model.as_deref().map(Model::from_id);
+        r.mode = match self.mode.as_deref() {
+            None => None,
+            Some(m) => Some(artnex::catalogue::VideoMode::from_wire(m).ok_or_else(|| {
+                UsageError(format!(
+                    "invalid mode `{m}`: use text-to-video or image-to-video"
+                ))
+            })?),
+        };
+        r.image = self.image.as_deref().map(Into::into);
+        r.aspect_ratio = parse("aspect ratio", &self.aspect_ratio)?;
+        r.duration = self.duration;
+        Ok(Request::Video(r).with_defaults())
     }
 }
 
@@ -321,12 +326,11 @@ pub struct TtsArgs {
 
 impl TtsArgs {
     /// The request.
-    pub fn request(&self) -> Request {
-        Request::Tts {
-            text: self.text.clone(),
-            model: self.model.clone(),
-            voice_id: self.voice.clone(),
-        }
+    pub fn request(&self) -> Result<Request, UsageError> {
+        let mut r = artnex::tts::TextToSpeech::new(self.text.clone());
+        r.model = self.model.as_deref().map(Model::from_id);
+        r.voice_id = self.voice.clone();
+        Ok(Request::Tts(r))
     }
 }
 
@@ -346,11 +350,10 @@ pub struct UpscaleArgs {
 
 impl UpscaleArgs {
     /// The request.
-    pub fn request(&self) -> Request {
-        Request::Upscale {
-            image: self.image.clone(),
-            scale: self.scale,
-        }
+    pub fn request(&self) -> Result<Request, UsageError> {
+        let mut r = artnex::upscale::Upscale::new(self.image.as_str());
+        r.scale = self.scale;
+        Ok(Request::Upscale(r))
     }
 }
 
@@ -367,10 +370,10 @@ pub struct RemoveBgArgs {
 
 impl RemoveBgArgs {
     /// The request.
-    pub fn request(&self) -> Request {
-        Request::RemoveBg {
-            image: self.image.clone(),
-        }
+    pub fn request(&self) -> Result<Request, UsageError> {
+        Ok(Request::RemoveBackground(
+            artnex::remove_background::RemoveBackground::new(self.image.as_str()),
+        ))
     }
 }
 
@@ -521,17 +524,12 @@ mod tests {
         let Command::Generate(args) = cli.command else {
             panic!()
         };
+        let Request::Generate(r) = args.request().unwrap() else {
+            panic!()
+        };
         assert_eq!(
-            args.request().unwrap(),
-            Request::Generate {
-                prompt: "fox".into(),
-                model: "flux-2-pro".into(),
-                width: Some(512),
-                height: Some(256),
-                num_images: Some(2),
-                resolution: None,
-                quality: None
-            }
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"prompt": "fox", "model": "flux-2-pro", "width": 512, "height": 256, "num_images": 2})
         );
         assert!(
             Cli::try_parse_from(["artnex", "generate", "fox", "--size", "1x1", "--width", "3"])

@@ -2,10 +2,11 @@
 //! with estimates next to the credits charged, written out with an `index.html` gallery.
 
 use crate::cli::{DemoArgs, Global};
-use crate::exec::{self, Failure, Sent, UsageError};
+use crate::exec::{Failure, UsageError};
 use crate::gallery::{self, Card};
-use crate::request::Request;
+use crate::request::{Request, RequestExt};
 use crate::{Conn, files};
+use artnex::any::Outcome;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,68 +18,49 @@ struct Step {
     request: Request,
 }
 
-fn steps(dir: &Path) -> Vec<Step> {
+fn steps(dir: &Path) -> Result<Vec<Step>, Failure> {
     // Results are saved as `<step>-<op>-<n>.<ext>` (see `run`), so later steps can use earlier ones.
     let first_image = dir.join("01-generate-1.png").display().to_string();
     let edited = dir.join("03-edit-1.png").display().to_string();
-    vec![
-        Step {
-            title: "Generate two images (z-image-turbo, 100 credits each)",
-            request: Request::Generate {
-                prompt: "A red fox in fresh snow at dawn, soft golden light".into(),
-                model: "z-image-turbo".into(),
-                width: Some(512),
-                height: Some(384),
-                num_images: Some(2),
-                resolution: None,
-                quality: None,
-            },
-        },
-        Step {
-            title: "Generate with a premium model (flux-2-pro)",
-            request: Request::Generate {
-                prompt: "A lighthouse on a cliff during a storm, dramatic, photorealistic".into(),
-                model: "flux-2-pro".into(),
-                width: Some(640),
-                height: Some(448),
-                num_images: None,
-                resolution: None,
-                quality: None,
-            },
-        },
-        Step {
-            title: "Edit the first image (seedream-edit)",
-            request: Request::Edit {
-                prompt: "Turn the scene into a winter night with northern lights, keep the fox".into(),
-                image: first_image.clone(),
-                model: "seedream-edit".into(),
-                resolution: None,
-                quality: None,
-            },
-        },
-        Step { title: "Upscale the edit 2x (flat 100 credits)", request: Request::Upscale { image: edited, scale: Some(2.0) } },
-        Step { title: "Remove the background (flat 10 credits)", request: Request::RemoveBg { image: first_image } },
-        Step {
-            title: "Speak a sentence (tts-elevenlabs, 10 credits)",
-            request: Request::Tts {
-                text: "Welcome to Artnex. Every image, edit and video in this gallery came from the local simulator."
-                    .into(),
-                model: None,
-                voice_id: None,
-            },
-        },
-        Step {
-            title: "Render a video (kling-v2.5-turbo-pro, 5 s clip, charged on completion)",
-            request: Request::Video {
-                prompt: "A drone flying slowly over a misty mountain range at sunrise, cinematic".into(),
-                model: Some("kling-v2.5-turbo-pro".into()),
-                mode: None,
-                image: None,
-                aspect_ratio: Some("16:9".into()),
-                duration: Some(5),
-            },
-        },
-    ]
+    // The steps are written as batch-file lines: the same request values the SDK sends.
+    let tour = [
+        (
+            "Generate two images (z-image-turbo, 100 credits each)",
+            json!({"op": "generate", "prompt": "A red fox in fresh snow at dawn, soft golden light", "model": "z-image-turbo", "width": 512, "height": 384, "num_images": 2}),
+        ),
+        (
+            "Generate with a premium model (flux-2-pro)",
+            json!({"op": "generate", "prompt": "A lighthouse on a cliff during a storm, dramatic, photorealistic", "model": "flux-2-pro", "width": 640, "height": 448}),
+        ),
+        (
+            "Edit the first image (seedream-edit)",
+            json!({"op": "edit", "prompt": "Turn the scene into a winter night with northern lights, keep the fox", "image": first_image, "model": "seedream-edit"}),
+        ),
+        (
+            "Upscale the edit 2x (flat 100 credits)",
+            json!({"op": "upscale", "image": edited, "scale": 2.0}),
+        ),
+        (
+            "Remove the background (flat 10 credits)",
+            json!({"op": "remove-bg", "image": first_image}),
+        ),
+        (
+            "Speak a sentence (tts-elevenlabs, 10 credits)",
+            json!({"op": "tts", "text": "Welcome to Artnex. Every image, edit and video in this gallery came from the local simulator."}),
+        ),
+        (
+            "Render a video (kling-v2.5-turbo-pro, 5 s clip, charged on completion)",
+            json!({"op": "video", "prompt": "A drone flying slowly over a misty mountain range at sunrise, cinematic", "model": "kling-v2.5-turbo-pro", "aspect_ratio": "16:9", "duration": 5}),
+        ),
+    ];
+    tour.into_iter()
+        .map(|(title, line)| {
+            let request = serde_json::from_value::<Request>(line).map_err(|e| {
+                UsageError(format!("demo step `{title}` is not a valid request: {e}"))
+            })?;
+            Ok(Step { title, request })
+        })
+        .collect()
 }
 
 fn demo_dir(out: &Path) -> PathBuf {
@@ -132,18 +114,17 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
     ));
     let mut cards = Vec::new();
     let mut report = Vec::new();
-    for (i, step) in steps(&dir).into_iter().enumerate() {
+    for (i, step) in steps(&dir)?.into_iter().enumerate() {
         say(format!("{}. {}", i + 1, step.title));
-        let built = exec::build(&conn.client, &step.request)?;
-        let estimate = built.estimate()?;
-        let (request_id, credits, media) = match exec::send(built).await? {
-            Sent::Results {
+        let estimate = step.request.estimate(conn.client.price_table())?;
+        let (request_id, credits, media) = match step.request.clone().send(&conn.client).await? {
+            Outcome::Done {
                 request_id,
-                credits,
+                credits_used,
                 media,
                 ..
-            } => (request_id, credits, media),
-            Sent::Job(job) => {
+            } => (request_id, credits_used.unwrap_or(0), media),
+            Outcome::Job(job) => {
                 say(format!(
                     "   submitted job {}; waiting (the simulator runs {}x faster than real time)",
                     job.request_id(),
@@ -152,6 +133,12 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
                 let (rid, credits, media) =
                     crate::wait_with_progress(&conn, &job, 5.0, 600.0, !g.json).await?;
                 (rid, credits, vec![media])
+            }
+            _ => {
+                return Err(UsageError(
+                    "the SDK returned an outcome this CLI does not know".into(),
+                )
+                .into());
             }
         };
         // Stable names so that later steps can use earlier results.
@@ -168,14 +155,16 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
             "   estimate {estimate} · charged {credits} credits · {}",
             names.join(", ")
         ));
-        report.push(json!({"step": step.title, "op": step.request.op(), "model": step.request.model(), "request_id": request_id, "estimate": estimate.credits(), "credits_used": credits, "files": names}));
+        report.push(json!({"step": step.title, "op": step.request.op(), "model": step.request.model_id(), "request_id": request_id, "estimate": estimate.credits(), "credits_used": credits, "files": names}));
         cards.push(Card {
             title: format!(
                 "{} · {}",
                 step.request.op(),
-                step.request.model().unwrap_or_else(|| "flat price".into())
+                step.request
+                    .model_id()
+                    .unwrap_or_else(|| "flat price".into())
             ),
-            prompt: step.request.prompt().map(str::to_string),
+            prompt: step.request.text().map(str::to_string),
             files: names,
             credits,
             estimate: Some(estimate.to_string()),

@@ -112,6 +112,7 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
     for (i, image) in response.data.iter().enumerate() {
         let index = (response.data.len() > 1).then_some(i);
         let d = image
+            .image
             .save_to_dir(
                 &out_dir,
                 &files::result_stem("images", id.as_deref(), index),
@@ -135,14 +136,18 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
                 "created": response.created,
                 "request_id": response.request_id,
                 "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-                "urls": response.data.iter().map(|d| d.url().map(str::to_string)).collect::<Vec<_>>(),
+                "urls": response.data.iter().map(|d| d.image.url().map(str::to_string)).collect::<Vec<_>>(),
                 "revised_prompts": response.data.iter().map(|d| d.revised_prompt.clone()).collect::<Vec<_>>(),
             })
         );
     } else {
         println!("images · {} · {} image(s)", a.model, saved.len());
         for (p, d) in saved.iter().zip(&response.data) {
-            let source = if d.url().is_some() { "url" } else { "b64_json" };
+            let source = if d.image.url().is_some() {
+                "url"
+            } else {
+                "b64_json"
+            };
             println!("  {} ({source})", p.display());
             if let Some(rp) = &d.revised_prompt {
                 println!("    revised prompt: {rp}");

@@ -14,11 +14,12 @@ mod report;
 mod request;
 mod table;
 
+use artnex::any::Outcome;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, Global, StatusArgs, VideoArgs};
-use exec::{Failure, Sent, UsageError};
+use exec::{Failure, UsageError};
 use progress::Progress;
-use request::Request;
+use request::{Request, RequestExt};
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -110,17 +111,14 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let g = &cli.global;
     match &cli.command {
-        Command::Generate(a) => op(g, a.request().map_err(UsageError)?, None).await,
-        Command::Edit(a) => op(g, a.request(), None).await,
-        Command::Video(a) => op(g, a.request(), Some(a)).await,
-        Command::Tts(a) => op(g, a.request(), None).await,
-        Command::Upscale(a) => op(g, a.request(), None).await,
-        Command::RemoveBg(a) => op(g, a.request(), None).await,
+        Command::Generate(a) => op(g, a.request()?, None).await,
+        Command::Edit(a) => op(g, a.request()?, None).await,
+        Command::Video(a) => op(g, a.request()?, Some(a)).await,
+        Command::Tts(a) => op(g, a.request()?, None).await,
+        Command::Upscale(a) => op(g, a.request()?, None).await,
+        Command::RemoveBg(a) => op(g, a.request()?, None).await,
         Command::Status(a) => status(g, a).await,
-        Command::Price { op: p } => {
-            let req = p.request().map_err(UsageError)?;
-            price(g, &req)
-        }
+        Command::Price { op: p } => price(g, &p.request()?),
         Command::Models(a) => {
             let models = table::selected(a.kind.map(cli::KindArg::kind));
             if g.json {
@@ -145,14 +143,6 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// A client good enough for local validation and pricing: it never sends anything.
-fn offline_client() -> Result<artnex::Client, Failure> {
-    Ok(artnex::Client::builder()
-        .api_key("offline-estimate")
-        .base_url("http://127.0.0.1:9")
-        .build()?)
-}
-
 fn estimate_json(e: &artnex::pricing::Estimate) -> Value {
     match e.credits() {
         Some(c) => json!(c),
@@ -162,15 +152,17 @@ fn estimate_json(e: &artnex::pricing::Estimate) -> Value {
 
 /// `artnex price …` and `--dry-run`: validate and price, send nothing.
 fn price(g: &Global, req: &Request) -> Result<ExitCode, Failure> {
-    let client = offline_client()?;
-    let estimate = exec::build(&client, req)?.estimate()?;
+    let estimate = req.estimate(None)?;
     if g.json {
         println!(
             "{}",
-            json!({"ok": true, "op": req.op(), "model": req.model(), "estimate": estimate_json(&estimate), "sent": false})
+            json!({"ok": true, "op": req.op(), "model": req.model_id(), "estimate": estimate_json(&estimate), "sent": false})
         );
     } else {
-        let model = req.model().map(|m| format!(" · {m}")).unwrap_or_default();
+        let model = req
+            .model_id()
+            .map(|m| format!(" · {m}"))
+            .unwrap_or_default();
         println!("{}{model}: {estimate} (valid; nothing sent)", req.op());
     }
     Ok(ExitCode::SUCCESS)
@@ -183,22 +175,28 @@ async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitC
         return price(g, &req);
     }
     let conn = Conn::open(g, MOCK_SPEED).await?;
-    let built = exec::build(&conn.client, &req)?;
-    let estimate = built.estimate()?;
+    let estimate = req.estimate(conn.client.price_table())?;
     let out = files::ensure_dir(&g.out).map_err(|e| {
         Failure::Sdk(artnex::Error::Io {
             path: Some(g.out.clone()),
             source: e,
         })
     })?;
-    let (request_id, credits, media, duration_seconds) = match exec::send(built).await? {
-        Sent::Results {
+    let op_name = req.op();
+    let model_id = req.model_id();
+    let (request_id, credits, media, duration_seconds) = match req.send(&conn.client).await? {
+        Outcome::Done {
             request_id,
-            credits,
+            credits_used,
             media,
             duration_seconds,
-        } => (request_id, credits, media, duration_seconds),
-        Sent::Job(job) => {
+        } => (
+            request_id,
+            credits_used.unwrap_or(0),
+            media,
+            duration_seconds,
+        ),
+        Outcome::Job(job) => {
             let args = video.cloned();
             if args.as_ref().is_some_and(|a| a.no_wait) {
                 if g.json {
@@ -229,33 +227,35 @@ async fn op(g: &Global, req: Request, video: Option<&VideoArgs>) -> Result<ExitC
                 wait_with_progress(&conn, &job, interval, timeout, !g.json).await?;
             (rid, credits, vec![media], None)
         }
+        _ => {
+            return Err(
+                UsageError("the SDK returned an outcome this CLI does not know".into()).into(),
+            );
+        }
     };
-    let saved = exec::save_all(&media, &out, req.op(), request_id.as_deref()).await?;
+    let saved = exec::save_all(&media, &out, op_name, request_id.as_deref()).await?;
     if g.json {
         println!(
             "{}",
             json!({
                 "ok": true,
-                "op": req.op(),
-                "model": req.model(),
+                "op": op_name,
+                "model": model_id,
                 "request_id": request_id,
                 "credits_used": credits,
                 "estimate": estimate_json(&estimate),
                 "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-                "urls": media.iter().map(|m| m.url().to_string()).collect::<Vec<_>>(),
+                "urls": media.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
                 "duration_seconds": duration_seconds,
             })
         );
     } else {
-        let model = req.model().map(|m| format!(" · {m}")).unwrap_or_default();
+        let model = model_id.map(|m| format!(" · {m}")).unwrap_or_default();
         let id = request_id
             .as_deref()
             .map(|r| format!(" · {r}"))
             .unwrap_or_default();
-        println!(
-            "{}{model} · {credits} credits (estimate: {estimate}){id}",
-            req.op()
-        );
+        println!("{op_name}{model} · {credits} credits (estimate: {estimate}){id}");
         for p in &saved {
             println!("  {}", p.display());
         }
@@ -350,7 +350,7 @@ async fn status(g: &Global, a: &StatusArgs) -> Result<ExitCode, Failure> {
     if g.json {
         println!(
             "{}",
-            json!({"ok": true, "request_id": rid, "status": "completed", "credits_used": credits, "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), "urls": [media.url()]})
+            json!({"ok": true, "request_id": rid, "status": "completed", "credits_used": credits, "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), "urls": [media.to_string()]})
         );
     } else {
         println!("video · {credits} credits · {}", rid.unwrap_or_default());

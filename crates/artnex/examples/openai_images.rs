@@ -31,7 +31,10 @@ async fn main() -> Result<(), BoxError> {
     let out = request.clone().await?;
     println!("created {:?}", out.created);
     for (i, image) in out.data.iter().enumerate() {
-        let file = image.image.save_to_dir(&dir, &format!("logo-url-{i}")).await?;
+        let file = image
+            .image
+            .save_to_dir(&dir, &format!("logo-url-{i}"))
+            .await?;
         println!(
             "{} -> {} ({} bytes)\n  revised prompt: {}",
             image.image.url().unwrap_or_default(),

@@ -212,8 +212,9 @@ impl Reservation {
                 // Already ended (another handle saw it first): the reservation was never needed.
                 Some(Job::Settled) => s.reserved = s.reserved.saturating_sub(reserved),
                 _ => {
-                    if let Some(Job::Reserved(old)) =
-                        s.jobs.insert(request_id.to_string(), Job::Reserved(reserved))
+                    if let Some(Job::Reserved(old)) = s
+                        .jobs
+                        .insert(request_id.to_string(), Job::Reserved(reserved))
                     {
                         // The same id submitted twice should not happen; never count both.
                         s.reserved = s.reserved.saturating_sub(old);

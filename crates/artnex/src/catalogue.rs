@@ -56,7 +56,6 @@ impl Resolution {
             Resolution::FourK => "4k",
         }
     }
-
 }
 
 /// Output quality tier of the gpt-image-2 models (drives their price).
@@ -87,7 +86,6 @@ impl Quality {
             Quality::High => "high",
         }
     }
-
 }
 
 /// An aspect ratio for video output.
@@ -122,7 +120,6 @@ impl AspectRatio {
             AspectRatio::Square => "1:1",
         }
     }
-
 }
 
 /// A wire value that is not one of the documented ones.
@@ -153,7 +150,11 @@ macro_rules! wire_enum_serde {
                     serde::de::Error::custom(format!(
                         "`{s}` is not a valid {}: use one of {}",
                         $field,
-                        $ty::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                        $ty::ALL
+                            .iter()
+                            .map(|v| v.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })
             }
@@ -189,7 +190,6 @@ wire_enum_serde!(AspectRatio, "aspect_ratio");
 wire_enum_traits!(Quality);
 wire_enum_traits!(AspectRatio);
 
-
 /// `Option<Model>` as its id string (ids the catalogue does not know become [`Model::Other`]).
 pub(crate) mod serde_model {
     use super::Model;
@@ -212,14 +212,19 @@ pub(crate) mod serde_mode {
     use super::VideoMode;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(mode: &Option<VideoMode>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        mode: &Option<VideoMode>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match mode {
             Some(m) => s.serialize_str(m.as_str()),
             None => s.serialize_none(),
         }
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<VideoMode>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<VideoMode>, D::Error> {
         match Option::<String>::deserialize(d)? {
             None => Ok(None),
             Some(s) => VideoMode::from_wire(&s).map(Some).ok_or_else(|| {

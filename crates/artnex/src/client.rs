@@ -488,11 +488,13 @@ impl Builder<ArtnexSettings> {
             .status_path
             .unwrap_or_else(|| DEFAULT_VIDEO_STATUS_PATH.to_string());
         if !status_path.starts_with('/') || !status_path.contains("{request_id}") {
-            return Err(Error::Config(artnex_transport::ConfigError::InvalidBaseUrl {
-                url: status_path,
-                reason: "the video status path must start with `/` and contain `{request_id}`"
-                    .into(),
-            }));
+            return Err(Error::Config(
+                artnex_transport::ConfigError::InvalidBaseUrl {
+                    url: status_path,
+                    reason: "the video status path must start with `/` and contain `{request_id}`"
+                        .into(),
+                },
+            ));
         }
         let mut endpoints = Vec::new();
         for op in [

@@ -43,7 +43,11 @@ pub struct EditImage {
     /// The image to edit.
     pub image: ImageInput,
     /// The edit model (required before sending).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::catalogue::serde_model")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::catalogue::serde_model"
+    )]
     pub model: Option<Model>,
     /// Resolution tier (gpt-image-2-edit only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +108,6 @@ impl Operation for EditImage {
         (self.model.as_ref().map(Model::id), Some(&self.prompt))
     }
 
-
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
         Some(&mut self.model)
     }
@@ -125,7 +128,11 @@ impl Operation for EditImage {
         Images::settlement(response)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<Images, Error> {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<Images, Error> {
         Ok(Images::from_wire(client, answer))
     }
 }

@@ -30,7 +30,10 @@ impl Payload {
     }
 
     /// `value` as JSON.
-    pub(crate) fn json<T: Serialize + ?Sized>(op: OperationId, value: &T) -> Result<Payload, Error> {
+    pub(crate) fn json<T: Serialize + ?Sized>(
+        op: OperationId,
+        value: &T,
+    ) -> Result<Payload, Error> {
         Payload::json_sized(op, value, 0)
     }
 
@@ -244,7 +247,9 @@ pub(crate) fn classify_transport(
     url: Option<&str>,
 ) -> Failure {
     let billable = op.is_billable();
-    let on = url.map(|u| format!(" {}", loggable_url(u))).unwrap_or_default();
+    let on = url
+        .map(|u| format!(" {}", loggable_url(u)))
+        .unwrap_or_default();
     if err.is_connect() {
         Failure {
             class: FailureClass::NotSent,
@@ -456,10 +461,7 @@ mod tests {
         assert_eq!(class(502), FailureClass::Ambiguous);
         assert_eq!(class(504), FailureClass::Ambiguous);
         assert_eq!(class(500), FailureClass::Ambiguous);
-        assert_eq!(
-            class(503),
-            FailureClass::Unavailable { retry_after: None }
-        );
+        assert_eq!(class(503), FailureClass::Unavailable { retry_after: None });
         assert_eq!(class(422), FailureClass::Final);
     }
 

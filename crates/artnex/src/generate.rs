@@ -41,7 +41,11 @@ pub struct GenerateImage {
     /// What to draw (at most 4,000 characters).
     pub prompt: String,
     /// The model (required before sending).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::catalogue::serde_model")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::catalogue::serde_model"
+    )]
     pub model: Option<Model>,
     /// How many images, 1 to 4 (the server's default is 1). Each image costs the model's full price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +134,11 @@ impl Operation for GenerateImage {
         Images::settlement(response)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<Images, Error> {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<Images, Error> {
         Ok(Images::from_wire(client, answer))
     }
 }

@@ -22,7 +22,11 @@ impl Images {
         client: &Client,
         answer: crate::exec::Answer<artnex_api::types::ImagesResponse>,
     ) -> Images {
-        let request_id = answer.value.request_id.clone().or_else(|| answer.header_request_id());
+        let request_id = answer
+            .value
+            .request_id
+            .clone()
+            .or_else(|| answer.header_request_id());
         let r = answer.value;
         let downloads = &client.core().downloads;
         Images {
@@ -58,7 +62,11 @@ impl ImageResult {
         client: &Client,
         answer: crate::exec::Answer<artnex_api::types::ImageUrlResponse>,
     ) -> ImageResult {
-        let request_id = answer.value.request_id.clone().or_else(|| answer.header_request_id());
+        let request_id = answer
+            .value
+            .request_id
+            .clone()
+            .or_else(|| answer.header_request_id());
         let r = answer.value;
         ImageResult {
             image: client.core().downloads.url(r.image_url, MediaKind::Image),

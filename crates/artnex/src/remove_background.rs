@@ -73,7 +73,6 @@ impl Operation for RemoveBackground {
         (None, None)
     }
 
-
     fn image_mut(&mut self) -> Option<&mut ImageInput> {
         Some(&mut self.image)
     }
@@ -86,7 +85,11 @@ impl Operation for RemoveBackground {
         ImageResult::settlement(response)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<ImageResult, Error> {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<ImageResult, Error> {
         Ok(ImageResult::from_wire(client, answer))
     }
 }

@@ -112,7 +112,11 @@ impl<O: Operation> Request<O> {
     /// # let _ = req;
     /// # Ok::<(), artnex::Error>(())
     /// ```
-    pub fn extra_body(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+    pub fn extra_body(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
         self.extra.insert(key.into(), value.into());
         self
     }
@@ -252,19 +256,6 @@ pub(crate) fn truncate_for_log(text: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_truncation_is_char_safe() {
-        let long = "é".repeat(100);
-        let t = truncate_for_log(&long);
-        assert_eq!(t.chars().count(), 49);
-        assert_eq!(truncate_for_log("short"), "short");
-    }
-}
-
 /// Declares setters of a request builder: each is one line naming the method, its argument and the field
 /// of the request value it sets, so that an optional field added to an operation touches one place.
 macro_rules! setters {
@@ -295,4 +286,17 @@ pub(crate) async fn image_payload<O: Operation>(mut value: O) -> Result<exec::Pa
         }
     }
     exec::Payload::json_sized(O::ID, &value, room + 512)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_truncation_is_char_safe() {
+        let long = "é".repeat(100);
+        let t = truncate_for_log(&long);
+        assert_eq!(t.chars().count(), 49);
+        assert_eq!(truncate_for_log("short"), "short");
+    }
 }

@@ -53,7 +53,11 @@ pub struct TextToSpeech {
     /// The text to speak (at most 5,000 characters).
     pub text: String,
     /// The model ([`DEFAULT_MODEL`] when unset).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::catalogue::serde_model")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::catalogue::serde_model"
+    )]
     pub model: Option<Model>,
     /// The voice (the model's default when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,8 +131,16 @@ impl Operation for TextToSpeech {
         Settlement::Charged(response.credits_used)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<Speech, Error> {
-        let request_id = answer.value.request_id.clone().or_else(|| answer.header_request_id());
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<Speech, Error> {
+        let request_id = answer
+            .value
+            .request_id
+            .clone()
+            .or_else(|| answer.header_request_id());
         let r = answer.value;
         Ok(Speech {
             audio: client.core().downloads.url(r.audio_url, MediaKind::Audio),

@@ -81,7 +81,6 @@ impl Operation for Upscale {
         (None, None)
     }
 
-
     fn image_mut(&mut self) -> Option<&mut ImageInput> {
         Some(&mut self.image)
     }
@@ -94,7 +93,11 @@ impl Operation for Upscale {
         ImageResult::settlement(response)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<ImageResult, Error> {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<ImageResult, Error> {
         Ok(ImageResult::from_wire(client, answer))
     }
 }

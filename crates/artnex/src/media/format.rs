@@ -186,7 +186,6 @@ pub fn data_uri(format: MediaFormat, bytes: &[u8]) -> String {
     String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-
 /// `data:<mime>;base64,<data>` written piece by piece to a formatter (for example straight into a JSON
 /// body by `serde_json`), so that the encoded image is never held as a string of its own.
 pub(crate) struct DataUriWriter<'a> {
@@ -211,7 +210,9 @@ impl fmt::Display for DataUriWriter<'_> {
         write!(f, "data:{};base64,", self.format.mime())?;
         let mut out = [0u8; STEP / 3 * 4];
         for chunk in self.bytes.chunks(STEP) {
-            let n = engine.encode_slice(chunk, &mut out).map_err(|_| fmt::Error)?;
+            let n = engine
+                .encode_slice(chunk, &mut out)
+                .map_err(|_| fmt::Error)?;
             // Base64 is ASCII.
             f.write_str(std::str::from_utf8(&out[..n]).map_err(|_| fmt::Error)?)?;
         }

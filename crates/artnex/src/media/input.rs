@@ -8,8 +8,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::format::{DataUriWriter, MediaFormat, truncation};
 use super::MAX_IMAGE_BYTES;
+use super::format::{DataUriWriter, MediaFormat, truncation};
 use crate::error::{Error, ErrorCode, ValidationError};
 
 /// A source image for edit, image-to-video, upscale and background removal.
@@ -134,7 +134,11 @@ impl ImageInput {
     }
 
     /// The checks that need no I/O: URL scheme and host, data URI shape, in-memory size and format.
-    pub(crate) fn check(&self, field: &'static str, urls: UrlPolicy) -> Result<(), ValidationError> {
+    pub(crate) fn check(
+        &self,
+        field: &'static str,
+        urls: UrlPolicy,
+    ) -> Result<(), ValidationError> {
         match &self.0 {
             Source::Url(u) => check_url(field, u, urls),
             Source::Path(p) => {
@@ -173,7 +177,11 @@ impl ImageInput {
         if meta.len() > MAX_IMAGE_BYTES {
             return Err(too_large(field, meta.len()).into());
         }
-        let bytes = Bytes::from(tokio::fs::read(&p).await.map_err(|e| Error::io(p.clone(), e))?);
+        let bytes = Bytes::from(
+            tokio::fs::read(&p)
+                .await
+                .map_err(|e| Error::io(p.clone(), e))?,
+        );
         check_bytes(field, &bytes)?;
         Ok(ImageInput(Source::Bytes(bytes)))
     }
@@ -457,7 +465,11 @@ mod tests {
             Some(ErrorCode::ImageTooLarge)
         );
         let uri = data_uri(MediaFormat::Png, &png());
-        assert!(ImageInput::from(uri.as_str()).check("image", public).is_ok());
+        assert!(
+            ImageInput::from(uri.as_str())
+                .check("image", public)
+                .is_ok()
+        );
         let lying = uri.replace("image/png", "image/jpeg");
         assert!(ImageInput::data_uri(lying).check("image", public).is_err());
         assert!(
@@ -575,7 +587,10 @@ mod tests {
             "data:image/png;base64,iVBORw0KGgo=",
         ] {
             let input: ImageInput = serde_json::from_str(&format!("\"{s}\"")).expect("parses");
-            assert_eq!(serde_json::to_string(&input).expect("json"), format!("\"{s}\""));
+            assert_eq!(
+                serde_json::to_string(&input).expect("json"),
+                format!("\"{s}\"")
+            );
         }
     }
 }

@@ -281,11 +281,9 @@ impl Media {
             .and_then(|n| n.to_str())
             .unwrap_or("download");
         let fetched = self.fetch_to_temp(file::dir_of(path), name, path).await?;
-        fetched
-            .file
-            .commit(path, self.downloads.durable)
-            .await?;
-        if let (Some(format), Some(ext)) = (fetched.format, path.extension().and_then(|e| e.to_str()))
+        fetched.file.commit(path, self.downloads.durable).await?;
+        if let (Some(format), Some(ext)) =
+            (fetched.format, path.extension().and_then(|e| e.to_str()))
             && !ext_matches(format, ext)
         {
             tracing::warn!(path = %path.display(), detected = %format, "the file's content does not match its extension");
@@ -323,10 +321,7 @@ impl Media {
             .unwrap_or("bin")
             .to_string();
         let path = dir.join(format!("{stem}.{ext}"));
-        fetched
-            .file
-            .commit(&path, self.downloads.durable)
-            .await?;
+        fetched.file.commit(&path, self.downloads.durable).await?;
         Ok(Download {
             path,
             bytes: fetched.bytes,
@@ -336,7 +331,12 @@ impl Media {
 
     /// The content in a temporary file in `dir`: inline bytes written out, or the URL streamed (each
     /// attempt into a fresh temporary file; a failed one is removed).
-    async fn fetch_to_temp(&self, dir: &Path, name: &str, reported: &Path) -> Result<Fetched, Error> {
+    async fn fetch_to_temp(
+        &self,
+        dir: &Path,
+        name: &str,
+        reported: &Path,
+    ) -> Result<Fetched, Error> {
         match &self.source {
             Source::Inline(bytes) => {
                 let mut file = TempFile::create(dir, name, reported).await?;

@@ -185,7 +185,8 @@ impl Serialize for ImageSize {
 impl<'de> Deserialize<'de> for ImageSize {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(|e: ValidationError| serde::de::Error::custom(e.message))
+        s.parse()
+            .map_err(|e: ValidationError| serde::de::Error::custom(e.message))
     }
 }
 
@@ -320,7 +321,9 @@ impl Operation for CreateImage {
             return Err(ValidationError::new(
                 "size",
                 ErrorCode::InvalidSize,
-                format!("{width}x{height} is not a size: width and height must be between 1 and {MAX_SIDE}"),
+                format!(
+                    "{width}x{height} is not a size: width and height must be between 1 and {MAX_SIDE}"
+                ),
             ));
         }
         let mut checked = self.clone();
@@ -433,7 +436,8 @@ impl ImageRequest {
     /// ```
     pub fn to_json(&self) -> Result<String, Error> {
         let checked = self.validate()?;
-        let payload = Payload::json(OperationId::CreateImage, checked.value())?.with_extra(OperationId::CreateImage, &self.extra)?;
+        let payload = Payload::json(OperationId::CreateImage, checked.value())?
+            .with_extra(OperationId::CreateImage, &self.extra)?;
         Ok(payload
             .bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned())

@@ -5,8 +5,8 @@ use std::fmt;
 use artapi_api::types;
 use base64::Engine as _;
 use bytes::Bytes;
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
 use crate::exec::{ErrorBody, ErrorParts};

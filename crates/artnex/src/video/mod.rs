@@ -197,7 +197,11 @@ pub struct CreateVideo {
     pub prompt: String,
     /// The video model (required before sending). Its catalogue entry fixes the mode, durations and
     /// aspect ratios.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::catalogue::serde_model")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::catalogue::serde_model"
+    )]
     pub model: Option<Model>,
     /// Text-to-video or image-to-video (the model's own mode when unset).
     #[serde(
@@ -276,7 +280,6 @@ impl Operation for CreateVideo {
     fn log_fields(&self) -> (Option<&str>, Option<&str>) {
         (self.model.as_ref().map(Model::id), Some(&self.prompt))
     }
-
 
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
         Some(&mut self.model)
@@ -473,7 +476,10 @@ impl VideoJob {
     /// # Ok(()) }
     /// ```
     pub async fn poll(&self) -> Result<JobState, Error> {
-        self.client.video_status(self.request_id.clone()).send().await
+        self.client
+            .video_status(self.request_id.clone())
+            .send()
+            .await
     }
 
     /// Waits for the job with the client's default interval and timeout; chain

@@ -88,7 +88,8 @@ impl Operation for GetVideoStatus {
 
     /// The client's status path with the id filled in (percent-encoded).
     fn url(&self, client: &Client) -> Result<reqwest::Url, Error> {
-        let encoded: String = url::form_urlencoded::byte_serialize(self.request_id.as_bytes()).collect();
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(self.request_id.as_bytes()).collect();
         let path = client.inner.status_path.replace("{request_id}", &encoded);
         client.core().url(&path)
     }
@@ -101,7 +102,11 @@ impl Operation for GetVideoStatus {
         Settlement::Charged(None)
     }
 
-    async fn deliver(client: &Client, answer: Answer<Self::Response>, _: ()) -> Result<JobState, Error> {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<Self::Response>,
+        _: (),
+    ) -> Result<JobState, Error> {
         let state = JobState::from_wire(answer.value);
         settle(client, &state);
         Ok(state)

@@ -378,8 +378,7 @@ impl IntoFuture for Wait {
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let span =
-            tracing::info_span!("artnex", operation = "video_wait", request_id = %self.job.request_id);
+        let span = tracing::info_span!("artnex", operation = "video_wait", request_id = %self.job.request_id);
         Box::pin(self.run().instrument(span))
     }
 }

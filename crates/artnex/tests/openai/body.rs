@@ -262,9 +262,7 @@ async fn a_retry_sends_the_same_request_again() {
         Reply::new(503, r#"{"error":{"message":"busy","type":"api_error"}}"#)
             .header("retry-after", "0"),
     );
-    server.reply(
-        Reply::new(503, "<html>service unavailable</html>").header("retry-after", "0"),
-    );
+    server.reply(Reply::new(503, "<html>service unavailable</html>").header("retry-after", "0"));
     server
         .client()
         .generate("a fox")
@@ -414,7 +412,11 @@ async fn loose_success_bodies_are_accepted_and_every_format_gets_its_extension()
         format!(r#"{{"created":1,"data":[{{"b64_json":"{b64}"}}]}}"#),
     ));
     let out = server.client().generate("a").model("m").await.unwrap();
-    let saved = out.data[0].image.save_to_dir(dir.path(), "odd").await.unwrap();
+    let saved = out.data[0]
+        .image
+        .save_to_dir(dir.path(), "odd")
+        .await
+        .unwrap();
     assert_eq!(saved.path, dir.path().join("odd.bin"));
 }
 

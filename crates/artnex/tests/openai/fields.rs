@@ -59,7 +59,8 @@ async fn n_generates_that_many_images_and_each_is_charged() {
         .await
         .unwrap();
     assert_eq!(out.data.len(), 3);
-    let urls: std::collections::BTreeSet<&str> = out.data.iter().filter_map(|i| i.image.url()).collect();
+    let urls: std::collections::BTreeSet<&str> =
+        out.data.iter().filter_map(|i| i.image.url()).collect();
     assert_eq!(urls.len(), 3, "three distinct images");
     assert_eq!(mock.total_charged(KEY), 3 * 10);
     let max = c
@@ -95,7 +96,10 @@ async fn size_is_honoured_for_urls_and_for_b64() {
         .response_format(ResponseFormat::B64Json)
         .await
         .unwrap();
-    assert_eq!(png_size(out.data[0].image.inline_bytes().unwrap()), (256, 256));
+    assert_eq!(
+        png_size(out.data[0].image.inline_bytes().unwrap()),
+        (256, 256)
+    );
     assert_eq!(charges(&mock, KEY).len(), 4);
     assert_no_double_charge(&mock, KEY);
 }
@@ -141,7 +145,11 @@ async fn b64_json_is_a_real_png_of_the_requested_size_decoded_once() {
         assert_eq!(image.image.format(), Some(MediaFormat::Png));
         let bytes = image.image.inline_bytes().unwrap().clone();
         assert_eq!(png_size(&bytes), (512, 512), "decodes as a whole PNG");
-        assert_eq!(image.image.bytes().await.unwrap(), bytes, "no second decode");
+        assert_eq!(
+            image.image.bytes().await.unwrap(),
+            bytes,
+            "no second decode"
+        );
         assert!(
             image
                 .revised_prompt
@@ -191,7 +199,11 @@ async fn url_outputs_download_stream_and_name_themselves() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let saved = out.data[0].image.save_to_dir(dir.path(), "square").await.unwrap();
+    let saved = out.data[0]
+        .image
+        .save_to_dir(dir.path(), "square")
+        .await
+        .unwrap();
     assert_eq!(saved.path, dir.path().join("square.png"));
     assert_eq!(png_size(&std::fs::read(&saved.path).unwrap()), (256, 256));
     let exact = out.data[0]
@@ -201,7 +213,11 @@ async fn url_outputs_download_stream_and_name_themselves() {
         .unwrap();
     assert_eq!(exact.format, Some(MediaFormat::Png));
     // The same URL through the client's media helper.
-    let again = c.media(out.data[0].image.url().unwrap()).bytes().await.unwrap();
+    let again = c
+        .media(out.data[0].image.url().unwrap())
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(png_size(&again), (256, 256));
     // URLs expire after 24 hours.
     mock.advance(Duration::from_secs(25 * 3600));

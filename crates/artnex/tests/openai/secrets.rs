@@ -101,10 +101,7 @@ async fn the_key_never_leaks() {
     }
 
     let logs = capture.text();
-    assert!(
-        logs.contains("create_image"),
-        "the span is there: {logs}"
-    );
+    assert!(logs.contains("create_image"), "the span is there: {logs}");
     assert!(logs.contains("a quiet harbour at night"), "{logs}");
     assert!(
         !logs.contains("TAIL-MARKER"),

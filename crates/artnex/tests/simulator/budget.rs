@@ -120,7 +120,10 @@ async fn a_cancelled_request_keeps_its_estimate_as_spent_and_reserves_nothing() 
         let cancelled = tokio::time::timeout(Duration::from_millis(100), fut).await;
         assert!(cancelled.is_err(), "{op:?} should still be in flight");
         let b = c.budget().unwrap();
-        assert_eq!(b.reserved, 0, "{op:?}: a dropped request leaks no reservation");
+        assert_eq!(
+            b.reserved, 0,
+            "{op:?}: a dropped request leaks no reservation"
+        );
         assert_eq!(
             b.spent, estimate,
             "{op:?}: the outcome is unknown, so its estimate counts as spent"

@@ -83,7 +83,12 @@ async fn the_key_never_leaks() {
     let logs = capture.text();
     assert!(logs.contains("artnex"), "the capture works: {logs}");
     // Every kind of call runs in its span.
-    for operation in ["generate_image", "text_to_speech", "get_video_status", "download"] {
+    for operation in [
+        "generate_image",
+        "text_to_speech",
+        "get_video_status",
+        "download",
+    ] {
         assert!(
             logs.contains(&format!("operation=\"{operation}\"")),
             "no {operation} span: {logs}"

@@ -35,7 +35,10 @@ fn cases(c: &Client) -> Vec<Case> {
     add(
         "an empty prompt",
         "/v1/generate",
-        c.generate(" ").model(Model::ZImageTurbo).validate().map(drop),
+        c.generate(" ")
+            .model(Model::ZImageTurbo)
+            .validate()
+            .map(drop),
         json!({"prompt": " ", "model": "z-image-turbo"}),
     );
     add(
@@ -43,7 +46,8 @@ fn cases(c: &Client) -> Vec<Case> {
         "/v1/generate",
         c.generate("é".repeat(4001))
             .model(Model::ZImageTurbo)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "é".repeat(4001), "model": "z-image-turbo"}),
     );
     add(
@@ -52,7 +56,8 @@ fn cases(c: &Client) -> Vec<Case> {
         c.generate("a fox")
             .model(Model::ZImageTurbo)
             .num_images(5)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a fox", "model": "z-image-turbo", "num_images": 5}),
     );
     add(
@@ -61,19 +66,26 @@ fn cases(c: &Client) -> Vec<Case> {
         c.generate("a fox")
             .model(Model::ZImageTurbo)
             .size(32, 512)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a fox", "model": "z-image-turbo", "width": 32, "height": 512}),
     );
     add(
         "an edit model on generate",
         "/v1/generate",
-        c.generate("a fox").model("nano-banana-edit").validate().map(drop),
+        c.generate("a fox")
+            .model("nano-banana-edit")
+            .validate()
+            .map(drop),
         json!({"prompt": "a fox", "model": "nano-banana-edit"}),
     );
     add(
         "a generate model on edit",
         "/v1/edit",
-        c.edit(IMAGE, "snow").model(Model::ZImageTurbo).validate().map(drop),
+        c.edit(IMAGE, "snow")
+            .model(Model::ZImageTurbo)
+            .validate()
+            .map(drop),
         json!({"prompt": "snow", "image": IMAGE, "model": "z-image-turbo"}),
     );
     add(
@@ -83,13 +95,17 @@ fn cases(c: &Client) -> Vec<Case> {
             .model(Model::Veo31)
             .mode(VideoMode::ImageToVideo)
             .image(IMAGE)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a drone shot", "model": "veo3.1", "mode": "image-to-video", "image": IMAGE}),
     );
     add(
         "an image-to-video model without an image",
         "/v1/video",
-        c.video("a drone shot").model(Model::Veo31I2v).validate().map(drop),
+        c.video("a drone shot")
+            .model(Model::Veo31I2v)
+            .validate()
+            .map(drop),
         json!({"prompt": "a drone shot", "model": "veo3.1-i2v"}),
     );
     add(
@@ -98,7 +114,8 @@ fn cases(c: &Client) -> Vec<Case> {
         c.video("a drone shot")
             .model(Model::Veo31)
             .duration(5)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a drone shot", "model": "veo3.1", "duration": 5}),
     );
     add(
@@ -117,7 +134,8 @@ fn cases(c: &Client) -> Vec<Case> {
         "an image that is not JPEG, PNG or WebP",
         "/v1/remove-bg",
         c.remove_background(ImageInput::bytes(b"GIF89a not really".to_vec()))
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"image": "data:image/gif;base64,R0lGODlhbm90IHJlYWxseQ=="}),
     );
     // Checks the server does not make: it accepts these and silently ignores or replaces the value.
@@ -127,7 +145,8 @@ fn cases(c: &Client) -> Vec<Case> {
         c.video("a drone shot")
             .model(Model::Veo31)
             .image(IMAGE)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a drone shot", "model": "veo3.1", "image": IMAGE}),
     );
     add(
@@ -136,7 +155,8 @@ fn cases(c: &Client) -> Vec<Case> {
         c.video("a drone shot")
             .model(Model::Veo31)
             .aspect_ratio(AspectRatio::Square)
-            .validate().map(drop),
+            .validate()
+            .map(drop),
         json!({"prompt": "a drone shot", "model": "veo3.1", "aspect_ratio": "1:1"}),
     );
     out
