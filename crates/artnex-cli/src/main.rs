@@ -9,9 +9,11 @@ mod files;
 mod gallery;
 mod images;
 mod journal;
+mod lock;
 mod progress;
 mod report;
 mod request;
+mod signals;
 mod table;
 
 use clap::{CommandFactory, Parser};

@@ -649,7 +649,7 @@ impl Media {
     }
 
     async fn save_to_dir_untraced(&self, dir: &Path, stem: &str) -> Result<Download, Error> {
-        let probe = dir.join(format!("{stem}.part"));
+        let probe = dir.join(format!("{stem}{SAVE_PROBE_SUFFIX}"));
         let (tmp, bytes, format, content_type) = self.download_to_temp(&probe).await?;
         let ext = format
             .map(MediaFormat::extension)
@@ -852,6 +852,30 @@ fn dir_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// The `stem` of the [`Media::save_to_dir`] call whose temporary file `file_name` is, or `None` when it is
+/// not one. A download writes to such a file (hidden, ending in `.artnex-part`) and renames it into place
+/// when complete, so one that is left over belongs to a download that was killed: a caller that knows the
+/// stems it saves can find and remove its own leftovers without touching anyone else's.
+///
+/// ```
+/// assert_eq!(
+///     artnex::media::unfinished_save_stem(".generate-req_1.part.0a1b2c3d.artnex-part"),
+///     Some("generate-req_1")
+/// );
+/// assert_eq!(artnex::media::unfinished_save_stem("generate-req_1.png"), None);
+/// ```
+pub fn unfinished_save_stem(file_name: &str) -> Option<&str> {
+    let rest = file_name.strip_prefix('.')?.strip_suffix(".artnex-part")?;
+    let (target, nonce) = rest.rsplit_once('.')?;
+    if nonce.len() != 8 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    target.strip_suffix(SAVE_PROBE_SUFFIX)
+}
+
+/// What [`Media::save_to_dir`] appends to the stem to name its download before the extension is known.
+const SAVE_PROBE_SUFFIX: &str = ".part";
+
 fn temp_path(target: &Path) -> PathBuf {
     let dir = dir_of(target);
     let name = target
@@ -936,6 +960,29 @@ mod tests {
         let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
         v.extend_from_slice(&[0u8; 40]);
         v
+    }
+
+    #[test]
+    fn unfinished_saves_are_recognised_by_their_temporary_names() {
+        let dir = Path::new("/out");
+        for stem in ["generate-req_1", "video-req_a.b-2"] {
+            let tmp = temp_path(&dir.join(format!("{stem}{SAVE_PROBE_SUFFIX}")));
+            let name = tmp.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            assert_eq!(unfinished_save_stem(name), Some(stem), "{name}");
+        }
+        // A `download_to` temporary file, and names that only look alike.
+        let tmp = temp_path(&dir.join("fox.png"));
+        let name = tmp.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert_eq!(unfinished_save_stem(name), None, "{name}");
+        for name in [
+            "generate-req_1.png",
+            ".generate-req_1.part.artnex-part",
+            ".generate-req_1.part.0a1b2c3.artnex-part",
+            ".generate-req_1.part.0a1b2c3z.artnex-part",
+            "generate-req_1.part.0a1b2c3d.artnex-part",
+        ] {
+            assert_eq!(unfinished_save_stem(name), None, "{name}");
+        }
     }
 
     #[test]
