@@ -188,12 +188,7 @@ impl Shared {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let line = format!("{}: {status}: {why}", item.label());
-            if self.bar.is_some() {
-                eprintln!("\r\x1b[2K{line}");
-            } else {
-                eprintln!("{line}");
-            }
+            eprintln!("{}{}: {status}: {why}", line_start(), item.label());
         }
         if let Some(bar) = &self.bar {
             bar.set(progress::bar(
@@ -203,6 +198,17 @@ impl Shared {
                 self.credits.load(Ordering::SeqCst),
             ));
         }
+    }
+}
+
+/// What starts a message line on stderr: on a terminal, a return and a clear over the progress bar;
+/// elsewhere nothing, so that logs get plain lines.
+fn line_start() -> &'static str {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        "\r\x1b[2K"
+    } else {
+        ""
     }
 }
 
@@ -318,6 +324,11 @@ enum Checked {
     },
     /// Not sendable as written.
     Invalid(String),
+}
+
+/// The client that checks and prices lines without sending anything (`--dry-run`, `--strict`).
+fn local_client() -> Result<artnex::Client, Failure> {
+    crate::offline_client()
 }
 
 /// Validates and prices one item locally with a client that never sends anything.
@@ -467,8 +478,13 @@ fn preflight(
                 "the journal's results were in {recorded}; they are found in {requested}, which it now records"
             ));
         } else {
+            let gone = if Path::new(recorded).is_dir() {
+                ""
+            } else {
+                " (which no longer exists: restore it there or in the new directory)"
+            };
             p.refusals.push(format!(
-                "the earlier results of this batch are in {recorded}, not in {requested}: rerun with `-o {recorded}`, or give this run its own journal with --journal to start a separate batch"
+                "the earlier results of this batch are in {recorded}{gone}, not in {requested}: rerun with `-o {recorded}`, or give this run its own journal with --journal to start a separate batch"
             ));
         }
     }
@@ -537,7 +553,7 @@ fn dry_run(
     items: &[Item],
     journal_path: &Path,
 ) -> Result<ExitCode, Failure> {
-    let client = crate::offline_client()?;
+    let client = local_client()?;
     // What an earlier run recorded: a rerun would not send those items again.
     let journal = Replayed::read(journal_path).map_err(|e| io_failure(journal_path, e))?;
     let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
@@ -672,7 +688,7 @@ fn strict_check(
     items: &[Item],
     journal: Option<&Replayed>,
 ) -> Result<(), Failure> {
-    let client = crate::offline_client()?;
+    let client = local_client()?;
     let mut invalid = 0usize;
     for item in items {
         let state = journal.map(|j| item.state(j)).unwrap_or_default();
@@ -897,17 +913,24 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
             move || {
                 let n = active.load(Ordering::SeqCst);
                 eprintln!(
-                    "\r\x1b[2Kstopping: no new items are started; waiting for the {n} in progress to finish (video jobs are left running on the server and resumed by the next run). Interrupt again to stop at once."
+                    "{}stopping: no new items are started; waiting for the {n} in progress to finish (video jobs are left running on the server and resumed by the next run). Interrupt again to stop at once.",
+                    line_start()
                 );
             },
             || {
                 eprintln!(
-                    "\r\x1b[2Kstopped at once: items that were in flight stay `started` in the journal, and the next run reports them as unknown (they may have been charged). Resume with: {}",
+                    "{}stopped at once: items that were in flight stay `started` in the journal, and the next run reports them as unknown (they may have been charged). Resume with: {}",
+                    line_start(),
                     resume_command()
                 );
             },
         )
-        .map_err(|e| UsageError(format!("cannot listen for Ctrl-C: {e}")))?
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "note: cannot listen for Ctrl-C ({e}); an interruption stops the batch at once, as a kill would"
+            );
+            Stop::never()
+        })
     };
 
     let shared = Shared {

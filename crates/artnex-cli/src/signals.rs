@@ -11,6 +11,14 @@ pub struct Stop {
 }
 
 impl Stop {
+    /// A stop that never comes (when the signals cannot be listened for).
+    pub fn never() -> Stop {
+        // With the sender gone, `requested` stays false and `wait` never returns.
+        Stop {
+            rx: watch::channel(false).1,
+        }
+    }
+
     /// Whether the first signal has arrived.
     pub fn requested(&self) -> bool {
         *self.rx.borrow()
