@@ -357,6 +357,8 @@ struct Preflight {
     acknowledged: Vec<String>,
     /// Temporary files of this batch's killed downloads, removed by the run.
     leftovers: Vec<PathBuf>,
+    /// The journal is not yet in the output directory's list of journals (see [`crate::outdir`]).
+    unlisted: Option<String>,
 }
 
 /// How many names a message lists before saying "and N more".
@@ -518,28 +520,53 @@ fn preflight(
         }
     }
     unknown.sort();
-    if !unknown.is_empty() {
-        if args.force {
-            p.notes.push(format!(
-                "{} holds {} result file(s) that the journal does not record ({}); taken as not this batch's because of --force",
-                out.display(),
-                unknown.len(),
-                some_names(&unknown)
-            ));
-            p.acknowledged = unknown;
-        } else {
-            let state = match journal {
-                None => "does not exist".to_string(),
-                Some(j) if j.is_empty() => "is empty".to_string(),
-                Some(_) => "does not record them".to_string(),
-            };
-            p.refusals.push(format!(
-                "{} holds {} artnex result file(s) ({}) but the journal {jp} {state}: if they are this batch's results, the journal was deleted, emptied or cut short and a run would send their items again, so restore it. If they come from other commands, rerun with --force (they are then remembered as not this batch's) or use another -o",
-                out.display(),
-                unknown.len(),
-                some_names(&unknown)
-            ));
+    // Results that another batch that wrote here records are that batch's.
+    let me = crate::outdir::journal_id(journal_path);
+    let listed = crate::outdir::listed_journals(out);
+    for other in listed.iter().filter(|j| **j != me) {
+        if unknown.is_empty() {
+            break;
         }
+        if let Ok(Some(theirs)) = Replayed::read(Path::new(other)) {
+            unknown.retain(|f| !theirs.knows_file(f));
+        }
+    }
+    let ran_here = listed.contains(&me);
+    if !ran_here {
+        p.unlisted = Some(me);
+    }
+    if unknown.is_empty() {
+        return Ok(p);
+    }
+    if !ran_here {
+        // This journal never wrote here: whatever is there was there before it.
+        p.notes.push(format!(
+            "{} already holds {} result file(s) of other commands or batches ({}); they are not this batch's",
+            out.display(),
+            unknown.len(),
+            some_names(&unknown)
+        ));
+        p.acknowledged = unknown;
+    } else if args.force {
+        p.notes.push(format!(
+            "{} holds {} result file(s) that the journal does not record ({}); taken as not this batch's because of --force",
+            out.display(),
+            unknown.len(),
+            some_names(&unknown)
+        ));
+        p.acknowledged = unknown;
+    } else {
+        let state = match journal {
+            None => "does not exist".to_string(),
+            Some(j) if j.is_empty() => "is empty".to_string(),
+            Some(_) => "does not record them".to_string(),
+        };
+        p.refusals.push(format!(
+            "{} holds {} artnex result file(s) ({}) that no journal records, and this batch wrote there before, but its journal {jp} {state}: if they are this batch's results, the journal was deleted, emptied or cut short and a run would send their items again, so restore it. If they come from other commands, rerun with --force (they are then remembered as not this batch's) or use another -o",
+            out.display(),
+            unknown.len(),
+            some_names(&unknown)
+        ));
     }
     Ok(p)
 }
@@ -900,6 +927,9 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     journal
         .record_all(migrated)
         .map_err(|e| io_failure(&journal_path, e))?;
+    if let Some(id) = &checks.unlisted {
+        crate::outdir::list_journal(&out, id).map_err(|e| io_failure(&out, e))?;
+    }
     for leftover in &checks.leftovers {
         let _ = std::fs::remove_file(leftover);
     }

@@ -10,6 +10,7 @@ mod gallery;
 mod images;
 mod journal;
 mod lock;
+mod outdir;
 mod progress;
 mod report;
 mod request;

@@ -685,3 +685,67 @@ async fn two_runs_of_the_same_batch_at_once_charge_each_item_once() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(summary(&out.stdout)["already_done"], ITEMS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_and_commands_sharing_an_output_directory_are_told_apart_from_a_lost_journal() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A result of a single command, there before any batch.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["tts", "before", "-o", "out"]);
+    assert_eq!(run(cmd).await.status.code(), Some(0));
+    write_batch(
+        &dir.path().join("a.jsonl"),
+        &[r#"{"op": "tts", "text": "a1"}"#],
+    );
+    write_batch(
+        &dir.path().join("b.jsonl"),
+        &[r#"{"op": "tts", "text": "b1"}"#],
+    );
+    let batch = |file: &str| {
+        let mut cmd = artnex(&mock, dir.path());
+        cmd.args(["--json", "batch", file, "-o", "out"]);
+        cmd
+    };
+    let out = run(batch("a.jsonl")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already holds 1 result file(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(batch("b.jsonl")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Each batch's new results are the other's journal's business.
+    write_batch(
+        &dir.path().join("a.jsonl"),
+        &[
+            r#"{"op": "tts", "text": "a1"}"#,
+            r#"{"op": "tts", "text": "a2"}"#,
+        ],
+    );
+    let out = run(batch("a.jsonl")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(summary(&out.stdout)["done"], 1);
+    let out = run(batch("b.jsonl")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(summary(&out.stdout)["already_done"], 1);
+    let sent = posts(&mock);
+
+    // But b's own result, once its journal is gone, stops b.
+    std::fs::remove_file(dir.path().join("b.jsonl.journal")).unwrap();
+    let out = run(batch("b.jsonl")).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc = json_lines(&out.stdout).pop().unwrap();
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("1 artnex result file(s) (tts-"),
+        "{message}"
+    );
+    assert_eq!(posts(&mock), sent);
+}
