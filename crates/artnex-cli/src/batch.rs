@@ -431,66 +431,85 @@ fn preflight(
     out: &Path,
 ) -> Result<Preflight, Failure> {
     let mut p = Preflight::default();
-    let jp = journal_path.display();
     if let Some(j) = journal {
-        if let Some(tail) = j.torn_tail {
-            p.notes.push(format!(
-                "journal {jp} line {}: cut off by an interrupted write; ignored (the item it was about is treated as in flight)",
-                tail.line
-            ));
-        }
-        if !j.cut_off.is_empty() {
-            p.notes.push(format!(
-                "journal {jp}: line(s) {} were cut off by interrupted writes; ignored",
-                some_names(
-                    &j.cut_off
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                )
-            ));
-        }
-        if !j.damaged.is_empty() {
-            let list: Vec<String> = j
-                .damaged
-                .iter()
-                .map(|d| format!("line {}: {}", d.line, d.reason))
-                .collect();
-            if args.force {
-                p.notes.push(format!(
-                    "journal {jp}: damaged line(s) skipped because of --force ({})",
-                    some_names(&list)
-                ));
-            } else {
-                p.refusals.push(format!(
-                    "the journal {jp} is damaged ({}): a run cannot tell what happened to the items those lines were about, and could send them again. Repair or delete those lines, or rerun with --force to skip them",
-                    some_names(&list)
-                ));
-            }
-        }
+        check_lines(&mut p, args, j, journal_path);
+        check_out_dir(&mut p, j, out);
     }
+    check_results(&mut p, args, items, journal, journal_path, out)?;
+    Ok(p)
+}
 
+/// Unreadable journal lines: torn writes are noted, other damage refuses the run without `--force`.
+fn check_lines(p: &mut Preflight, args: &BatchArgs, j: &Replayed, journal_path: &Path) {
+    let jp = journal_path.display();
+    if let Some(tail) = j.torn_tail {
+        p.notes.push(format!(
+            "journal {jp} line {}: cut off by an interrupted write; ignored (its item keeps the state recorded before it)",
+            tail.line
+        ));
+    }
+    if !j.cut_off.is_empty() {
+        let lines: Vec<String> = j.cut_off.iter().map(ToString::to_string).collect();
+        p.notes.push(format!(
+            "journal {jp}: line(s) {} were cut off by interrupted writes; ignored",
+            some_names(&lines)
+        ));
+    }
+    if j.damaged.is_empty() {
+        return;
+    }
+    let list: Vec<String> = j
+        .damaged
+        .iter()
+        .map(|d| format!("line {}: {}", d.line, d.reason))
+        .collect();
+    if args.force {
+        p.notes.push(format!(
+            "journal {jp}: damaged line(s) skipped because of --force ({})",
+            some_names(&list)
+        ));
+    } else {
+        p.refusals.push(format!(
+            "the journal {jp} is damaged ({}): a run cannot tell what happened to the items those lines were about, and could send them again. Repair or delete those lines, or rerun with --force to skip them",
+            some_names(&list)
+        ));
+    }
+}
+
+/// Another `-o` than the one the journal's saved results are in: refused, unless they are found there
+/// (the directory was moved).
+fn check_out_dir(p: &mut Preflight, j: &Replayed, out: &Path) {
     let requested = absolute_dir(out);
-    if let Some(recorded) = journal.and_then(Replayed::out)
-        && !same_dir(recorded, &requested)
-        && let Some(j) = journal.filter(|j| j.has_saved_files())
-    {
-        if j.saved_files().any(|f| out.join(f).is_file()) {
-            p.notes.push(format!(
-                "the journal's results were in {recorded}; they are found in {requested}, which it now records"
-            ));
-        } else {
-            let gone = if Path::new(recorded).is_dir() {
-                ""
-            } else {
-                " (which no longer exists: restore it there or in the new directory)"
-            };
-            p.refusals.push(format!(
-                "the earlier results of this batch are in {recorded}{gone}, not in {requested}: rerun with `-o {recorded}`, or give this run its own journal with --journal to start a separate batch"
-            ));
-        }
+    let Some(recorded) = j.out() else { return };
+    if same_dir(recorded, &requested) || !j.has_saved_files() {
+        return;
     }
+    if j.saved_files().any(|f| out.join(f).is_file()) {
+        p.notes.push(format!(
+            "the journal's results were in {recorded}; they are found in {requested}, which it now records"
+        ));
+        return;
+    }
+    let gone = if Path::new(recorded).is_dir() {
+        ""
+    } else {
+        " (which no longer exists: restore it there or in the new directory)"
+    };
+    p.refusals.push(format!(
+        "the earlier results of this batch are in {recorded}{gone}, not in {requested}: rerun with `-o {recorded}`, or give this run its own journal with --journal to start a separate batch"
+    ));
+}
 
+/// Result files in the output directory that no journal records (see [`crate::outdir`]), and the
+/// temporary files of this batch's killed downloads.
+fn check_results(
+    p: &mut Preflight,
+    args: &BatchArgs,
+    items: &[Item],
+    journal: Option<&Replayed>,
+    journal_path: &Path,
+    out: &Path,
+) -> Result<(), Failure> {
     let ops: BTreeSet<&str> = items
         .iter()
         .filter_map(|i| i.request.as_ref().ok().map(Request::op))
@@ -536,39 +555,37 @@ fn preflight(
         p.unlisted = Some(me);
     }
     if unknown.is_empty() {
-        return Ok(p);
+        return Ok(());
     }
+    let found = format!(
+        "{} holds {} result file(s) ({})",
+        out.display(),
+        unknown.len(),
+        some_names(&unknown)
+    );
     if !ran_here {
         // This journal never wrote here: whatever is there was there before it.
         p.notes.push(format!(
-            "{} already holds {} result file(s) of other commands or batches ({}); they are not this batch's",
-            out.display(),
-            unknown.len(),
-            some_names(&unknown)
+            "{found} of other commands or batches, already there before this batch; they are not this batch's"
         ));
         p.acknowledged = unknown;
     } else if args.force {
         p.notes.push(format!(
-            "{} holds {} result file(s) that the journal does not record ({}); taken as not this batch's because of --force",
-            out.display(),
-            unknown.len(),
-            some_names(&unknown)
+            "{found} that the journal does not record; taken as not this batch's because of --force"
         ));
         p.acknowledged = unknown;
     } else {
         let state = match journal {
-            None => "does not exist".to_string(),
-            Some(j) if j.is_empty() => "is empty".to_string(),
-            Some(_) => "does not record them".to_string(),
+            None => "does not exist",
+            Some(j) if j.is_empty() => "is empty",
+            Some(_) => "does not record them",
         };
         p.refusals.push(format!(
-            "{} holds {} artnex result file(s) ({}) that no journal records, and this batch wrote there before, but its journal {jp} {state}: if they are this batch's results, the journal was deleted, emptied or cut short and a run would send their items again, so restore it. If they come from other commands, rerun with --force (they are then remembered as not this batch's) or use another -o",
-            out.display(),
-            unknown.len(),
-            some_names(&unknown)
+            "{found} that no journal records, and this batch wrote there before, but its journal {} {state}: if they are this batch's results, the journal was deleted, emptied or cut short and a run would send their items again, so restore it. If they come from other commands, rerun with --force (they are then remembered as not this batch's) or use another -o",
+            journal_path.display()
         ));
     }
-    Ok(p)
+    Ok(())
 }
 
 /// `artnex batch FILE --dry-run`: validates and prices locally every line that a rerun would send (the

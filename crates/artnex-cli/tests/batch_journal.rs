@@ -710,7 +710,8 @@ async fn batches_and_commands_sharing_an_output_directory_are_told_apart_from_a_
     let out = run(batch("a.jsonl")).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("already holds 1 result file(s)"),
+        stderr(&out).contains("holds 1 result file(s)")
+            && stderr(&out).contains("already there before this batch"),
         "{}",
         stderr(&out)
     );
@@ -744,7 +745,7 @@ async fn batches_and_commands_sharing_an_output_directory_are_told_apart_from_a_
     let doc = json_lines(&out.stdout).pop().unwrap();
     let message = doc["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("1 artnex result file(s) (tts-"),
+        message.contains("holds 1 result file(s) (tts-") && message.contains("no journal records"),
         "{message}"
     );
     assert_eq!(posts(&mock), sent);
