@@ -617,41 +617,50 @@ async fn strict_checks_the_whole_file_before_sending_anything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runs_of_the_same_batch_at_once_charge_each_item_once() {
-    const ITEMS: usize = 6;
-    let mock = mock().await;
-    mock.inject(Fault::new(FaultKind::Latency(Duration::from_millis(200))).on_path("/v1/generate"));
+    // A real-time clock that the test advances: the first run waits on its video job, holding the journal,
+    // for as long as the test needs.
+    let mock = artnex_mock::MockServer::builder()
+        .speed(1.0)
+        .start()
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let lines: Vec<String> = (0..ITEMS)
-        .map(|i| {
-            format!(r#"{{"op": "generate", "prompt": "item {i}", "width": 64, "height": 64}}"#)
-        })
-        .collect();
+    let mut lines = vec![
+        r#"{"op": "video", "prompt": "waves", "model": "veo3-fast", "duration": 4}"#.to_string(),
+    ];
+    lines.extend((0..3).map(|i| {
+        format!(r#"{{"op": "generate", "prompt": "item {i}", "width": 64, "height": 64}}"#)
+    }));
+    let items = lines.len();
     write_batch(
         &dir.path().join("jobs.jsonl"),
         &lines.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     let journal = dir.path().join("jobs.jsonl.journal");
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl", "-j", "1"])
-        .stdout(std::process::Stdio::null());
-    let mut first = cmd.spawn().unwrap();
-    wait_until("the first run starts an item", || {
-        events(&journal, "started") > 0
+    let batch = |json: bool| {
+        let mut cmd = artnex(&mock, dir.path());
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(["batch", "jobs.jsonl", "-j", "1", "--interval", "0.05"]);
+        cmd
+    };
+    let mut cmd = batch(true);
+    cmd.stdout(std::process::Stdio::null());
+    let first = cmd.spawn().unwrap();
+    wait_until("the first run submits its video job", || {
+        events(&journal, "submitted") > 0
     })
     .await;
 
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["batch", "jobs.jsonl", "-j", "1"]);
-    let out = run(cmd).await;
+    let out = run(batch(false)).await;
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
         err.contains(&format!("process {}", first.id())) && err.contains("nothing was sent"),
         "{err}"
     );
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl", "-j", "1"]);
-    let out = run(cmd).await;
+    let out = run(batch(true)).await;
     assert_eq!(out.status.code(), Some(5));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
@@ -663,13 +672,17 @@ async fn two_runs_of_the_same_batch_at_once_charge_each_item_once() {
         (&"journal_locked".into(), &first.id().into(), &5.into()),
         "{doc}"
     );
+    assert_eq!(posts(&mock), 1, "a refused run sent something");
 
+    // The job completes; the first run finishes everything.
+    mock.advance(Duration::from_secs(3600));
+    let mut first = first;
     let status = tokio::task::spawn_blocking(move || first.wait().unwrap())
         .await
         .unwrap();
     assert_eq!(status.code(), Some(0));
-    assert_eq!(charges(&mock), ITEMS);
-    assert_eq!(posts(&mock), ITEMS, "the refused runs sent something");
+    assert_eq!(charges(&mock), items);
+    assert_eq!(posts(&mock), items);
     let started: HashMap<String, usize> = entries(&journal)
         .iter()
         .filter(|e| e["event"] == "started")
@@ -677,13 +690,12 @@ async fn two_runs_of_the_same_batch_at_once_charge_each_item_once() {
             *m.entry(e["key"].as_str().unwrap().to_string()).or_default() += 1;
             m
         });
+    assert_eq!(started.len(), items);
     assert!(started.values().all(|n| *n == 1), "{started:?}");
     // The lock goes with its holder.
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl"]);
-    let out = run(cmd).await;
+    let out = run(batch(true)).await;
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(summary(&out.stdout)["already_done"], ITEMS);
+    assert_eq!(summary(&out.stdout)["already_done"], items);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
