@@ -4,17 +4,27 @@
 //! On a rerun, finished items are skipped, charged items whose files were not saved are downloaded again
 //! (no new request), video jobs are resumed by request id, and items whose outcome is unknown (the process
 //! died while their request was in flight) are left alone unless `--resubmit-unknown` is given.
+//!
+//! Items are known by their content or their `id` (see [`crate::journal`]), one run holds the journal at a
+//! time ([`crate::lock`]), and the first Ctrl-C or SIGTERM lets the items in flight finish
+//! ([`crate::signals`]). Before anything is sent, a run checks that the journal and the output directory
+//! agree (see [`preflight`]).
 
 use crate::cli::{BatchArgs, Global};
 use crate::exec::{self, Failure, UsageError};
+use crate::files::{result_file_stem, result_stem};
 use crate::gallery::{self, Card};
-use crate::journal::{Event, Journal, Replayed, State, item_key};
+use crate::journal::{Entry, Event, Journal, Replayed, Run, State, content_key, legacy_key};
+use crate::lock::{self, LockError};
 use crate::progress::{self, Progress};
 use crate::request::{Request, RequestExt};
+use crate::signals::{self, Stop};
 use crate::{Conn, report};
 use artnex::any::Outcome as Sent;
+use artnex::pricing::Estimate;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -23,8 +33,35 @@ use std::sync::{Arc, Mutex};
 /// One line of the batch file.
 struct Item {
     line: usize,
+    /// The line's `id` field, when it has one.
+    id: Option<String>,
+    /// The journal key: from the `id`, or the content plus the occurrence among identical lines.
     key: String,
+    /// The key journals of the older, line-number form used for this line.
+    legacy_key: String,
     request: Result<Request, String>,
+}
+
+impl Item {
+    /// How messages name the item.
+    fn label(&self) -> String {
+        match &self.id {
+            Some(id) => format!("line {} (id {id})", self.line),
+            None => format!("line {}", self.line),
+        }
+    }
+
+    /// The start of the item's JSON line: its line number and, when given, its id.
+    fn json(&self) -> Value {
+        match &self.id {
+            Some(id) => json!({"line": self.line, "id": id}),
+            None => json!({"line": self.line}),
+        }
+    }
+
+    fn state(&self, journal: &Replayed) -> State {
+        journal.state(&self.key, &self.legacy_key)
+    }
 }
 
 /// How an item ended in this run.
@@ -35,6 +72,10 @@ enum Outcome {
     Failed,
     Unknown,
     Skipped,
+    /// A video job left running on the server when the run was interrupted (the rerun resumes it).
+    Pending,
+    /// Reached after an interruption: not started.
+    NotStarted,
 }
 
 struct Shared {
@@ -43,12 +84,40 @@ struct Shared {
     out: PathBuf,
     args: BatchArgs,
     json: bool,
+    stop: Stop,
+    /// Items being worked on (sending, waiting or downloading).
+    active: Arc<AtomicUsize>,
+    /// Credits counted against `--budget`: the journal's earlier runs, then this run's reservations.
     budget_used: AtomicU64,
+    /// Credits charged in this run.
     credits: AtomicU64,
     done: AtomicUsize,
     failed: AtomicUsize,
     total: usize,
     bar: Option<Progress>,
+}
+
+/// Counts an item as active while it lives.
+struct Active<'a>(&'a AtomicUsize);
+
+impl<'a> Active<'a> {
+    fn new(counter: &'a AtomicUsize) -> Active<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Active(counter)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn io_failure(path: &Path, source: std::io::Error) -> Failure {
+    Failure::Sdk(artnex::Error::Io {
+        path: Some(path.to_path_buf()),
+        source,
+    })
 }
 
 impl Shared {
@@ -57,19 +126,38 @@ impl Shared {
             .journal
             .lock()
             .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
-        journal.record(item.line, &item.key, event).map_err(|e| {
-            Failure::Sdk(artnex::Error::Io {
-                path: Some(journal.path().to_path_buf()),
-                source: e,
-            })
-        })
+        journal
+            .record(item.line, &item.key, event)
+            .map_err(|e| io_failure(journal.path(), e))
     }
 
-    fn state(&self, key: &str) -> State {
+    fn state(&self, item: &Item) -> State {
         self.journal
             .lock()
-            .map(|j| j.state(key))
+            .map(|j| item.state(j.replayed()))
             .unwrap_or_default()
+    }
+
+    fn recorded_estimate(&self, item: &Item) -> u64 {
+        self.journal
+            .lock()
+            .ok()
+            .and_then(|j| j.replayed().estimate(&item.key))
+            .unwrap_or(0)
+    }
+
+    /// Replaces a reservation against the budget by what was in fact charged.
+    fn settle(&self, reserved: u64, charged: u64) {
+        if charged >= reserved {
+            self.budget_used
+                .fetch_add(charged - reserved, Ordering::SeqCst);
+        } else {
+            let _ = self
+                .budget_used
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                    Some(used.saturating_sub(reserved - charged))
+                });
+        }
     }
 
     fn emit(&self, item: &Item, outcome: Outcome, detail: Value) {
@@ -83,11 +171,16 @@ impl Shared {
             Outcome::Failed => "failed",
             Outcome::Unknown => "unknown",
             Outcome::Skipped => "skipped",
+            Outcome::Pending => "pending",
+            Outcome::NotStarted => "not_started",
         };
         if self.json {
-            let mut doc = json!({"line": item.line, "status": status});
-            if let (Some(obj), Value::Object(extra)) = (doc.as_object_mut(), detail) {
-                obj.extend(extra);
+            let mut doc = item.json();
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("status".into(), json!(status));
+                if let Value::Object(extra) = detail {
+                    obj.extend(extra);
+                }
             }
             println!("{doc}");
         } else if outcome != Outcome::Done && outcome != Outcome::AlreadyDone {
@@ -96,12 +189,7 @@ impl Shared {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let line = format!("line {}: {status}: {why}", item.line);
-            if self.bar.is_some() {
-                eprintln!("\r\x1b[2K{line}");
-            } else {
-                eprintln!("{line}");
-            }
+            eprintln!("{}{}: {status}: {why}", line_start(), item.label());
         }
         if let Some(bar) = &self.bar {
             bar.set(progress::bar(
@@ -114,49 +202,125 @@ impl Shared {
     }
 }
 
+/// What starts a message line on stderr: on a terminal, a return and a clear over the progress bar;
+/// elsewhere nothing, so that logs get plain lines.
+fn line_start() -> &'static str {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        "\r\x1b[2K"
+    } else {
+        ""
+    }
+}
+
+/// Takes the `id` out of a line's object: a non-empty string or a whole number.
+fn take_id(value: &mut Value) -> Result<Option<String>, String> {
+    let Some(id) = value.as_object_mut().and_then(|o| o.remove("id")) else {
+        return Ok(None);
+    };
+    match id {
+        Value::String(s) if !s.trim().is_empty() => Ok(Some(s)),
+        Value::Number(n) if n.is_u64() => Ok(Some(n.to_string())),
+        other => Err(format!(
+            "`id` must be a non-empty string or a whole number, not {other}"
+        )),
+    }
+}
+
 fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(path.to_path_buf()),
-            source: e,
-        })
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| io_failure(path, e))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut items = Vec::new();
+    // How often each content has been seen so far, and where each id was first used.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut occurrence = |base_key: String| {
+        let n = seen.entry(base_key.clone()).or_insert(0);
+        *n += 1;
+        format!("{base_key}#{n}")
+    };
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let line_no = i + 1;
-        let (key, request) = match serde_json::from_str::<Value>(trimmed) {
-            Ok(value) => {
-                let key = item_key(line_no, &value);
-                let request = serde_json::from_value::<Request>(value)
-                    .map(|r| r.with_defaults().with_image_base(&base))
-                    .map_err(|e| format!("not a valid request: {e}"));
-                (key, request)
+        let item = match serde_json::from_str::<Value>(trimmed) {
+            Ok(mut value) => {
+                let legacy_key = legacy_key(line_no, &value);
+                match take_id(&mut value) {
+                    Ok(Some(id)) => {
+                        let request = match ids.get(&id) {
+                            Some(first) => Err(format!(
+                                "the id `{id}` is also used on line {first}; ids must be unique"
+                            )),
+                            None => {
+                                ids.insert(id.clone(), line_no);
+                                parse_request(value, &base)
+                            }
+                        };
+                        Item {
+                            line: line_no,
+                            key: format!("id:{id}"),
+                            id: Some(id),
+                            legacy_key,
+                            request,
+                        }
+                    }
+                    Ok(None) => Item {
+                        line: line_no,
+                        id: None,
+                        key: occurrence(content_key(&value)),
+                        legacy_key,
+                        request: parse_request(value, &base),
+                    },
+                    Err(e) => Item {
+                        line: line_no,
+                        id: None,
+                        key: occurrence(content_key(&value)),
+                        legacy_key,
+                        request: Err(e),
+                    },
+                }
             }
-            Err(e) => (
-                item_key(line_no, &Value::String(trimmed.into())),
-                Err(format!("not JSON: {e}")),
-            ),
+            Err(e) => {
+                let raw = Value::String(trimmed.into());
+                Item {
+                    line: line_no,
+                    id: None,
+                    key: occurrence(content_key(&raw)),
+                    legacy_key: legacy_key(line_no, &raw),
+                    request: Err(format!("not JSON: {e}")),
+                }
+            }
         };
-        items.push(Item {
-            line: line_no,
-            key,
-            request,
-        });
+        items.push(item);
     }
     Ok(items)
 }
 
-/// What `--dry-run` found for one line.
+fn parse_request(value: Value, base: &Path) -> Result<Request, String> {
+    serde_json::from_value::<Request>(value)
+        .map(|r| r.with_defaults().with_image_base(base))
+        .map_err(|e| format!("not a valid request: {e}"))
+}
+
+/// Validates and prices a request locally: the SDK's checks, then the local image file (sending would
+/// read it). The one place a batch asks whether a request can be sent.
+fn validate(table: Option<&artnex::PriceTable>, request: &Request) -> Result<Estimate, String> {
+    let estimate = request
+        .estimate(table)
+        .map_err(|e| artnex::Error::from(e).to_string())?;
+    exec::check_local_files(request).map_err(|e| e.to_string())?;
+    Ok(estimate)
+}
+
+/// What `--dry-run` (and `--strict`) found for one line.
 enum Checked {
     /// Valid, with its local estimate.
     Valid {
         request: Request,
-        estimate: artnex::pricing::Estimate,
+        estimate: Estimate,
     },
     /// Not sendable as written.
     Invalid(String),
@@ -168,47 +332,301 @@ fn check(item: &Item) -> Checked {
         Ok(r) => r,
         Err(e) => return Checked::Invalid(e.clone()),
     };
-    let estimate = match request.estimate(None) {
-        Ok(e) => e,
-        Err(e) => return Checked::Invalid(artnex::Error::from(e).to_string()),
+    match validate(None, request) {
+        Ok(estimate) => Checked::Valid {
+            request: request.clone(),
+            estimate,
+        },
+        Err(e) => Checked::Invalid(e),
+    }
+}
+
+/// What a run finds before sending anything: notes to print, and reasons not to go on at all.
+#[derive(Default)]
+struct Preflight {
+    /// Printed; the run goes on.
+    notes: Vec<String>,
+    /// The run does not go on (exit code 2).
+    refusals: Vec<String>,
+    /// Result files unknown to the journal that a forced run records as not this batch's.
+    acknowledged: Vec<String>,
+    /// Temporary files of this batch's killed downloads, removed by the run.
+    leftovers: Vec<PathBuf>,
+    /// The journal is not yet in the output directory's list of journals (see [`crate::outdir`]).
+    unlisted: Option<String>,
+}
+
+/// How many names a message lists before saying "and N more".
+const LISTED: usize = 5;
+
+fn some_names(names: &[String]) -> String {
+    let mut text = names
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > LISTED {
+        text.push_str(&format!(" and {} more", names.len() - LISTED));
+    }
+    text
+}
+
+/// A directory as the journal records it: absolute, with symbolic links resolved when it exists.
+fn absolute_dir(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn same_dir(recorded: &str, requested: &str) -> bool {
+    recorded == requested
+        || matches!(
+            (std::fs::canonicalize(recorded), std::fs::canonicalize(requested)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+/// The stems under which items that were charged but not saved will write their results: their files
+/// may be on disk already (a kill after the download, before the journal entry), and their unfinished
+/// downloads are this batch's to clean up.
+fn pending_stems(items: &[Item], journal: Option<&Replayed>) -> HashSet<String> {
+    let mut stems = HashSet::new();
+    let Some(journal) = journal else {
+        return stems;
     };
-    if let Err(e) = exec::check_local_files(request) {
-        return Checked::Invalid(e.to_string());
+    for item in items {
+        let Ok(request) = &item.request else { continue };
+        let (request_id, results) = match item.state(journal) {
+            State::Completed {
+                request_id, urls, ..
+            } => (request_id, urls.len()),
+            State::Pending { request_id } => (Some(request_id), 1),
+            _ => continue,
+        };
+        let op = request.op();
+        stems.insert(result_stem(op, request_id.as_deref(), None));
+        for i in 0..results {
+            stems.insert(result_stem(op, request_id.as_deref(), Some(i)));
+        }
     }
-    Checked::Valid {
-        request: request.clone(),
-        estimate,
+    stems
+}
+
+/// Checks that the journal can be trusted with the output directory before a run sends anything:
+/// damaged lines, an output directory other than the one the journal's results are in, and result files
+/// the journal does not know (a deleted, emptied or truncated journal would send their items again).
+fn preflight(
+    args: &BatchArgs,
+    items: &[Item],
+    journal: Option<&Replayed>,
+    journal_path: &Path,
+    out: &Path,
+) -> Result<Preflight, Failure> {
+    let mut p = Preflight::default();
+    if let Some(j) = journal {
+        check_lines(&mut p, args, j, journal_path);
+        check_out_dir(&mut p, j, out);
     }
+    check_results(&mut p, args, items, journal, journal_path, out)?;
+    Ok(p)
+}
+
+/// Unreadable journal lines: torn writes are noted, other damage refuses the run without `--force`.
+fn check_lines(p: &mut Preflight, args: &BatchArgs, j: &Replayed, journal_path: &Path) {
+    let jp = journal_path.display();
+    if let Some(tail) = j.torn_tail {
+        p.notes.push(format!(
+            "journal {jp} line {}: cut off by an interrupted write; ignored (its item keeps the state recorded before it)",
+            tail.line
+        ));
+    }
+    if !j.cut_off.is_empty() {
+        let lines: Vec<String> = j.cut_off.iter().map(ToString::to_string).collect();
+        p.notes.push(format!(
+            "journal {jp}: line(s) {} were cut off by interrupted writes; ignored",
+            some_names(&lines)
+        ));
+    }
+    if j.damaged.is_empty() {
+        return;
+    }
+    let list: Vec<String> = j
+        .damaged
+        .iter()
+        .map(|d| format!("line {}: {}", d.line, d.reason))
+        .collect();
+    if args.force {
+        p.notes.push(format!(
+            "journal {jp}: damaged line(s) skipped because of --force ({})",
+            some_names(&list)
+        ));
+    } else {
+        p.refusals.push(format!(
+            "the journal {jp} is damaged ({}): a run cannot tell what happened to the items those lines were about, and could send them again. Repair or delete those lines, or rerun with --force to skip them",
+            some_names(&list)
+        ));
+    }
+}
+
+/// Another `-o` than the one the journal's saved results are in: refused, unless they are found there
+/// (the directory was moved).
+fn check_out_dir(p: &mut Preflight, j: &Replayed, out: &Path) {
+    let requested = absolute_dir(out);
+    let Some(recorded) = j.out() else { return };
+    if same_dir(recorded, &requested) || !j.has_saved_files() {
+        return;
+    }
+    if j.saved_files().any(|f| out.join(f).is_file()) {
+        p.notes.push(format!(
+            "the journal's results were in {recorded}; they are found in {requested}, which it now records"
+        ));
+        return;
+    }
+    let gone = if Path::new(recorded).is_dir() {
+        ""
+    } else {
+        " (which no longer exists: restore it there or in the new directory)"
+    };
+    p.refusals.push(format!(
+        "the earlier results of this batch are in {recorded}{gone}, not in {requested}: rerun with `-o {recorded}`, or give this run its own journal with --journal to start a separate batch"
+    ));
+}
+
+/// Result files in the output directory that no journal records (see [`crate::outdir`]), and the
+/// temporary files of this batch's killed downloads.
+fn check_results(
+    p: &mut Preflight,
+    args: &BatchArgs,
+    items: &[Item],
+    journal: Option<&Replayed>,
+    journal_path: &Path,
+    out: &Path,
+) -> Result<(), Failure> {
+    let ops: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|i| i.request.as_ref().ok().map(Request::op))
+        .collect();
+    let stems = pending_stems(items, journal);
+    let listing = match std::fs::read_dir(out) {
+        Ok(listing) => Some(listing),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_failure(out, e)),
+    };
+    let mut unknown = Vec::new();
+    for entry in listing.into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(stem) = artnex::media::unfinished_save_stem(name) {
+            if stems.contains(stem) {
+                p.leftovers.push(entry.path());
+            }
+            continue;
+        }
+        let Some(stem) = ops.iter().find_map(|op| result_file_stem(name, op)) else {
+            continue;
+        };
+        let known = journal.is_some_and(|j| j.knows_file(name)) || stems.contains(stem);
+        if !known && entry.path().is_file() {
+            unknown.push(name.to_string());
+        }
+    }
+    unknown.sort();
+    // Results that another batch that wrote here records are that batch's.
+    let me = crate::outdir::journal_id(journal_path);
+    let listed = crate::outdir::listed_journals(out);
+    for other in listed.iter().filter(|j| **j != me) {
+        if unknown.is_empty() {
+            break;
+        }
+        if let Ok(Some(theirs)) = Replayed::read(Path::new(other)) {
+            unknown.retain(|f| !theirs.knows_file(f));
+        }
+    }
+    let ran_here = listed.contains(&me);
+    if !ran_here {
+        p.unlisted = Some(me);
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let found = format!(
+        "{} holds {} result file(s) ({})",
+        out.display(),
+        unknown.len(),
+        some_names(&unknown)
+    );
+    if !ran_here {
+        // This journal never wrote here: whatever is there was there before it.
+        p.notes.push(format!(
+            "{found} of other commands or batches, already there before this batch; they are not this batch's"
+        ));
+        p.acknowledged = unknown;
+    } else if args.force {
+        p.notes.push(format!(
+            "{found} that the journal does not record; taken as not this batch's because of --force"
+        ));
+        p.acknowledged = unknown;
+    } else {
+        let state = match journal {
+            None => "does not exist",
+            Some(j) if j.is_empty() => "is empty",
+            Some(_) => "does not record them",
+        };
+        p.refusals.push(format!(
+            "{found} that no journal records, and this batch wrote there before, but its journal {} {state}: if they are this batch's results, the journal was deleted, emptied or cut short and a run would send their items again, so restore it. If they come from other commands, rerun with --force (they are then remembered as not this batch's) or use another -o",
+            journal_path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// `artnex batch FILE --dry-run`: validates and prices locally every line that a rerun would send (the
 /// journal, when there is one, is read but never created or changed). Sends nothing, opens no connection,
 /// and does not touch the output directory.
-fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Failure> {
+fn dry_run(
+    g: &Global,
+    args: &BatchArgs,
+    items: &[Item],
+    journal_path: &Path,
+) -> Result<ExitCode, Failure> {
     // What an earlier run recorded: a rerun would not send those items again.
-    let path = journal_path(args);
-    let journal = Replayed::read(&path).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(path.clone()),
-            source: e,
-        })
-    })?;
+    let journal = Replayed::read(journal_path).map_err(|e| io_failure(journal_path, e))?;
+    let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
+    for note in &checks.notes {
+        eprintln!("note: {note}");
+    }
+    for refusal in &checks.refusals {
+        if g.json {
+            println!("{}", json!({"status": "refused", "reason": refusal}));
+        } else {
+            println!("a run would refuse: {refusal}");
+        }
+    }
     let (mut valid, mut invalid, mut total, mut unpriced) = (0usize, 0usize, 0u64, 0usize);
     let mut not_sent = 0usize;
     for item in items {
-        let state = journal
-            .as_ref()
-            .map(|j| j.state(&item.key))
-            .unwrap_or_default();
+        let state = journal.as_ref().map(|j| item.state(j)).unwrap_or_default();
+        let print = |status: &str, field: &str, text: &str, extra: Value| {
+            if g.json {
+                let mut doc = item.json();
+                if let Some(obj) = doc.as_object_mut() {
+                    obj.insert("status".into(), json!(status));
+                    obj.insert(field.into(), json!(text));
+                    if let Value::Object(extra) = extra {
+                        obj.extend(extra);
+                    }
+                }
+                println!("{doc}");
+            }
+        };
         if let Some(reason) = Resume::from(state, args).not_sent_reason() {
             not_sent += 1;
-            if g.json {
-                println!(
-                    "{}",
-                    json!({"line": item.line, "status": "not_sent", "reason": reason})
-                );
-            } else {
-                println!("line {}: not sent again: {reason}", item.line);
+            print("not_sent", "reason", &reason, Value::Null);
+            if !g.json {
+                println!("{}: not sent again: {reason}", item.label());
             }
             continue;
         }
@@ -219,42 +637,46 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
                     Some(c) => total = total.saturating_add(c),
                     None => unpriced += 1,
                 }
-                if g.json {
-                    println!(
-                        "{}",
-                        json!({"line": item.line, "status": "valid", "op": request.op(), "model": request.model_id(), "estimate": crate::estimate_json(&estimate)})
-                    );
-                } else {
+                print(
+                    "valid",
+                    "op",
+                    request.op(),
+                    json!({"model": request.model_id(), "estimate": crate::estimate_json(&estimate)}),
+                );
+                if !g.json {
                     let model = request
                         .model_id()
                         .map(|m| format!(" · {m}"))
                         .unwrap_or_default();
                     println!(
-                        "line {}: valid · {}{model} · {estimate}",
-                        item.line,
+                        "{}: valid · {}{model} · {estimate}",
+                        item.label(),
                         request.op()
                     );
                 }
             }
             Checked::Invalid(error) => {
                 invalid += 1;
-                if g.json {
-                    println!(
-                        "{}",
-                        json!({"line": item.line, "status": "invalid", "error": error})
-                    );
-                } else {
-                    println!("line {}: invalid: {error}", item.line);
+                print("invalid", "error", &error, Value::Null);
+                if !g.json {
+                    println!("{}: invalid: {error}", item.label());
                 }
             }
         }
     }
-    // Under a budget, the real run skips items without a fixed estimate, so they never fit.
-    let fits = args.budget.map(|b| unpriced == 0 && total <= b);
+    // Under a budget, the real run skips items without a fixed estimate, so they never fit; it also
+    // counts what the journal records as spent by earlier runs.
+    let spent = journal
+        .as_ref()
+        .map(Replayed::committed_credits)
+        .unwrap_or(0);
+    let fits = args
+        .budget
+        .map(|b| unpriced == 0 && spent.saturating_add(total) <= b);
     if g.json {
         println!(
             "{}",
-            json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "not_sent_again": not_sent, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "fits_budget": fits}})
+            json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "not_sent_again": not_sent, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "credits_before": spent, "fits_budget": fits, "refused": !checks.refusals.is_empty()}})
         );
     } else {
         let more = if unpriced > 0 {
@@ -272,11 +694,16 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
             items.len()
         );
         if let Some(b) = args.budget {
+            let earlier = if spent > 0 {
+                format!(" ({spent} already spent by earlier runs)")
+            } else {
+                String::new()
+            };
             if fits == Some(true) {
-                println!("  fits the budget of {b} credits");
-            } else if total > b {
+                println!("  fits the budget of {b} credits{earlier}");
+            } else if spent.saturating_add(total) > b {
                 println!(
-                    "  does not fit the budget of {b} credits: items past it would be skipped"
+                    "  does not fit the budget of {b} credits{earlier}: items past it would be skipped"
                 );
             } else {
                 println!(
@@ -285,11 +712,48 @@ fn dry_run(g: &Global, args: &BatchArgs, items: &[Item]) -> Result<ExitCode, Fai
             }
         }
     }
-    Ok(if invalid > 0 {
+    Ok(if invalid > 0 || !checks.refusals.is_empty() {
         ExitCode::from(report::USAGE)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--strict`: every line a run would send is checked first; any invalid one and nothing is sent.
+fn strict_check(
+    g: &Global,
+    args: &BatchArgs,
+    items: &[Item],
+    journal: Option<&Replayed>,
+) -> Result<(), Failure> {
+    let mut invalid = 0usize;
+    for item in items {
+        let state = journal.map(|j| item.state(j)).unwrap_or_default();
+        if !matches!(Resume::from(state, args), Resume::Send) {
+            continue;
+        }
+        if let Checked::Invalid(error) = check(item) {
+            invalid += 1;
+            if g.json {
+                let mut doc = item.json();
+                if let Some(obj) = doc.as_object_mut() {
+                    obj.insert("status".into(), json!("invalid"));
+                    obj.insert("error".into(), json!(error));
+                }
+                println!("{doc}");
+            } else {
+                eprintln!("{}: invalid: {error}", item.label());
+            }
+        }
+    }
+    if invalid > 0 {
+        return Err(UsageError(format!(
+            "--strict: {invalid} line(s) of {} are invalid, so nothing was sent; fix them (or run without --strict to send the valid lines)",
+            args.file.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// The journal of a batch: `--journal`, else the batch file's path plus `.journal`.
@@ -365,86 +829,212 @@ impl Resume {
     }
 }
 
+/// Says that another run holds the journal, and returns [`report::BUSY`].
+fn refuse_busy(g: &Global, journal: &Path, lock: &Path, pid: Option<u32>) -> ExitCode {
+    let who = pid
+        .map(|p| format!("process {p}"))
+        .unwrap_or_else(|| "another process".into());
+    let message = format!(
+        "the batch journal {} is in use by {who}, another `artnex batch` run of it (it holds {}); nothing was sent",
+        journal.display(),
+        lock.display()
+    );
+    let hint = "wait for that run to finish (or stop it), then run this command again";
+    if g.json {
+        let f = Failure::Usage(UsageError(message));
+        let mut doc = report::failure_json(&f, report::Service::Artnex);
+        doc["error"]["kind"] = json!("journal_locked");
+        doc["error"]["hint"] = json!(hint);
+        doc["error"]["pid"] = json!(pid);
+        doc["exit_code"] = json!(report::BUSY);
+        println!("{doc}");
+    } else {
+        eprintln!("error: {message}\n  hint: {hint}");
+    }
+    ExitCode::from(report::BUSY)
+}
+
+/// The command line that resumes this run, for the messages after an interruption: this process's own
+/// arguments after `artnex`.
+fn resume_command() -> String {
+    shell_line(
+        std::iter::once("artnex".to_string()).chain(
+            std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned()),
+        ),
+    )
+}
+
+/// Words joined into a line a POSIX shell splits back into the same words.
+fn shell_line(words: impl IntoIterator<Item = String>) -> String {
+    let quote = |word: String| {
+        let plain = !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+        if plain {
+            word
+        } else {
+            format!("'{}'", word.replace('\'', "'\\''"))
+        }
+    };
+    words.into_iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
 /// Runs the batch (or only checks it, with `--dry-run`).
 pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let items = read_items(&args.file)?;
-    if g.dry_run {
-        return dry_run(g, args, &items);
-    }
     let journal_path = journal_path(args);
-    let journal = Journal::open(&journal_path).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(journal_path.clone()),
-            source: e,
-        })
-    })?;
-    if journal.skipped_lines() > 0 && !g.json {
-        eprintln!(
-            "note: {} unreadable journal line(s) ignored (an interrupted write); the items they describe are treated as in flight",
-            journal.skipped_lines()
-        );
+    if g.dry_run {
+        return dry_run(g, args, &items, &journal_path);
     }
-    let out = crate::files::ensure_dir(&g.out).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(g.out.clone()),
-            source: e,
+    // One run per journal, from before it is read until the process ends.
+    let _lock = match lock::acquire(&journal_path) {
+        Ok(lock) => lock,
+        Err(LockError::Busy { path, pid }) => {
+            return Ok(refuse_busy(g, &journal_path, &path, pid));
+        }
+        Err(LockError::Io { path, source }) => return Err(io_failure(&path, source)),
+    };
+    let replayed = Replayed::read(&journal_path).map_err(|e| io_failure(&journal_path, e))?;
+    let checks = preflight(args, &items, replayed.as_ref(), &journal_path, &g.out)?;
+    for note in &checks.notes {
+        eprintln!("note: {note}");
+    }
+    if !checks.refusals.is_empty() {
+        return Err(UsageError(format!(
+            "{}; nothing was sent",
+            checks.refusals.join("; and ")
+        ))
+        .into());
+    }
+    if args.strict {
+        strict_check(g, args, &items, replayed.as_ref())?;
+    }
+    let out = crate::files::ensure_dir(&g.out).map_err(|e| io_failure(&g.out, e))?;
+    let mut journal =
+        Journal::open(&journal_path, replayed).map_err(|e| io_failure(&journal_path, e))?;
+    journal
+        .record_run(Run {
+            out: absolute_dir(&out),
+            pid: std::process::id(),
+            acknowledged: checks.acknowledged,
         })
-    })?;
+        .map_err(|e| io_failure(&journal_path, e))?;
+    // Items an older journal knows by line number get their content key, once.
+    let migrated: Vec<Entry> = items
+        .iter()
+        .filter(|i| journal.replayed().needs_migration(&i.key, &i.legacy_key))
+        .map(|i| Entry {
+            item: i.line,
+            key: i.key.clone(),
+            event: Event::Migrated {
+                from: i.legacy_key.clone(),
+            },
+        })
+        .collect();
+    journal
+        .record_all(migrated)
+        .map_err(|e| io_failure(&journal_path, e))?;
+    if let Some(id) = &checks.unlisted {
+        crate::outdir::list_journal(&out, id).map_err(|e| io_failure(&out, e))?;
+    }
+    for leftover in &checks.leftovers {
+        let _ = std::fs::remove_file(leftover);
+    }
+    let spent_before = journal.replayed().committed_credits();
     let conn = Conn::open(g, crate::MOCK_SPEED).await?;
-    let shared = Arc::new(Shared {
+
+    let active = Arc::new(AtomicUsize::new(0));
+    let stop = {
+        let active = active.clone();
+        signals::install(
+            move || {
+                let n = active.load(Ordering::SeqCst);
+                eprintln!(
+                    "{}stopping: no new items are started; waiting for the {n} in progress to finish (video jobs are left running on the server and resumed by the next run). Interrupt again to stop at once.",
+                    line_start()
+                );
+            },
+            || {
+                eprintln!(
+                    "{}stopped at once: items that were in flight stay `started` in the journal, and the next run reports them as unknown (they may have been charged). Resume with: {}",
+                    line_start(),
+                    resume_command()
+                );
+            },
+        )
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "note: cannot listen for Ctrl-C ({e}); an interruption stops the batch at once, as a kill would"
+            );
+            Stop::never()
+        })
+    };
+
+    let shared = Shared {
         conn,
         journal: Mutex::new(journal),
         out,
         args: args.clone(),
         json: g.json,
-        budget_used: AtomicU64::new(0),
+        stop: stop.clone(),
+        active,
+        budget_used: AtomicU64::new(spent_before),
         credits: AtomicU64::new(0),
         done: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         total: items.len(),
         bar: (!g.json).then(|| Progress::spinner(progress::bar(0, items.len(), 0, 0), true)),
-    });
-    // What the gallery needs once the items are consumed.
-    let listed: Vec<(usize, String, Option<Request>)> = items
-        .iter()
-        .map(|i| (i.line, i.key.clone(), i.request.as_ref().ok().cloned()))
-        .collect();
+    };
     let concurrency = args.concurrency.max(1);
-    let outcomes: Vec<Outcome> = futures_util::stream::iter(items.into_iter().map(|item| {
-        let shared = shared.clone();
-        async move { process(&shared, item).await }
-    }))
-    .buffer_unordered(concurrency)
-    .collect()
-    .await;
+    // After the first signal no further item is taken up.
+    let outcomes: Vec<Outcome> = futures_util::stream::iter(items.iter())
+        .take_while(|_| std::future::ready(!stop.requested()))
+        .map(|item| process(&shared, item))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
 
     if let Some(bar) = &shared.bar {
         bar.set(String::new());
     }
+    let interrupted = stop.requested();
     let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count();
-    let (done, already, failed, unknown, skipped) = (
+    let (done, already, failed, unknown, skipped, pending) = (
         count(Outcome::Done),
         count(Outcome::AlreadyDone),
         count(Outcome::Failed),
         count(Outcome::Unknown),
         count(Outcome::Skipped),
+        count(Outcome::Pending),
     );
+    let not_started = items.len() - outcomes.len() + count(Outcome::NotStarted);
     let credits = shared.credits.load(Ordering::SeqCst);
-    let gallery = write_gallery(&shared, &listed);
+    let gallery = write_gallery(&shared, &items);
     let gallery_json = match &gallery {
         Gallery::Written(p) => json!(p.display().to_string()),
         _ => Value::Null,
     };
+    let resume = interrupted.then(resume_command);
     if g.json {
         println!(
             "{}",
-            json!({"summary": {"items": outcomes.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "credits_used": credits, "journal": journal_path.display().to_string(), "gallery": gallery_json}})
+            json!({"summary": {"items": items.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "pending": pending, "not_started": not_started, "credits_used": credits, "credits_before": spent_before, "interrupted": interrupted, "resume": resume, "journal": journal_path.display().to_string(), "gallery": gallery_json}})
         );
     } else {
         drop(shared);
+        let mut extra = String::new();
+        if pending > 0 {
+            extra.push_str(&format!(" · {pending} pending"));
+        }
+        if not_started > 0 {
+            extra.push_str(&format!(" · {not_started} not started"));
+        }
         println!(
-            "batch: {} items · {done} done · {already} already done · {failed} failed · {unknown} unknown · {skipped} skipped · {credits} credits",
-            outcomes.len()
+            "batch: {} items · {done} done · {already} already done · {failed} failed · {unknown} unknown · {skipped} skipped{extra} · {credits} credits this run",
+            items.len()
         );
         if unknown > 0 {
             println!(
@@ -461,6 +1051,13 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
             ),
             Gallery::Failed(e) => println!("  gallery: not written: {e}"),
         }
+    }
+    if let Some(resume) = resume {
+        eprintln!(
+            "interrupted: {not_started} item(s) not started, {pending} video job(s) left running on the server; \
+             everything is in the journal. Resume with: {resume}"
+        );
+        return Ok(ExitCode::from(report::INTERRUPTED));
     }
     Ok(if failed + unknown + skipped > 0 {
         ExitCode::from(report::PARTIAL)
@@ -481,15 +1078,15 @@ enum Gallery {
 
 /// Writes `index.html` in the output directory with every item of the batch file that the journal records
 /// as saved, whether in this run or an earlier one, showing only files that are on disk.
-fn write_gallery(shared: &Shared, listed: &[(usize, String, Option<Request>)]) -> Gallery {
+fn write_gallery(shared: &Shared, items: &[Item]) -> Gallery {
     let cards: Vec<Card> = {
         let Ok(journal) = shared.journal.lock() else {
             return Gallery::Failed("the journal lock is poisoned".into());
         };
-        listed
+        items
             .iter()
-            .filter_map(|(line, key, request)| {
-                let State::Done { credits, files } = journal.state(key) else {
+            .filter_map(|item| {
+                let State::Done { credits, files } = item.state(journal.replayed()) else {
                     return None;
                 };
                 let files: Vec<String> = files
@@ -499,16 +1096,16 @@ fn write_gallery(shared: &Shared, listed: &[(usize, String, Option<Request>)]) -
                 if files.is_empty() {
                     return None;
                 }
+                let request = item.request.as_ref().ok();
                 let what = request
-                    .as_ref()
                     .map(|r| {
                         let model = r.model_id().map(|m| format!(" · {m}")).unwrap_or_default();
                         format!(" · {}{model}", r.op())
                     })
                     .unwrap_or_default();
                 Some(Card {
-                    title: format!("line {line}{what}"),
-                    prompt: request.as_ref().and_then(|r| r.text().map(str::to_string)),
+                    title: format!("{}{what}", item.label()),
+                    prompt: request.and_then(|r| r.text().map(str::to_string)),
                     files,
                     credits,
                     estimate: None,
@@ -532,81 +1129,93 @@ fn write_gallery(shared: &Shared, listed: &[(usize, String, Option<Request>)]) -
     }
 }
 
-async fn process(shared: &Shared, item: Item) -> Outcome {
+async fn process(shared: &Shared, item: &Item) -> Outcome {
     let request = match &item.request {
-        Ok(r) => r.clone(),
+        Ok(r) => r,
         Err(e) => {
-            shared.emit(&item, Outcome::Failed, json!({"error": e}));
+            shared.emit(item, Outcome::Failed, json!({"error": e}));
             return Outcome::Failed;
         }
     };
-    match Resume::from(shared.state(&item.key), &shared.args) {
+    let resume = Resume::from(shared.state(item), &shared.args);
+    if shared.stop.requested() && !matches!(resume, Resume::Done { .. }) {
+        return Outcome::NotStarted;
+    }
+    match resume {
         Resume::Done { credits, files } => {
             shared.emit(
-                &item,
+                item,
                 Outcome::AlreadyDone,
                 json!({"credits_used": credits, "files": files}),
             );
             Outcome::AlreadyDone
         }
         Resume::Download {
-            request_id,
-            credits,
-            urls,
+            request_id, urls, ..
         } => {
+            let _active = Active::new(&shared.active);
             let media: Vec<_> = urls
                 .iter()
                 .map(|u| shared.conn.client.media(u.clone()))
                 .collect();
-            finish(shared, &item, &request, request_id, credits, media).await
+            // Charged in an earlier run: this run's credits do not grow.
+            finish(shared, item, request, request_id, 0, media).await
         }
         Resume::Wait { request_id } => {
+            let _active = Active::new(&shared.active);
             let job = shared.conn.client.video_job(request_id);
-            wait_and_finish(shared, &item, &request, &job).await
+            let reserved = shared.recorded_estimate(item);
+            wait_and_finish(shared, item, request, &job, reserved).await
         }
         Resume::KeepFailed { error } => {
             shared.emit(
-                &item,
+                item,
                 Outcome::Failed,
                 json!({"error": error, "from_journal": true}),
             );
             Outcome::Failed
         }
         Resume::KeepUnknown => {
-            shared.emit(
-                &item,
-                Outcome::Unknown,
-                json!({"error": UNKNOWN_NOT_RESENT}),
-            );
+            shared.emit(item, Outcome::Unknown, json!({"error": UNKNOWN_NOT_RESENT}));
             Outcome::Unknown
         }
-        Resume::Send => start(shared, &item, &request).await,
+        Resume::Send => {
+            let _active = Active::new(&shared.active);
+            start(shared, item, request).await
+        }
     }
 }
 
 async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
-    let estimate = match request.estimate(shared.conn.client.price_table()) {
-        Ok(e) => e,
-        Err(e) => return fail(shared, item, &artnex::Error::from(e).to_string()),
+    let estimate = match validate(shared.conn.client.price_table(), request) {
+        Ok(v) => v,
+        Err(e) => return fail(shared, item, &e, 0),
     };
-    if let Some(budget) = shared.args.budget {
-        let Some(cost) = estimate.credits() else {
-            shared.emit(item, Outcome::Skipped, json!({"error": format!("estimate is {estimate}; cannot check it against --budget")}));
-            return Outcome::Skipped;
-        };
-        let reserved = shared.budget_used.fetch_add(cost, Ordering::SeqCst);
-        if reserved + cost > budget {
-            shared.budget_used.fetch_sub(cost, Ordering::SeqCst);
-            shared.emit(
-                item,
-                Outcome::Skipped,
-                json!({"error": format!("{cost} credits would exceed the budget ({} of {budget} already committed); not sent", reserved)}),
-            );
-            return Outcome::Skipped;
-        }
+    let cost = estimate.credits();
+    if shared.args.budget.is_some() && cost.is_none() {
+        shared.emit(
+            item,
+            Outcome::Skipped,
+            json!({"error": format!("estimate is {estimate}; cannot check it against --budget")}),
+        );
+        return Outcome::Skipped;
+    }
+    let reserved = cost.unwrap_or(0);
+    let committed = shared.budget_used.fetch_add(reserved, Ordering::SeqCst);
+    if let Some(budget) = shared.args.budget
+        && committed + reserved > budget
+    {
+        shared.budget_used.fetch_sub(reserved, Ordering::SeqCst);
+        shared.emit(
+            item,
+            Outcome::Skipped,
+            json!({"error": format!("{reserved} credits would exceed the budget ({committed} of {budget} already committed, earlier runs included); not sent")}),
+        );
+        return Outcome::Skipped;
     }
     // Journal first: if we die after this, the rerun knows the request may be in flight.
-    if let Err(e) = shared.record(item, Event::Started) {
+    if let Err(e) = shared.record(item, Event::Started { estimate: cost }) {
+        shared.settle(reserved, 0);
         shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
         return Outcome::Failed;
     }
@@ -618,6 +1227,8 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             ..
         }) => {
             let credits = credits_used.unwrap_or(0);
+            shared.settle(reserved, credits);
+            shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = media.iter().map(|m| m.to_string()).collect();
             if let Err(e) = shared.record(
                 item,
@@ -642,12 +1253,13 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
-            wait_and_finish(shared, item, request, &job).await
+            wait_and_finish(shared, item, request, &job, reserved).await
         }
         Ok(_) => fail(
             shared,
             item,
             "the SDK returned an outcome this CLI does not know",
+            reserved,
         ),
         Err(e) if e.may_have_been_processed() => {
             let _ = shared.record(
@@ -659,11 +1271,13 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             shared.emit(item, Outcome::Unknown, json!({"error": e.to_string()}));
             Outcome::Unknown
         }
-        Err(e) => fail(shared, item, &e.to_string()),
+        Err(e) => fail(shared, item, &e.to_string(), reserved),
     }
 }
 
-fn fail(shared: &Shared, item: &Item, error: &str) -> Outcome {
+/// Records a failure without charge and releases the item's reservation against the budget.
+fn fail(shared: &Shared, item: &Item, error: &str, reserved: u64) -> Outcome {
+    shared.settle(reserved, 0);
     let _ = shared.record(
         item,
         Event::Failed {
@@ -679,11 +1293,26 @@ async fn wait_and_finish(
     item: &Item,
     request: &Request,
     job: &artnex::video::VideoJob,
+    reserved: u64,
 ) -> Outcome {
     let interval = shared.conn.real(shared.args.interval);
     let timeout = shared.conn.real(shared.args.timeout);
-    match exec::wait(job, interval, timeout, |_| {}).await {
+    let waited = tokio::select! {
+        waited = exec::wait(job, interval, timeout, |_| {}) => waited,
+        // Interrupted: the job goes on; the journal has its id and the rerun resumes it.
+        () = shared.stop.wait() => {
+            shared.emit(
+                item,
+                Outcome::Pending,
+                json!({"error": format!("interrupted while waiting; video job {} goes on and the next run resumes it", job.request_id()), "request_id": job.request_id()}),
+            );
+            return Outcome::Pending;
+        }
+    };
+    match waited {
         Ok((request_id, credits, media)) => {
+            shared.settle(reserved, credits);
+            shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = vec![media.to_string()];
             if let Err(e) = shared.record(
                 item,
@@ -707,7 +1336,7 @@ async fn wait_and_finish(
             );
             Outcome::Unknown
         }
-        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string()),
+        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string(), reserved),
         // Poll errors leave the job pending; the next run resumes it.
         Err(e) => {
             shared.emit(
@@ -720,6 +1349,8 @@ async fn wait_and_finish(
     }
 }
 
+/// Downloads an item's results and records them saved. `credits` is what this run was charged for it
+/// (0 for results charged in an earlier run).
 async fn finish(
     shared: &Shared,
     item: &Item,
@@ -747,7 +1378,6 @@ async fn finish(
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
-            shared.credits.fetch_add(credits, Ordering::SeqCst);
             shared.emit(
                 item,
                 Outcome::Done,
@@ -760,5 +1390,96 @@ async fn finish(
             shared.emit(item, Outcome::Failed, json!({"error": format!("charged, but saving failed: {e} (rerun to download again)")}));
             Outcome::Failed
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::canonical_json;
+
+    fn items(text: &str) -> Vec<Item> {
+        let dir = std::env::temp_dir().join(format!(
+            "artnex-batch-items-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let items = read_items(&path).unwrap();
+        std::fs::remove_dir_all(dir).ok();
+        items
+    }
+
+    #[test]
+    fn keys_follow_content_ids_and_occurrences_not_lines() {
+        let a = items(
+            "{\"op\":\"tts\",\"text\":\"hi\"}\n{\"op\":\"tts\",\"text\":\"yo\"}\n{\"op\":\"tts\",\"text\":\"hi\"}\n{\"id\":\"x\",\"op\":\"tts\",\"text\":\"hi\"}\n",
+        );
+        let b = items(
+            "# moved around\n\n{ \"text\": \"yo\", \"op\": \"tts\" }\n{\"id\": \"x\", \"op\":\"tts\",\"text\":\"changed\"}\n{\"text\":\"hi\",\"op\":\"tts\"}\n\n{\"op\":\"tts\",   \"text\":\"hi\"}\n",
+        );
+        let keys = |items: &[Item]| items.iter().map(|i| i.key.clone()).collect::<BTreeSet<_>>();
+        assert_eq!(keys(&a), keys(&b));
+        assert_eq!(
+            a[0].key,
+            format!("{}#1", content_key(&json!({"op":"tts","text":"hi"})))
+        );
+        assert_eq!(
+            a[2].key,
+            format!("{}#2", content_key(&json!({"op":"tts","text":"hi"})))
+        );
+        assert_eq!(a[3].key, "id:x");
+        assert_eq!(a[3].id.as_deref(), Some("x"));
+        // The id is not part of the request.
+        assert!(a[3].request.is_ok(), "{:?}", a[3].request.as_ref().err());
+        assert_eq!(canonical_json(&json!({"b":1,"a":2})), r#"{"a":2,"b":1}"#);
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        let its = items(
+            "{\"id\":7,\"op\":\"tts\",\"text\":\"a\"}\n{\"id\":\"7\",\"op\":\"tts\",\"text\":\"b\"}\n{\"id\":\"\",\"op\":\"tts\",\"text\":\"c\"}\n{\"id\":[1],\"op\":\"tts\",\"text\":\"d\"}\n",
+        );
+        assert_eq!(its[0].key, "id:7");
+        assert!(
+            its[1]
+                .request
+                .as_ref()
+                .unwrap_err()
+                .contains("also used on line 1")
+        );
+        assert!(
+            its[2]
+                .request
+                .as_ref()
+                .unwrap_err()
+                .contains("`id` must be")
+        );
+        assert!(
+            its[3]
+                .request
+                .as_ref()
+                .unwrap_err()
+                .contains("`id` must be")
+        );
+    }
+
+    #[test]
+    fn resume_lines_quote_what_a_shell_would_split() {
+        let words = [
+            "artnex",
+            "batch",
+            "my jobs.jsonl",
+            "-o",
+            "it's",
+            "",
+            "--budget=5",
+        ];
+        assert_eq!(
+            shell_line(words.map(String::from)),
+            "artnex batch 'my jobs.jsonl' -o 'it'\\''s' '' --budget=5"
+        );
     }
 }

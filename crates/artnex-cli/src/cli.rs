@@ -416,7 +416,7 @@ pub struct ModelsArgs {
 /// `artnex batch`.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Examples:\n  artnex batch jobs.jsonl -j 4 --budget 5000 -o results/\n  artnex batch jobs.jsonl --json                 JSON lines, one per item, then a summary\n  artnex batch jobs.jsonl --resubmit-unknown     after checking the dashboard\n  artnex batch jobs.jsonl --dry-run --budget 5000  check and price every line; sends nothing\n\nA line of jobs.jsonl:\n  {\"op\": \"generate\", \"prompt\": \"a red fox\", \"model\": \"flux-2-pro\", \"num_images\": 2}\n\nRerunning the same command after an interruption skips finished items, downloads charged results\nagain, resumes video jobs by id, and does not resend items whose outcome is unknown.\n\nEvery run ends by writing index.html in the output directory: a gallery of every item that the\njournal records as saved, in this run or earlier ones (an index.html not written by artnex is kept).\n\n--dry-run validates and prices every line a rerun would send (items the journal records as done,\ncharged, submitted, failed or unknown are listed as not sent again), then prints the total\nestimate and whether it fits --budget. It sends nothing and neither creates nor changes the\njournal or the output directory. Exit code 0 when every line is valid, 2 when any line is invalid."
+    after_help = "Examples:\n  artnex batch jobs.jsonl -j 4 --budget 5000 -o results/\n  artnex batch jobs.jsonl --json                 JSON lines, one per item, then a summary\n  artnex batch jobs.jsonl --resubmit-unknown     after checking the dashboard\n  artnex batch jobs.jsonl --dry-run --budget 5000  check and price every line; sends nothing\n\nA line of jobs.jsonl:\n  {\"op\": \"generate\", \"prompt\": \"a red fox\", \"model\": \"flux-2-pro\", \"num_images\": 2}\n\nRerunning the same command after an interruption skips finished items, downloads charged results\nagain, resumes video jobs by id, and does not resend items whose outcome is unknown. Items are\nknown by their content (or an \"id\" field), so editing, moving or reordering other lines, comments\nand blank lines never sends a finished item again.\n\nOne run at a time per journal: a second one exits with code 5 and sends nothing. Ctrl-C (or\nSIGTERM) stops starting items and lets those in flight finish, then exits with code 130; a second\nCtrl-C stops at once. --budget counts the credits of earlier runs that the journal records.\n\nEvery run ends by writing index.html in the output directory: a gallery of every item that the\njournal records as saved, in this run or earlier ones (an index.html not written by artnex is kept).\n\n--dry-run validates and prices every line a rerun would send (items the journal records as done,\ncharged, submitted, failed or unknown are listed as not sent again), then prints the total\nestimate and whether it fits --budget. It sends nothing and neither creates nor changes the\njournal or the output directory. Exit code 0 when every line is valid, 2 when any line is invalid."
 )]
 pub struct BatchArgs {
     /// JSON-lines file, one request per line: {"op": "generate", "prompt": "...", "model": "..."}.
@@ -443,6 +443,13 @@ pub struct BatchArgs {
     /// Give up waiting for a video after this many seconds (resumed on the next run).
     #[arg(long, default_value_t = 300.0)]
     pub timeout: f64,
+    /// Check every line that would be sent before sending any; one invalid line and nothing is sent.
+    #[arg(long)]
+    pub strict: bool,
+    /// Run although the journal is damaged (damaged lines are skipped) or the output directory holds
+    /// results the journal does not record (they are remembered as not this batch's).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `artnex demo`.

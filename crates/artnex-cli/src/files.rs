@@ -44,6 +44,14 @@ pub fn result_stem(op: &str, request_id: Option<&str>, index: Option<usize>) -> 
     }
 }
 
+/// The stem of `name` when it looks like a result of `op` as [`result_stem`] names them: `<op>-…` with an
+/// extension, not hidden. `None` otherwise.
+pub fn result_file_stem<'a>(name: &'a str, op: &str) -> Option<&'a str> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let rest = stem.strip_prefix(op)?.strip_prefix('-')?;
+    (!rest.is_empty() && !ext.is_empty() && safe_stem(name) == name).then_some(stem)
+}
+
 /// Checks that `path` is directly inside `dir` (what every download target must be).
 pub fn is_inside(dir: &Path, path: &Path) -> bool {
     path.parent() == Some(dir)
@@ -98,5 +106,20 @@ mod tests {
         );
         assert_eq!(result_stem("tts", Some("../evil"), None), "tts-_._evil");
         assert_eq!(result_stem("video", None, None), "video-result");
+        assert_eq!(
+            result_file_stem("generate-req_abc-1.png", "generate"),
+            Some("generate-req_abc-1")
+        );
+        assert_eq!(result_file_stem("tts-req_1.mp3", "tts"), Some("tts-req_1"));
+        for (name, op) in [
+            ("generate-req_abc-1.png", "edit"),
+            ("generate-.png", "generate"),
+            ("generate-x", "generate"),
+            (".generate-x.png", "generate"),
+            ("index.html", "generate"),
+            ("generatex-1.png", "generate"),
+        ] {
+            assert_eq!(result_file_stem(name, op), None, "{name}");
+        }
     }
 }

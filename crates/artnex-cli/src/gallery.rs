@@ -40,20 +40,46 @@ pub struct Card {
     pub estimate: Option<String>,
 }
 
-/// Marks pages written by `artnex`, so that a refresh never overwrites someone else's `index.html`.
-const GENERATOR_TAG: &str = "<meta name=\"generator\" content=\"artnex\">";
+/// The tag that marks pages written by `artnex` (a macro so that [`PAGE_HEAD`] can contain it).
+macro_rules! generator_tag {
+    () => {
+        "<meta name=\"generator\" content=\"artnex\">"
+    };
+}
 
-/// Writes (or refreshes) `dir/index.html`. Returns `None`, writing nothing, when an `index.html` that
-/// `artnex` did not write is already there.
+/// Marks pages written by `artnex`, so that a refresh never overwrites someone else's `index.html`.
+const GENERATOR_TAG: &str = generator_tag!();
+
+/// How every page starts, up to and including [`GENERATOR_TAG`].
+const PAGE_HEAD: &str = concat!(
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+    generator_tag!()
+);
+
+/// Whether an existing `index.html` is one of ours: it carries the generator tag, or it is what an
+/// interrupted write of ours left (empty, or cut off before the tag).
+fn is_ours(existing: &[u8]) -> bool {
+    let tag = GENERATOR_TAG.as_bytes();
+    existing.windows(tag.len()).any(|w| w == tag) || PAGE_HEAD.as_bytes().starts_with(existing)
+}
+
+/// Writes (or refreshes) `dir/index.html` through a temporary file renamed into place, so that the page is
+/// never left half-written. Returns `None`, writing nothing, when an `index.html` that `artnex` did not
+/// write is already there.
 pub fn write_index(dir: &Path, title: &str, cards: &[Card]) -> std::io::Result<Option<PathBuf>> {
     let index = dir.join("index.html");
-    match std::fs::read_to_string(&index) {
-        Ok(existing) if !existing.contains(GENERATOR_TAG) => return Ok(None),
-        // Not UTF-8: not ours either.
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(None),
+    match std::fs::read(&index) {
+        Ok(existing) if !is_ours(&existing) => return Ok(None),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    std::fs::write(&index, render(title, cards))?;
+    // One fixed name: a temporary file left by a kill is overwritten by the next write, not collected.
+    let tmp = dir.join(".index.html.artnex-tmp");
+    std::fs::write(&tmp, render(title, cards))?;
+    if let Err(e) = std::fs::rename(&tmp, &index) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     Ok(Some(index))
 }
 
@@ -79,8 +105,7 @@ pub fn render(title: &str, cards: &[Card]) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         {GENERATOR_TAG}<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        "{PAGE_HEAD}<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>\
          body{{font-family:system-ui,sans-serif;margin:2rem;background:#111;color:#eee}}\
          .grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.2rem}}\
@@ -197,6 +222,28 @@ mod tests {
         );
         let html = std::fs::read_to_string(&index).unwrap();
         assert_eq!(referenced_files(&html), vec!["b.png"]);
+        // What an interrupted write leaves (empty, cut before or after the tag, cut mid-character) is
+        // ours, and is replaced.
+        let page = render("B", &[card("b.png")]);
+        let cut_char = format!("{PAGE_HEAD}<title>\u{e9}");
+        for partial in [
+            &b""[..],
+            &PAGE_HEAD.as_bytes()[..20],
+            &page.as_bytes()[..page.len() / 2],
+            &cut_char.as_bytes()[..cut_char.len() - 1],
+        ] {
+            std::fs::write(&index, partial).unwrap();
+            assert_eq!(
+                write_index(&dir, "B", &[card("d.png")]).unwrap(),
+                Some(index.clone()),
+                "{partial:?}"
+            );
+            assert_eq!(
+                referenced_files(&std::fs::read_to_string(&index).unwrap()),
+                vec!["d.png"]
+            );
+        }
+        assert!(!dir.join(".index.html.artnex-tmp").exists());
         std::fs::write(&index, "<html>mine</html>").unwrap();
         assert_eq!(write_index(&dir, "B", &[card("c.png")]).unwrap(), None);
         assert_eq!(

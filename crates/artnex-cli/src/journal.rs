@@ -4,19 +4,26 @@
 //! The rule that keeps credits safe: an item is recorded as `started` (and synced) *before* its billable
 //! request is sent. After a crash, an item that is `started` with no outcome may or may not have been
 //! processed by the server, so a rerun does not send it again unless told to (`--resubmit-unknown`).
+//!
+//! Items are known by a key made from their content (see [`content_key`]) or from the `id` the user gave
+//! them, never from their position in the batch file. Journals written before that keyed items by line
+//! number ([`legacy_key`]); they are still read, and a run records the new key of each such item once.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-/// One journal line.
+/// One journal line about an item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// 1-based line number of the item in the batch file.
+    /// 1-based line number of the item in the batch file when the entry was written (for people reading
+    /// the journal; items are matched by `key`).
     pub item: usize,
-    /// Fingerprint of the item's request line (an edited line is a new item).
+    /// The item's key: `id:<id>`, `sha256:<hash>#<n>`, or a legacy 16-digit key.
     pub key: String,
     /// What happened.
     #[serde(flatten)]
@@ -28,7 +35,11 @@ pub struct Entry {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// About to send the billable request.
-    Started,
+    Started {
+        /// The local estimate in credits, counted against `--budget` until the outcome is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimate: Option<u64>,
+    },
     /// A video job was accepted; its outcome is pending.
     Submitted {
         /// The job's id, to resume polling.
@@ -58,6 +69,29 @@ pub enum Event {
         /// Why.
         error: String,
     },
+    /// The item's history so far is recorded under `from`, a key of the older line-number form.
+    Migrated {
+        /// The older key.
+        from: String,
+    },
+}
+
+/// A journal line about a run rather than an item: `{"run": {...}}`, written when a run starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// The output directory, as an absolute path.
+    pub out: String,
+    /// The process that wrote it.
+    pub pid: u32,
+    /// Result files that were already in the output directory, unknown to the journal, when the run was
+    /// told to go on anyway (`--force`): they are not this batch's, and never again a reason to refuse.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RunLine {
+    run: Run,
 }
 
 /// What the journal says about an item.
@@ -104,7 +138,7 @@ pub enum State {
 impl State {
     fn apply(self, event: &Event) -> State {
         match (self, event) {
-            (_, Event::Started) => State::InFlight,
+            (_, Event::Started { .. }) => State::InFlight,
             (_, Event::Submitted { request_id }) => State::Pending {
                 request_id: request_id.clone(),
             },
@@ -134,16 +168,102 @@ impl State {
             (_, Event::Unknown { error }) => State::Unknown {
                 error: error.clone(),
             },
+            // Handled by `Replayed::apply`, which copies the older key's state.
+            (state, Event::Migrated { .. }) => state,
         }
     }
+}
+
+/// A journal line that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Damage {
+    /// 1-based line number in the journal.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// How a line that is not a readable entry looks.
+enum Unreadable {
+    /// An entry cut off by an interrupted write: it ends in the middle of the JSON text (or of a UTF-8
+    /// character).
+    CutOff,
+    /// Anything else.
+    Damaged(String),
+}
+
+/// One parsed journal line.
+enum Line {
+    Entry(Entry),
+    Run(Run),
+}
+
+fn parse_line(bytes: &[u8]) -> Result<Line, Unreadable> {
+    let (text, cut_char) = match std::str::from_utf8(bytes) {
+        Ok(text) => (text, false),
+        // An incomplete character at the very end is what a torn write leaves; anything else is not.
+        Err(e) if e.error_len().is_none() => {
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            (std::str::from_utf8(valid).unwrap_or_default(), true)
+        }
+        Err(e) => {
+            return Err(Unreadable::Damaged(format!(
+                "not valid UTF-8 (at byte {})",
+                e.valid_up_to() + 1
+            )));
+        }
+    };
+    if !cut_char {
+        if let Ok(entry) = serde_json::from_str::<Entry>(text) {
+            return Ok(Line::Entry(entry));
+        }
+        if let Ok(line) = serde_json::from_str::<RunLine>(text) {
+            return Ok(Line::Run(line.run));
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Err(e) if e.is_eof() => Err(Unreadable::CutOff),
+        // The text was fine up to a character cut in half: a torn write too.
+        _ if cut_char => Err(Unreadable::CutOff),
+        Err(e) => Err(Unreadable::Damaged(format!("not JSON ({e})"))),
+        Ok(_) => Err(Unreadable::Damaged("not a journal entry".into())),
+    }
+}
+
+/// A last line that could not be read: what an interrupted write leaves behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornTail {
+    /// 1-based line number.
+    pub line: usize,
+    /// Byte offset where it starts (the journal is cut back to here before a run appends to it).
+    pub offset: u64,
 }
 
 /// The states a journal records, read without opening it for writing.
 #[derive(Debug, Default)]
 pub struct Replayed {
     states: HashMap<String, State>,
-    /// Lines that could not be read (a torn last write after a crash).
-    pub skipped_lines: usize,
+    /// The estimate recorded when each item was last started.
+    estimates: HashMap<String, u64>,
+    /// Every file that a `saved` entry lists.
+    saved_files: HashSet<String>,
+    /// Result files a forced run recorded as not this batch's.
+    acknowledged: HashSet<String>,
+    /// The output directory of the last run that recorded one.
+    out: Option<String>,
+    /// Whether some entry uses a key of the older line-number form.
+    has_legacy: bool,
+    /// Readable entries.
+    entries: usize,
+    /// An unreadable last line, skipped (a torn write).
+    pub torn_tail: Option<TornTail>,
+    /// Unreadable lines before the last that are entries cut off by an interrupted write (an older
+    /// version of artnex went on after them), skipped.
+    pub cut_off: Vec<usize>,
+    /// Other unreadable lines: a run refuses to go on without `--force`.
+    pub damaged: Vec<Damage>,
+    /// The file does not end with a newline (after cutting off the torn tail).
+    needs_newline: bool,
 }
 
 impl Replayed {
@@ -154,28 +274,164 @@ impl Replayed {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
+        let mut reader = BufReader::new(file);
         let mut out = Replayed::default();
-        for line in BufReader::new(file).lines() {
-            let line = line?;
-            if line.trim().is_empty() {
+        let mut buf = Vec::new();
+        let (mut line_no, mut offset) = (0usize, 0u64);
+        // The last unreadable line seen: whether it is the torn tail depends on what follows it.
+        let mut pending: Option<(TornTail, Unreadable)> = None;
+        let mut last_byte = b'\n';
+        loop {
+            buf.clear();
+            let n = reader.read_until(b'\n', &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            let start = offset;
+            offset += n as u64;
+            last_byte = buf.last().copied().unwrap_or(b'\n');
+            let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_str::<Entry>(&line) {
-                Ok(entry) => out.apply(&entry.key, &entry.event),
-                Err(_) => out.skipped_lines += 1,
+            if let Some((earlier, what)) = pending.take() {
+                out.note_unreadable(earlier.line, what);
             }
+            match parse_line(bytes) {
+                Ok(Line::Entry(entry)) => out.apply_entry(&entry),
+                Ok(Line::Run(run)) => out.apply_run(run),
+                Err(what) => {
+                    pending = Some((
+                        TornTail {
+                            line: line_no,
+                            offset: start,
+                        },
+                        what,
+                    ));
+                }
+            }
+        }
+        match pending {
+            Some((tail, _)) => out.torn_tail = Some(tail),
+            None => out.needs_newline = last_byte != b'\n',
         }
         Ok(Some(out))
     }
 
-    /// The recorded state of an item.
-    pub fn state(&self, key: &str) -> State {
-        self.states.get(key).cloned().unwrap_or_default()
+    fn note_unreadable(&mut self, line: usize, what: Unreadable) {
+        match what {
+            Unreadable::CutOff => self.cut_off.push(line),
+            Unreadable::Damaged(reason) => self.damaged.push(Damage { line, reason }),
+        }
+    }
+
+    fn apply_entry(&mut self, entry: &Entry) {
+        self.entries += 1;
+        if is_legacy_key(&entry.key) {
+            self.has_legacy = true;
+        }
+        self.apply(&entry.key, &entry.event);
+    }
+
+    fn apply_run(&mut self, run: Run) {
+        self.acknowledged.extend(run.acknowledged);
+        self.out = Some(run.out);
     }
 
     fn apply(&mut self, key: &str, event: &Event) {
+        match event {
+            Event::Migrated { from } => {
+                if let Some(state) = self.states.get(from).cloned() {
+                    self.states.insert(key.to_string(), state);
+                }
+                if let Some(estimate) = self.estimates.get(from).copied() {
+                    self.estimates.insert(key.to_string(), estimate);
+                }
+                return;
+            }
+            Event::Started { estimate } => match estimate {
+                Some(e) => {
+                    self.estimates.insert(key.to_string(), *e);
+                }
+                None => {
+                    self.estimates.remove(key);
+                }
+            },
+            Event::Saved { files } => self.saved_files.extend(files.iter().cloned()),
+            _ => {}
+        }
         let state = self.states.remove(key).unwrap_or_default();
         self.states.insert(key.to_string(), state.apply(event));
+    }
+
+    /// The recorded state of the item with `key`, or of its key in the older form when a journal of that
+    /// form knows it only by that.
+    pub fn state(&self, key: &str, legacy: &str) -> State {
+        self.states
+            .get(key)
+            .or_else(|| self.legacy_state(key, legacy))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn legacy_state(&self, key: &str, legacy: &str) -> Option<&State> {
+        if !self.has_legacy || self.states.contains_key(key) {
+            return None;
+        }
+        self.states.get(legacy)
+    }
+
+    /// Whether the item is known only by its key in the older form (and so gets a `migrated` entry).
+    pub fn needs_migration(&self, key: &str, legacy: &str) -> bool {
+        self.legacy_state(key, legacy).is_some()
+    }
+
+    /// The estimate recorded when the item was last started.
+    pub fn estimate(&self, key: &str) -> Option<u64> {
+        self.estimates.get(key).copied()
+    }
+
+    /// Credits this journal counts as spent across all its runs: what was charged, plus the estimate of
+    /// every item whose request may have been charged without the journal knowing (in flight when a run
+    /// died, of unknown outcome, or a video job still running).
+    pub fn committed_credits(&self) -> u64 {
+        self.states
+            .iter()
+            .map(|(key, state)| match state {
+                State::Completed { credits, .. } | State::Done { credits, .. } => *credits,
+                State::InFlight | State::Pending { .. } | State::Unknown { .. } => {
+                    self.estimates.get(key).copied().unwrap_or(0)
+                }
+                State::New | State::Failed { .. } => 0,
+            })
+            .fold(0u64, u64::saturating_add)
+    }
+
+    /// Whether a `saved` entry lists the file, or a forced run acknowledged it as not this batch's.
+    pub fn knows_file(&self, name: &str) -> bool {
+        self.saved_files.contains(name) || self.acknowledged.contains(name)
+    }
+
+    /// Whether any `saved` entry lists a file.
+    pub fn has_saved_files(&self) -> bool {
+        !self.saved_files.is_empty()
+    }
+
+    /// Every file that `saved` entries list.
+    pub fn saved_files(&self) -> impl Iterator<Item = &str> {
+        self.saved_files.iter().map(String::as_str)
+    }
+
+    /// The output directory the last run recorded.
+    pub fn out(&self) -> Option<&str> {
+        self.out.as_deref()
+    }
+
+    /// Whether the journal holds no readable item entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
     }
 }
 
@@ -187,12 +443,18 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path` and replays it.
-    pub fn open(path: &Path) -> std::io::Result<Journal> {
-        let replayed = Replayed::read(path)?.unwrap_or_default();
+    /// Opens (or creates) the journal at `path` for appending, given what reading it found: a torn last
+    /// line is cut off first, so that it never ends up in the middle of the journal.
+    pub fn open(path: &Path, replayed: Option<Replayed>) -> std::io::Result<Journal> {
+        let replayed = replayed.unwrap_or_default();
+        if let Some(tail) = replayed.torn_tail {
+            OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .set_len(tail.offset)?;
+        }
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-        // A torn last line must not swallow the next entry: start on a fresh line.
-        if replayed.skipped_lines > 0 {
+        if replayed.needs_newline {
             file.write_all(b"\n")?;
         }
         Ok(Journal {
@@ -207,34 +469,105 @@ impl Journal {
         &self.path
     }
 
-    /// Lines that could not be read when it was opened (a torn last write after a crash).
-    pub fn skipped_lines(&self) -> usize {
-        self.replayed.skipped_lines
-    }
-
-    /// The recorded state of an item.
-    pub fn state(&self, key: &str) -> State {
-        self.replayed.state(key)
+    /// What the journal recorded, including this run's entries so far.
+    pub fn replayed(&self) -> &Replayed {
+        &self.replayed
     }
 
     /// Appends an entry and syncs it to disk before returning.
     pub fn record(&mut self, item: usize, key: &str, event: Event) -> std::io::Result<()> {
-        let entry = Entry {
+        self.record_all(vec![Entry {
             item,
             key: key.to_string(),
             event,
-        };
-        let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()?;
-        self.replayed.apply(key, &entry.event);
+        }])
+    }
+
+    /// Appends entries with one write and one sync.
+    pub fn record_all(&mut self, entries: Vec<Entry>) -> std::io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut text = Vec::new();
+        for entry in &entries {
+            serde_json::to_writer(&mut text, entry).map_err(std::io::Error::other)?;
+            text.push(b'\n');
+        }
+        self.write_synced(&text)?;
+        for entry in &entries {
+            self.replayed.apply_entry(entry);
+        }
         Ok(())
+    }
+
+    /// Appends the record of a run starting, and syncs it.
+    pub fn record_run(&mut self, run: Run) -> std::io::Result<()> {
+        let mut text =
+            serde_json::to_vec(&RunLine { run: run.clone() }).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        self.write_synced(&text)?;
+        self.replayed.apply_run(run);
+        Ok(())
+    }
+
+    fn write_synced(&mut self, text: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(text)?;
+        self.file.sync_data()
     }
 }
 
-/// The fingerprint of a batch item: FNV-1a over its line number and its request as canonical JSON.
-pub fn item_key(line_number: usize, request: &serde_json::Value) -> String {
+/// The key of a batch line without an `id`: `sha256:` and the first 128 bits (32 hex digits) of the
+/// SHA-256 of the line's canonical JSON (see [`canonical_json`]), so that whitespace and the order of
+/// fields do not matter. The batch reader appends `#<n>` for the n-th identical line.
+pub fn content_key(value: &Value) -> String {
+    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    let mut key = String::from("sha256:");
+    for b in digest.iter().take(16) {
+        key.push_str(&format!("{b:02x}"));
+    }
+    key
+}
+
+/// JSON text with no whitespace and the fields of every object sorted by name; strings and numbers are
+/// written as `serde_json` writes them (so `"\u0041"` and `"A"` are the same, `2` and `2.0` are not).
+pub fn canonical_json(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut fields: Vec<(&String, &Value)> = map.iter().collect();
+                fields.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (name, v)) in fields.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(name.clone()).to_string());
+                    out.push(':');
+                    write(v, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(v, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+/// The key an item had in journals written before items were keyed by content: FNV-1a (64 bits) over its
+/// line number and its parsed request as `serde_json` prints it.
+pub fn legacy_key(line_number: usize, request: &Value) -> String {
     let text = format!("{line_number}:{request}");
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
@@ -242,6 +575,10 @@ pub fn item_key(line_number: usize, request: &serde_json::Value) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+fn is_legacy_key(key: &str) -> bool {
+    key.len() == 16 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -254,12 +591,27 @@ mod tests {
         p
     }
 
+    fn open(path: &Path) -> Journal {
+        Journal::open(path, Replayed::read(path).unwrap()).unwrap()
+    }
+
+    fn state(j: &Journal, key: &str) -> State {
+        j.replayed().state(key, "")
+    }
+
     #[test]
     fn replays_the_life_of_items() {
         let path = temp("replay");
         {
-            let mut j = Journal::open(&path).unwrap();
-            j.record(1, "a", Event::Started).unwrap();
+            let mut j = open(&path);
+            j.record(
+                1,
+                "a",
+                Event::Started {
+                    estimate: Some(100),
+                },
+            )
+            .unwrap();
             j.record(
                 1,
                 "a",
@@ -278,8 +630,9 @@ mod tests {
                 },
             )
             .unwrap();
-            j.record(2, "b", Event::Started).unwrap();
-            j.record(3, "c", Event::Started).unwrap();
+            j.record(2, "b", Event::Started { estimate: Some(7) })
+                .unwrap();
+            j.record(3, "c", Event::Started { estimate: None }).unwrap();
             j.record(
                 3,
                 "c",
@@ -288,7 +641,8 @@ mod tests {
                 },
             )
             .unwrap();
-            j.record(4, "d", Event::Started).unwrap();
+            j.record(4, "d", Event::Started { estimate: Some(20) })
+                .unwrap();
             j.record(
                 4,
                 "d",
@@ -297,47 +651,74 @@ mod tests {
                 },
             )
             .unwrap();
+            j.record(
+                5,
+                "e",
+                Event::Started {
+                    estimate: Some(1000),
+                },
+            )
+            .unwrap();
+            j.record(5, "e", Event::Failed { error: "no".into() })
+                .unwrap();
         }
-        let j = Journal::open(&path).unwrap();
+        let j = open(&path);
         assert_eq!(
-            j.state("a"),
+            state(&j, "a"),
             State::Done {
                 credits: 100,
                 files: vec!["x.png".into()]
             }
         );
-        assert_eq!(j.state("b"), State::InFlight);
+        assert_eq!(state(&j, "b"), State::InFlight);
         assert_eq!(
-            j.state("c"),
+            state(&j, "c"),
             State::Pending {
                 request_id: "req_v".into()
             }
         );
         assert_eq!(
-            j.state("d"),
+            state(&j, "d"),
             State::Unknown {
                 error: "reset".into()
             }
         );
-        assert_eq!(j.state("e"), State::New);
+        assert_eq!(state(&j, "f"), State::New);
+        // Charged 100, plus the estimates of the in-flight and unknown items; the failed one is free.
+        assert_eq!(j.replayed().committed_credits(), 127);
+        assert!(j.replayed().knows_file("x.png"));
         std::fs::remove_file(path).ok();
     }
 
     #[test]
-    fn a_torn_last_line_is_skipped_and_does_not_corrupt_the_next() {
+    fn a_torn_last_line_is_cut_off_and_does_not_corrupt_the_next() {
         let path = temp("torn");
         {
-            let mut j = Journal::open(&path).unwrap();
-            j.record(1, "a", Event::Started).unwrap();
+            let mut j = open(&path);
+            j.record(1, "a", Event::Started { estimate: None }).unwrap();
         }
+        let whole = std::fs::read(&path).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"item":1,"key":"a","event":"comp"#)
             .unwrap();
         drop(f);
         {
-            let mut j = Journal::open(&path).unwrap();
-            assert_eq!(j.skipped_lines(), 1);
-            assert_eq!(j.state("a"), State::InFlight);
+            let replayed = Replayed::read(&path).unwrap().unwrap();
+            assert_eq!(
+                replayed.torn_tail,
+                Some(TornTail {
+                    line: 2,
+                    offset: whole.len() as u64
+                })
+            );
+            assert!(replayed.damaged.is_empty());
+            let mut j = Journal::open(&path, Some(replayed)).unwrap();
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                whole,
+                "the torn line is cut off"
+            );
+            assert_eq!(state(&j, "a"), State::InFlight);
             j.record(
                 1,
                 "a",
@@ -347,9 +728,17 @@ mod tests {
             )
             .unwrap();
         }
-        let j = Journal::open(&path).unwrap();
+        let replayed = Replayed::read(&path).unwrap().unwrap();
         assert_eq!(
-            j.state("a"),
+            (
+                replayed.torn_tail,
+                replayed.cut_off.len(),
+                replayed.damaged.len()
+            ),
+            (None, 0, 0)
+        );
+        assert_eq!(
+            replayed.state("a", ""),
             State::Failed {
                 error: "bad".into()
             }
@@ -358,11 +747,132 @@ mod tests {
     }
 
     #[test]
-    fn keys_change_with_content_and_position() {
-        let a = serde_json::json!({"op": "generate", "prompt": "fox"});
-        let b = serde_json::json!({"op": "generate", "prompt": "cat"});
-        assert_eq!(item_key(1, &a), item_key(1, &a));
-        assert_ne!(item_key(1, &a), item_key(1, &b));
-        assert_ne!(item_key(1, &a), item_key(2, &a));
+    fn damage_is_told_apart_from_torn_writes() {
+        let path = temp("damage");
+        let good = r#"{"item":1,"key":"a","event":"started"}"#;
+        let mut text = Vec::new();
+        text.extend_from_slice(good.as_bytes());
+        text.push(b'\n');
+        // A cut-off entry an older version went on after.
+        text.extend_from_slice(b"{\"item\":2,\"key\":\"b\",\"ev\n");
+        // Not UTF-8 in the middle of a line, not JSON, and JSON that is not an entry.
+        text.extend_from_slice(b"{\"item\":3,\"key\":\"\xff\xfe\",\"event\":\"started\"}\n");
+        text.extend_from_slice(b"garbage here\n");
+        text.extend_from_slice(b"[1, 2]\n");
+        text.extend_from_slice(good.as_bytes());
+        text.push(b'\n');
+        // A torn tail cut inside a multi-byte character.
+        text.extend_from_slice("{\"item\":4,\"key\":\"c\",\"error\":\"é".as_bytes());
+        text.pop();
+        std::fs::write(&path, &text).unwrap();
+        let r = Replayed::read(&path).unwrap().unwrap();
+        assert_eq!(r.cut_off, vec![2]);
+        assert_eq!(
+            r.damaged.iter().map(|d| d.line).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
+        assert!(r.damaged[0].reason.contains("UTF-8"), "{:?}", r.damaged);
+        assert!(r.damaged[1].reason.contains("not JSON"), "{:?}", r.damaged);
+        assert!(r.damaged[2].reason.contains("not a journal entry"));
+        assert_eq!(r.torn_tail.map(|t| t.line), Some(7));
+        assert_eq!(r.state("a", ""), State::InFlight);
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn a_last_entry_without_newline_is_kept_and_the_next_starts_a_line() {
+        let path = temp("nonewline");
+        std::fs::write(&path, r#"{"item":1,"key":"a","event":"started"}"#).unwrap();
+        {
+            let mut j = open(&path);
+            assert_eq!(state(&j, "a"), State::InFlight);
+            j.record(1, "a", Event::Failed { error: "x".into() })
+                .unwrap();
+        }
+        let r = Replayed::read(&path).unwrap().unwrap();
+        assert!(r.damaged.is_empty() && r.torn_tail.is_none());
+        assert_eq!(r.state("a", ""), State::Failed { error: "x".into() });
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn runs_record_the_output_directory_and_acknowledged_files() {
+        let path = temp("runs");
+        {
+            let mut j = open(&path);
+            j.record_run(Run {
+                out: "/a".into(),
+                pid: 1,
+                acknowledged: vec!["generate-x.png".into()],
+            })
+            .unwrap();
+            j.record_run(Run {
+                out: "/b".into(),
+                pid: 2,
+                acknowledged: vec![],
+            })
+            .unwrap();
+        }
+        let r = Replayed::read(&path).unwrap().unwrap();
+        assert_eq!(r.out(), Some("/b"));
+        assert!(r.knows_file("generate-x.png"));
+        assert!(!r.knows_file("generate-y.png"));
+        assert!(r.is_empty(), "run records are not item entries");
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn legacy_keys_are_read_and_migrated_once() {
+        let path = temp("legacy");
+        let value = serde_json::json!({"op": "generate", "prompt": "fox"});
+        let old = legacy_key(3, &value);
+        let new = format!("{}#1", content_key(&value));
+        {
+            let mut j = open(&path);
+            j.record(3, &old, Event::Started { estimate: Some(5) })
+                .unwrap();
+            j.record(
+                3,
+                &old,
+                Event::Saved {
+                    files: vec!["f.png".into()],
+                },
+            )
+            .unwrap();
+        }
+        let mut j = open(&path);
+        assert!(j.replayed().needs_migration(&new, &old));
+        assert!(matches!(j.replayed().state(&new, &old), State::Done { .. }));
+        j.record(3, &new, Event::Migrated { from: old.clone() })
+            .unwrap();
+        assert!(!j.replayed().needs_migration(&new, &old));
+        drop(j);
+        // After migration the new key alone finds the state.
+        let r = Replayed::read(&path).unwrap().unwrap();
+        assert!(matches!(r.state(&new, "none"), State::Done { .. }));
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn content_keys_ignore_formatting_and_field_order() {
+        let a: Value =
+            serde_json::from_str(r#"{"op":"generate","prompt":"fox","n":{"b":1,"a":[1,2]}}"#)
+                .unwrap();
+        let b: Value = serde_json::from_str(
+            "{ \"n\" : {\"a\": [1, 2], \"b\": 1},\n \"prompt\": \"f\\u006fx\", \"op\": \"generate\" }",
+        )
+        .unwrap();
+        let c = serde_json::json!({"op": "generate", "prompt": "cat"});
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"n":{"a":[1,2],"b":1},"op":"generate","prompt":"fox"}"#
+        );
+        assert_eq!(content_key(&a), content_key(&b));
+        assert_ne!(content_key(&a), content_key(&c));
+        assert!(content_key(&a).starts_with("sha256:") && content_key(&a).len() == 7 + 32);
+        // The older form still depends on position.
+        assert_ne!(legacy_key(1, &a), legacy_key(2, &a));
+        assert!(is_legacy_key(&legacy_key(1, &a)));
     }
 }

@@ -9,9 +9,12 @@ mod files;
 mod gallery;
 mod images;
 mod journal;
+mod lock;
+mod outdir;
 mod progress;
 mod report;
 mod request;
+mod signals;
 mod table;
 
 use artnex::any::Outcome;

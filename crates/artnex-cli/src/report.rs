@@ -12,6 +12,10 @@ pub const USAGE: u8 = 2;
 pub const API: u8 = 3;
 /// Exit code: a batch finished with failed, unknown or skipped items.
 pub const PARTIAL: u8 = 4;
+/// Exit code: another `artnex batch` holds the batch journal (nothing was sent).
+pub const BUSY: u8 = 5;
+/// Exit code: interrupted by SIGINT (Ctrl-C) or SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+pub const INTERRUPTED: u8 = 130;
 
 /// The exit code for a failure.
 pub fn exit_code(f: &Failure) -> u8 {

@@ -11,6 +11,32 @@ use crate::error::Error;
 /// Suffix of the temporary files (a later run may clean up the ones a killed process left behind).
 pub const PARTIAL_SUFFIX: &str = ".artnex-part";
 
+/// What [`Media::save_to_dir`](super::Media::save_to_dir) appends to the stem to name its download
+/// before the extension is known.
+pub(crate) const SAVE_PROBE_SUFFIX: &str = ".part";
+
+/// The `stem` of the [`Media::save_to_dir`](super::Media::save_to_dir) call whose temporary file
+/// `file_name` is, or `None` when it is not one. A download writes to such a file (hidden, ending in
+/// `.artnex-part`) and renames it into place when complete, so one that is left over belongs to a download
+/// that was killed: a caller that knows the stems it saves can find and remove its own leftovers without
+/// touching anyone else's.
+///
+/// ```
+/// assert_eq!(
+///     artnex::media::unfinished_save_stem(".generate-req_1.part.0a1b2c3d.artnex-part"),
+///     Some("generate-req_1")
+/// );
+/// assert_eq!(artnex::media::unfinished_save_stem("generate-req_1.png"), None);
+/// ```
+pub fn unfinished_save_stem(file_name: &str) -> Option<&str> {
+    let rest = file_name.strip_prefix('.')?.strip_suffix(PARTIAL_SUFFIX)?;
+    let (target, nonce) = rest.rsplit_once('.')?;
+    if nonce.len() != 8 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    target.strip_suffix(SAVE_PROBE_SUFFIX)
+}
+
 /// A file being written under a temporary name in `dir`. Dropped without [`TempFile::commit`], it is
 /// removed. Errors name the file the caller asked for, never the temporary one.
 pub(crate) struct TempFile {
@@ -88,4 +114,47 @@ pub(crate) fn dir_of(path: &Path) -> &Path {
     path.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unfinished_saves_are_recognised_by_their_temporary_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for stem in ["generate-req_1", "video-req_a.b-2"] {
+            let name = format!("{stem}{SAVE_PROBE_SUFFIX}");
+            let tmp = TempFile::create(dir.path(), &name, dir.path())
+                .await
+                .expect("created");
+            let file = tmp
+                .tmp
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            assert_eq!(unfinished_save_stem(&file), Some(stem), "{file}");
+        }
+        // A `download_to` temporary file, and names that only look alike.
+        let tmp = TempFile::create(dir.path(), "fox.png", dir.path())
+            .await
+            .expect("created");
+        let file = tmp
+            .tmp
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(unfinished_save_stem(&file), None, "{file}");
+        for name in [
+            "generate-req_1.png",
+            ".generate-req_1.part.artnex-part",
+            ".generate-req_1.part.0a1b2c3.artnex-part",
+            ".generate-req_1.part.0a1b2c3z.artnex-part",
+            "generate-req_1.part.0a1b2c3d.artnex-part",
+        ] {
+            assert_eq!(unfinished_save_stem(name), None, "{name}");
+        }
+    }
 }

@@ -36,11 +36,11 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use tracing::Instrument as _;
 
-pub use file::PARTIAL_SUFFIX;
+pub use file::{PARTIAL_SUFFIX, unfinished_save_stem};
 pub use format::{MediaFormat, data_uri};
 pub use input::ImageInput;
 
-pub(crate) use file::TempFile;
+pub(crate) use file::{SAVE_PROBE_SUFFIX, TempFile};
 pub(crate) use input::UrlPolicy;
 
 use crate::error::Error;
@@ -306,7 +306,8 @@ impl Media {
     /// ```
     pub async fn save_to_dir(&self, dir: impl AsRef<Path>, stem: &str) -> Result<Download, Error> {
         let dir = dir.as_ref();
-        let fetched = self.fetch_to_temp(dir, stem, &dir.join(stem)).await?;
+        let probe = format!("{stem}{SAVE_PROBE_SUFFIX}");
+        let fetched = self.fetch_to_temp(dir, &probe, &dir.join(stem)).await?;
         let ext = fetched
             .format
             .map(MediaFormat::extension)
