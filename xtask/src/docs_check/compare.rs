@@ -80,16 +80,17 @@ fn page_against_spec(p: &PageFacts, s: &SpecSide, out: &mut Out) {
                 format!("on the page, not in {}", s.file),
             );
         }
-        if let Some(h) = &e.host {
-            if !placeholder_host(h) && !s.api_hosts.contains(h) {
-                let spec_hosts: Vec<&str> = s.api_hosts.iter().map(String::as_str).collect();
-                out.find(
-                    Kind::Differs,
-                    label,
-                    "API host".into(),
-                    format!("spec {}, page {h}", spec_hosts.join(", ")),
-                );
-            }
+        if let Some(h) = &e.host
+            && !placeholder_host(h)
+            && !s.api_hosts.contains(h)
+        {
+            let spec_hosts: Vec<&str> = s.api_hosts.iter().map(String::as_str).collect();
+            out.find(
+                Kind::Differs,
+                label,
+                "API host".into(),
+                format!("spec {}, page {h}", spec_hosts.join(", ")),
+            );
         }
     }
     let op = p.op.and_then(|o| s.ops.get(o));
@@ -294,19 +295,19 @@ fn operation_facts(p: &PageFacts, op: &SpecOp, out: &mut Out) {
                 );
                 continue;
             };
-            if let (Some(page), true) = (e.status, t.has_status) {
-                if se.status != Some(page) {
-                    let spec = se
-                        .status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "none".into());
-                    out.find(
-                        Kind::Differs,
-                        label,
-                        subject.clone(),
-                        format!("status: spec {spec}, page {page}"),
-                    );
-                }
+            if let (Some(page), true) = (e.status, t.has_status)
+                && se.status != Some(page)
+            {
+                let spec = se
+                    .status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "none".into());
+                out.find(
+                    Kind::Differs,
+                    label,
+                    subject.clone(),
+                    format!("status: spec {spec}, page {page}"),
+                );
             }
             if let (Some(page), true) = (&e.cause, t.has_cause) {
                 let spec = se.cause.clone().unwrap_or_default();
@@ -371,22 +372,22 @@ fn site_tables(p: &PageFacts, s: &SpecSide, out: &mut Out) {
                     format!("error `{}`", e.code),
                     format!("{status}{}", e.cause.clone().unwrap_or_default()),
                 );
-            } else if let Some(page) = e.status {
-                if !all.iter().any(|x| x.status == Some(page)) {
-                    let spec: BTreeSet<String> = all
-                        .iter()
-                        .filter_map(|x| x.status.map(|s| s.to_string()))
-                        .collect();
-                    out.find(
-                        Kind::Differs,
-                        label,
-                        format!("error `{}`", e.code),
-                        format!(
-                            "status: spec {}, page {page}",
-                            spec.into_iter().collect::<Vec<_>>().join(", ")
-                        ),
-                    );
-                }
+            } else if let Some(page) = e.status
+                && !all.iter().any(|x| x.status == Some(page))
+            {
+                let spec: BTreeSet<String> = all
+                    .iter()
+                    .filter_map(|x| x.status.map(|s| s.to_string()))
+                    .collect();
+                out.find(
+                    Kind::Differs,
+                    label,
+                    format!("error `{}`", e.code),
+                    format!(
+                        "status: spec {}, page {page}",
+                        spec.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                );
             }
         }
     }
@@ -548,12 +549,11 @@ fn unstated(si: usize, s: &SpecSide, pages: &[PageFacts], out: &mut Out) {
     }
     // Operations, when an overview of the API was read.
     if let Some(overview) = of_spec.iter().find(|p| p.role == Role::Overview) {
-        for op in s.ops.iter().filter(|o| !o.assumed) {
+        for (oi, op) in s.ops.iter().enumerate().filter(|(_, o)| !o.assumed) {
             let mentioned = of_spec.iter().any(|p| {
-                p.endpoints.iter().any(|e| {
-                    s.op(&e.method, &e.path)
-                        .is_some_and(|i| std::ptr::eq(&s.ops[i], op))
-                })
+                p.endpoints
+                    .iter()
+                    .any(|e| s.op(&e.method, &e.path) == Some(oi))
             });
             if !mentioned {
                 out.find(

@@ -3,7 +3,7 @@
 //! read again.
 
 use super::page::Page;
-use super::text::{self, host, url_key};
+use super::text::{self, host};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,30 +78,32 @@ async fn fetch_all(bases: &[String], cache: &Path, cited: &[String]) -> Result<V
         };
         for link in links {
             let path = path_of(&link);
+            // The page's own URL (for the cache), and where it is fetched from (under the base).
             let canonical = if host(&link).is_some() {
                 link.clone()
             } else {
                 format!("{base}{path}")
             };
             let url = format!("{base}{path}");
-            let (body, html, fetched) = text_form(&client, &url).await.or_else(|e| {
-                cached(cache, &canonical)
-                    .map(|body| {
+            let (body, html, suffix) = match text_form(&client, &url).await {
+                Ok(got) => got,
+                Err(e) => match cached(cache, &canonical) {
+                    Some(body) => {
                         eprintln!("docs-check: {e}; using the cached copy");
-                        (body, false, url.clone())
-                    })
-                    .ok_or(e)
-            })?;
-            let text = text::page_text(&body, html);
-            let fetched_path = path_of(&fetched);
-            let canonical = match host(&canonical) {
-                Some(h) => format!("https://{h}{fetched_path}"),
-                None => canonical,
+                        (body, false, String::new())
+                    }
+                    None => return Err(e),
+                },
             };
-            store(cache, &cache_name(&canonical, html), &text)?;
-            eprintln!("docs-check: fetched {fetched}");
+            let text = text::page_text(&body, html);
+            store(
+                cache,
+                &cache_name(&format!("{canonical}{suffix}"), html),
+                &text,
+            )?;
+            eprintln!("docs-check: fetched {url}{suffix}");
             pages.push(Page {
-                origin: fetched,
+                origin: format!("{url}{suffix}"),
                 text,
             });
         }
@@ -110,18 +112,22 @@ async fn fetch_all(bases: &[String], cache: &Path, cited: &[String]) -> Result<V
 }
 
 /// The text or Markdown form of a page: the URL itself when it names a `.md`/`.txt` file, else the
-/// URL with `.md` appended (the llms.txt convention), else the page itself.
+/// URL with `.md` appended (the llms.txt convention), else the page itself. Returns the body, whether
+/// it is HTML, and the suffix that was appended.
 async fn text_form(client: &reqwest::Client, url: &str) -> Result<(String, bool, String)> {
-    let key = url_key(url);
     let plain = url.ends_with(".md") || url.ends_with(".txt");
-    if !plain && !key.is_empty() {
-        let md = format!("{}.md", url.trim_end_matches('/'));
-        if let Got::Text { body, html_type } = get(client, &md).await? {
-            return Ok((body.clone(), is_html(&body, html_type), md));
-        }
+    if !plain
+        && !url.ends_with('/')
+        && let Got::Text { body, html_type } = get(client, &format!("{url}.md")).await?
+    {
+        let html = is_html(&body, html_type);
+        return Ok((body, html, ".md".into()));
     }
     match get(client, url).await? {
-        Got::Text { body, html_type } => Ok((body.clone(), is_html(&body, html_type), url.into())),
+        Got::Text { body, html_type } => {
+            let html = is_html(&body, html_type);
+            Ok((body, html, String::new()))
+        }
         Got::NotFound => Err(Error::new(format!("{url}: HTTP 404 (the index lists it)"))),
     }
 }

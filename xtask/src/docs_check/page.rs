@@ -617,7 +617,7 @@ fn describe(
     } else {
         OPTIONS.captures(desc).map(|c| {
             c[1].split(',')
-                .map(|v| clean(v))
+                .map(clean)
                 .filter(|v| !v.is_empty())
                 .collect()
         })
@@ -637,16 +637,16 @@ fn split_range(digits: &str, spec: Option<&(f64, f64)>) -> Result<(f64, f64), St
         if (a.len() > 1 && a.starts_with('0')) || (b.len() > 1 && b.starts_with('0')) {
             continue;
         }
-        if let (Ok(a), Ok(b)) = (a.parse::<u64>(), b.parse::<u64>()) {
-            if a < b {
-                fits.push((a as f64, b as f64));
-            }
+        if let (Ok(a), Ok(b)) = (a.parse::<u64>(), b.parse::<u64>())
+            && a < b
+        {
+            fits.push((a as f64, b as f64));
         }
     }
-    if let Some(s) = spec {
-        if fits.contains(s) {
-            return Ok(*s);
-        }
+    if let Some(s) = spec
+        && fits.contains(s)
+    {
+        return Ok(*s);
     }
     match fits.as_slice() {
         [one] => Ok(*one),

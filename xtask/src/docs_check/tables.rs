@@ -287,7 +287,7 @@ fn pipe_cells(line: &str) -> Vec<String> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = t.strip_suffix('|').unwrap_or(t);
-    t.split('|').map(|c| super::text::clean(c)).collect()
+    t.split('|').map(super::text::clean).collect()
 }
 
 fn is_separator(line: &str) -> bool {

@@ -39,8 +39,6 @@ const BLOCKS: &[&str] = &[
     "main",
     "pre",
     "table",
-    "thead",
-    "tbody",
     "blockquote",
     "dt",
     "dd",
@@ -69,10 +67,10 @@ pub fn html_to_text(html: &str) -> String {
             rest = &after[end + 1..];
             if let Some(comment) = tag.strip_prefix("!--") {
                 // A comment may contain '>': skip to its real end.
-                if !comment.ends_with("--") {
-                    if let Some(close) = rest.find("-->") {
-                        rest = &rest[close + 3..];
-                    }
+                if !comment.ends_with("--")
+                    && let Some(close) = rest.find("-->")
+                {
+                    rest = &rest[close + 3..];
                 }
                 continue;
             }
@@ -94,7 +92,8 @@ pub fn html_to_text(html: &str) -> String {
                 continue;
             }
             match (name.as_str(), closing) {
-                ("tr", false) => out.push('\n'),
+                ("tr", false) if !out.ends_with('\n') => out.push('\n'),
+                ("tr", false) => {}
                 ("tr", true) => out.push_str(" |\n"),
                 ("td" | "th", false) => out.push_str(" | "),
                 ("pre", false) => {
@@ -373,7 +372,7 @@ mod tests {
         assert!(looks_like_html(html));
         let text = html_to_text(html);
         assert_eq!(
-            text, "Models\n| Model ID | Credits |\n| veo3.1 | 3,000 |\nA & B – C\n",
+            text, "Models\n\n| Model ID | Credits |\n| veo3.1 | 3,000 |\n\nA & B – C\n",
             "{text:?}"
         );
     }
