@@ -606,6 +606,11 @@ fn exit_status_json_and_usage() {
             "{err}"
         );
     }
+    // One file is a source too.
+    let one = pages_dir().join(OVERVIEW);
+    let (_, out, _) = xtask(&["--from", one.to_str().unwrap(), "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["drift"], 3, "{out}");
     let (code, out, _) = xtask(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--allow-drift"));
@@ -720,7 +725,7 @@ fn fetch_from_a_local_mirror_gives_the_same_report_as_from() {
 }
 
 #[test]
-fn fetch_reports_an_unreachable_site_clearly() {
+fn fetch_reports_an_unreachable_site_or_a_missing_index_clearly() {
     // A port nothing listens on (bound, then released).
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -738,6 +743,23 @@ fn fetch_reports_an_unreachable_site_clearly() {
     assert_eq!(code, 1);
     assert!(
         err.contains(&format!("cannot fetch http://127.0.0.1:{port}/llms.txt")),
+        "{err}"
+    );
+    // A site without an index, none of whose pages the specs cite: nothing to read, said so.
+    let server = serve_saved_pages();
+    let (code, _, err) = xtask(&[
+        "--fetch",
+        "--base",
+        &format!("{server}/nothing"),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let host = server.trim_start_matches("http://");
+    assert!(
+        err.contains(&format!(
+            "no index at {server}/nothing/llms.txt (HTTP 404), and the specs cite no page on {host}"
+        )),
         "{err}"
     );
 }

@@ -2,10 +2,9 @@
 //! with the project's HTTP stack (reqwest, rustls) and written to a cache directory that `--from` can
 //! read again.
 
-use super::page::Page;
+use super::page::{self, Page};
 use super::text::{self, host};
 use crate::{Error, Result};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -48,15 +47,25 @@ async fn fetch_all(bases: &[String], cache: &Path, cited: &[String]) -> Result<V
         let index_url = format!("{base}/llms.txt");
         let links: Vec<String> = match get(&client, &index_url).await {
             Ok(Got::Text { body, .. }) => {
-                let links = index_links(&body);
-                let site = site_host(&links).unwrap_or_else(|| base_host.clone());
+                let lines: Vec<&str> = body.lines().collect();
+                let Some(links) = page::index_links(&lines) else {
+                    return Err(Error::new(format!(
+                        "{index_url} is not an llms.txt index (no list of [title](url) links)"
+                    )));
+                };
+                let site = page::site_host(&links).unwrap_or_else(|| base_host.clone());
+                let mut seen = Vec::new();
+                for (_, url) in &links {
+                    if !seen.contains(url) {
+                        seen.push(url.clone());
+                    }
+                }
                 store(cache, &format!("https://{site}/llms.txt"), &body)?;
                 pages.push(Page {
                     origin: index_url.clone(),
                     text: text::page_text(&body, false),
                 });
-                links
-                    .into_iter()
+                seen.into_iter()
                     .filter(|l| host(l).is_none_or(|h| h == site))
                     .collect()
             }
@@ -66,6 +75,11 @@ async fn fetch_all(bases: &[String], cache: &Path, cited: &[String]) -> Result<V
                     .filter(|u| host(u).as_deref() == Some(base_host.as_str()))
                     .cloned()
                     .collect();
+                if own.is_empty() {
+                    return Err(Error::new(format!(
+                        "no index at {index_url} (HTTP 404), and the specs cite no page on {base_host}"
+                    )));
+                }
                 eprintln!(
                     "docs-check: no index at {index_url}; fetching the {} page(s) the specs cite on {base_host}",
                     own.len()
@@ -120,25 +134,16 @@ async fn text_form(client: &reqwest::Client, url: &str) -> Result<(String, bool,
         && !url.ends_with('/')
         && let Got::Text { body, html_type } = get(client, &format!("{url}.md")).await?
     {
-        let html = is_html(&body, html_type);
+        let html = text::is_html(&body, html_type);
         return Ok((body, html, ".md".into()));
     }
     match get(client, url).await? {
         Got::Text { body, html_type } => {
-            let html = is_html(&body, html_type);
+            let html = text::is_html(&body, html_type);
             Ok((body, html, String::new()))
         }
         Got::NotFound => Err(Error::new(format!("{url}: HTTP 404 (the index lists it)"))),
     }
-}
-
-/// HTML by its first tag, or served as `text/html` and holding tags.
-fn is_html(body: &str, html_type: bool) -> bool {
-    text::looks_like_html(body)
-        || (html_type
-            && ["<p", "<div", "<table", "<body", "<h1", "<h2"]
-                .iter()
-                .any(|t| body.contains(t)))
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> Result<Got> {
@@ -167,43 +172,6 @@ async fn get(client: &reqwest::Client, url: &str) -> Result<Got> {
         body: String::from_utf8_lossy(&bytes).into_owned(),
         html_type,
     })
-}
-
-fn index_links(body: &str) -> Vec<String> {
-    let lines: Vec<&str> = body.lines().collect();
-    let mut out = Vec::new();
-    for line in lines {
-        let t = line.trim();
-        let Some(rest) = t
-            .strip_prefix("- ")
-            .or_else(|| t.strip_prefix("* "))
-            .or_else(|| t.strip_prefix("+ "))
-        else {
-            continue;
-        };
-        let Some(open) = rest.find("](") else {
-            continue;
-        };
-        let after = &rest[open + 2..];
-        let Some(close) = after.find(')') else {
-            continue;
-        };
-        let url = after[..close].trim();
-        if !url.is_empty() && !out.iter().any(|u| u == url) {
-            out.push(url.to_string());
-        }
-    }
-    out
-}
-
-fn site_host(links: &[String]) -> Option<String> {
-    let mut hosts: BTreeMap<String, usize> = BTreeMap::new();
-    for l in links {
-        if let Some(h) = host(l) {
-            *hosts.entry(h).or_default() += 1;
-        }
-    }
-    hosts.into_iter().max_by_key(|(_, n)| *n).map(|(h, _)| h)
 }
 
 /// The path (and query) of a URL, or the link itself when it is relative.
@@ -305,11 +273,5 @@ mod tests {
             Path::new("/c/docs.artnex.app/_/_/etc/passwd.txt")
         );
         assert_eq!(path_of("https://h/a/b.md"), "/a/b.md");
-    }
-
-    #[test]
-    fn index_links_in_order() {
-        let body = "# Site\n\n> About\n\n## Docs\n\n- [A](https://d/a.md): first\n- [B](/b)\nprose [C](https://d/c)\n";
-        assert_eq!(index_links(body), vec!["https://d/a.md", "/b"]);
     }
 }

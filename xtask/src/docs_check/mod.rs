@@ -218,10 +218,14 @@ fn specs(root: &Path) -> Result<Vec<spec_side::SpecSide>> {
 }
 
 /// Reads every page under `dir` (recursively) whose name ends in `.txt`, `.md`, `.markdown`, `.html`
-/// or `.htm`, in path order.
+/// or `.htm`, in path order (or the one file `dir` names).
 pub fn read_dir(dir: &Path) -> Result<Vec<Page>> {
     let mut files = Vec::new();
-    walk(dir, &mut files)?;
+    if dir.is_file() {
+        files.push(dir.to_path_buf());
+    } else {
+        walk(dir, &mut files)?;
+    }
     files.sort();
     let mut pages = Vec::new();
     for f in files {
@@ -231,11 +235,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Page>> {
             .and_then(|e| e.to_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let html = text::looks_like_html(&raw)
-            || (matches!(ext.as_str(), "html" | "htm")
-                && ["<p", "<div", "<table", "<body", "<h1", "<h2"]
-                    .iter()
-                    .any(|t| raw.contains(t)));
+        let html = text::is_html(&raw, matches!(ext.as_str(), "html" | "htm"));
         pages.push(Page {
             origin: f.display().to_string(),
             text: text::page_text(&raw, html),

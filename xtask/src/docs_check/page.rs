@@ -11,10 +11,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    // The patterns are constants of this module, checked by its tests.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("docs-check pattern {pattern}: {e}"))
-}
+use super::text::pattern as re;
 
 /// A page as read from a file or downloaded: its text form.
 #[derive(Debug, Clone)]
@@ -412,7 +409,9 @@ fn title(lines: &[&str]) -> String {
     "(untitled page)".into()
 }
 
-fn index_links(lines: &[&str]) -> Option<Vec<(String, String)>> {
+/// The links of an `llms.txt` index (title, URL), when the page is one: list items of the form
+/// `- [title](url): notes` make up at least a third of its lines that are not headings or quotes.
+pub fn index_links(lines: &[&str]) -> Option<Vec<(String, String)>> {
     let mut links = Vec::new();
     let mut other = 0;
     for line in lines {
@@ -428,15 +427,22 @@ fn index_links(lines: &[&str]) -> Option<Vec<(String, String)>> {
     (!links.is_empty() && links.len() * 2 >= other).then_some(links)
 }
 
-fn index_label(links: &[(String, String)]) -> String {
+/// The host most of an index's links point to: the docs site it indexes.
+pub fn site_host(links: &[(String, String)]) -> Option<String> {
     let mut hosts: BTreeMap<String, usize> = BTreeMap::new();
     for (_, u) in links {
         if let Some(h) = host(u) {
             *hosts.entry(h).or_default() += 1;
         }
     }
-    match hosts.into_iter().max_by_key(|(_, n)| *n) {
-        Some((h, _)) => format!("index of {h}"),
+    // Most links; on a tie, the first host in name order.
+    let best = hosts.values().copied().max()?;
+    hosts.into_iter().find(|(_, n)| *n == best).map(|(h, _)| h)
+}
+
+fn index_label(links: &[(String, String)]) -> String {
+    match site_host(links) {
+        Some(h) => format!("index of {h}"),
         None => "index".into(),
     }
 }

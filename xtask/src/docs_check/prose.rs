@@ -5,15 +5,14 @@
 //! units); the spec states the fact when one of its texts (a description, or a small record such as
 //! `{plan: Pro, requests_per_day: 1000}` read as one line) matches every pattern. Both sides are
 //! normalised first: lower case, `1,000` → `1000`, `5–15`/`5 to 15` → `5-15`, `5-second`/`5 s` →
-//! `5 second`, plurals of the units dropped.
+//! `5 second`, plurals of the units dropped, and a record's `timeout_seconds: 300` or
+//! `max_attempts: 60` read as `300 second` and `60 attempt`. A duration in minutes is also found in
+//! seconds (`5 minute` or `300 second`).
 
 use regex::Regex;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    // The patterns are constants of this module, checked by its tests.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("docs-check pattern {pattern}: {e}"))
-}
+use super::text::pattern as re;
 
 static THOUSANDS: LazyLock<Regex> = LazyLock::new(|| re(r"(\d),(\d{3})\b"));
 static RANGE: LazyLock<Regex> = LazyLock::new(|| re(r"(\d+)\s*(?:-|to)\s*(\d+)"));
@@ -22,6 +21,8 @@ static NUM_DASH_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(\d)-([a-z])"));
 static SECONDS: LazyLock<Regex> = LazyLock::new(|| re(r"(\d) ?(?:seconds|second|secs|sec|s)\b"));
 static MINUTES: LazyLock<Regex> = LazyLock::new(|| re(r"(\d) ?(?:minutes|mins|min)\b"));
 static UNITS: LazyLock<Regex> = LazyLock::new(|| re(r"\b(second|minute|attempt|hour)s\b"));
+static KEYED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b[a-z_]*?(second|minute|attempt|hour)s?: (\d+)\b"));
 
 /// The normal form both sides are matched in.
 pub fn normalise(text: &str) -> String {
@@ -39,6 +40,7 @@ pub fn normalise(text: &str) -> String {
     s = NUM_DASH_WORD.replace_all(&s, "$1 $2").into_owned();
     s = SECONDS.replace_all(&s, "$1 second").into_owned();
     s = MINUTES.replace_all(&s, "$1 minute").into_owned();
+    s = KEYED.replace_all(&s, "$2 $1").into_owned();
     UNITS.replace_all(&s, "$1").into_owned()
 }
 
@@ -77,6 +79,19 @@ static TYPICALLY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// `N minute` as a pattern that also accepts the same time in seconds.
+fn amount(n: &str, unit: &str) -> String {
+    let minutes_as_seconds = (unit == "minute")
+        .then(|| n.parse::<u64>().ok())
+        .flatten()
+        .map(|m| format!("|{} second", m * 60));
+    format!(
+        r"(?:^|[^\w-])(?:{}{})(?:[^\w-]|$)",
+        regex::escape(&format!("{n} {unit}")),
+        minutes_as_seconds.unwrap_or_default()
+    )
+}
+
 /// A pattern built from page text (numbers and escaped words); `None` never happens in practice.
 fn dynamic(pattern: &str) -> Option<Regex> {
     Regex::new(pattern).ok()
@@ -101,7 +116,7 @@ pub fn rules(text: &str) -> Vec<Rule> {
             found("poll interval", vec![e]);
         }
         if let Some(c) = POLL_TIMEOUT.captures(&n) {
-            let mut e = vec![dynamic(&word(&format!("{} {}", &c[1], &c[2])))];
+            let mut e = vec![dynamic(&amount(&c[1], &c[2]))];
             if let Some(attempts) = c.get(3) {
                 e.push(dynamic(&word(&format!("{} attempt", attempts.as_str()))));
             }
@@ -115,14 +130,11 @@ pub fn rules(text: &str) -> Vec<Rule> {
         } else if let Some(c) = TAKES_BETWEEN.captures(&n) {
             let (a, unit_a, b, unit_b) = (&c[1], &c[2], &c[3], &c[4]);
             let upper = if b.bytes().all(|x| x.is_ascii_digit()) {
-                dynamic(&word(&format!("{b} {unit_b}")))
+                dynamic(&amount(b, unit_b))
             } else {
                 dynamic(unit_b)
             };
-            found(
-                "generation time",
-                vec![dynamic(&word(&format!("{a} {unit_a}"))), upper],
-            );
+            found("generation time", vec![dynamic(&amount(a, unit_a)), upper]);
         }
         if let Some(c) = TYPICALLY.captures(&n) {
             found(
@@ -213,6 +225,9 @@ mod tests {
             &[normalise("Give up after 5 minutes.")],
             &r[0].evidence
         ));
+        // The same fact as a small record of the spec.
+        let record = normalise("interval_seconds: 5, max_attempts: 60, timeout_seconds: 300");
+        assert!(stated(&[record], &r[0].evidence));
         assert!(stated(
             &[normalise("FLUX models usually answer in 5 to 15 s.")],
             &r[1].evidence

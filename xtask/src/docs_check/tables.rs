@@ -16,10 +16,7 @@ use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    // The patterns are constants of this module, checked by its tests.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("docs-check pattern {pattern}: {e}"))
-}
+use super::text::pattern as re;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

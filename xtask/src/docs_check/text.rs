@@ -2,6 +2,13 @@
 //! render them (`1,000`, `Varies`, `4–12 s`, `16:9, 9:16`).
 
 use super::facts::{Credits, Durations};
+use regex::Regex;
+
+/// A regex from a constant pattern of this module tree (each one is exercised by the unit tests, so
+/// a bad pattern fails there, never on a user's pages).
+pub fn pattern(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("docs-check pattern {p}: {e}"))
+}
 
 /// Whether a file's content is HTML (by its first tag), whatever its name.
 pub fn looks_like_html(text: &str) -> bool {
@@ -13,6 +20,16 @@ pub fn looks_like_html(text: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
+}
+
+/// Whether a page is HTML: by its first tag, or (when its name or content type says HTML) by the
+/// tags it holds.
+pub fn is_html(text: &str, says_html: bool) -> bool {
+    looks_like_html(text)
+        || (says_html
+            && ["<p", "<div", "<table", "<body", "<h1", "<h2"]
+                .iter()
+                .any(|t| text.contains(t)))
 }
 
 /// Tags whose content is dropped.
