@@ -392,16 +392,28 @@ pub fn read(page: &Page, specs: &[SpecSide]) -> PageFacts {
     facts
 }
 
+/// The page's title: the `title:` of Markdown front matter, else the first Markdown heading or line of
+/// two words or more (the lone `POST`, `/`, `v1` lines of a flattened endpoint badge are skipped).
 fn title(lines: &[&str]) -> String {
+    if lines.first().is_some_and(|l| l.trim() == "---") {
+        let front = lines.iter().skip(1).take_while(|l| l.trim() != "---");
+        for l in front {
+            if let Some(t) = l.trim().strip_prefix("title:") {
+                return text::shorten(&clean(t.trim().trim_matches(['"', '\''])), 80);
+            }
+        }
+    }
     for line in lines {
+        let heading = line.trim_start().starts_with('#');
         let l = line.trim().trim_start_matches('#').trim();
         if l.is_empty()
+            || l == "---"
             || l.eq_ignore_ascii_case("skip to main content")
             || l.eq_ignore_ascii_case("skip to content")
         {
             continue;
         }
-        if l.split_whitespace().count() < 2 {
+        if !heading && l.split_whitespace().count() < 2 {
             continue;
         }
         return text::shorten(&clean(l), 80);
@@ -1022,7 +1034,11 @@ fn examples(text: &str) -> Vec<(Dir, Value)> {
         let before = &text[..i];
         let line_start = before.rfind('\n').map(|p| p + 1).unwrap_or(0);
         let at_line_start = before[line_start..].trim().is_empty();
-        let after_data = DATA_FLAG.is_match(before);
+        let mut near = before.len().saturating_sub(200);
+        while !before.is_char_boundary(near) {
+            near += 1;
+        }
+        let after_data = DATA_FLAG.is_match(&before[near..]);
         if !(at_line_start || after_data) {
             i += 1;
             continue;
@@ -1094,6 +1110,25 @@ fn has_placeholder(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles() {
+        assert_eq!(
+            title(&["---", "title: \"Authentication\"", "---", "# Other"]),
+            "Authentication"
+        );
+        assert_eq!(title(&["# Authentication", "text"]), "Authentication");
+        assert_eq!(
+            title(&[
+                "Skip to main content",
+                "POST",
+                "/",
+                "v1",
+                "POST /v1/generate — Generate"
+            ]),
+            "POST /v1/generate — Generate"
+        );
+    }
 
     #[test]
     fn ranges_that_lost_their_dash() {
