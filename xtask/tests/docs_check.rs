@@ -539,6 +539,157 @@ fn a_page_is_recognised_by_content_whatever_its_name_or_format() {
     }
 }
 
+/// The generate page in the Markdown form a docs site serves as `PAGE.md` (front matter, MDX field
+/// components, Markdown tables with code spans, fenced examples): written for this test from the
+/// facts of the saved page.
+const GENERATE_MD: &str = r#"---
+title: "POST /v1/generate — Generate Images via API"
+description: "Generate images from text prompts using a range of AI models."
+---
+
+## Endpoint
+
+```
+POST https://api.artnex.ai/v1/generate
+```
+
+## Request parameters
+
+<ParamField body="prompt" type="string" required>
+  The text description of the image you want to generate. Maximum 4,000 characters.
+</ParamField>
+
+<ParamField body="model" type="string" required>
+  The AI model to use for generation.
+</ParamField>
+
+<ParamField body="width" type="integer">
+  Image width in pixels. Defaults to 1024 for most models.
+</ParamField>
+
+<ParamField body="height" type="integer">
+  Image height in pixels. Defaults to 1024 for most models.
+</ParamField>
+
+<ParamField body="num_images" type="integer" default="1">
+  Number of images to generate in a single request. Accepted range: 1–4.
+</ParamField>
+
+## Response fields
+
+<ResponseField name="success" type="boolean" required>
+  `true` when the request completed successfully.
+</ResponseField>
+
+<ResponseField name="images" type="array">
+  Array of generated image objects.
+</ResponseField>
+
+<ResponseField name="request_id" type="string">
+  Unique identifier for this request.
+</ResponseField>
+
+<ResponseField name="credits_used" type="integer">
+  Total credits deducted from your account balance for this request.
+</ResponseField>
+
+## Models
+
+| Model ID | Credits per image | Description |
+| --- | --- | --- |
+| `z-image-turbo` | 100 | Fast, affordable generation for prototyping |
+| `artsyn-light` | 240 | Balanced quality and speed |
+| `flux-2-pro` | PRICE | High-quality professional output |
+| `seedream-v4` | 200 | Bytedance Seedream v4 |
+| `seedream-v4.5` | 800 | Higher-fidelity Seedream output |
+| `nano-banana-pro` | 800 | Premium generation with fine detail |
+| `nano-banana-pro-ultra` | 1,000 | Ultra-high-resolution (up to 8K) output |
+| `gpt-image-2` | Varies | OpenAI GPT-Image-2; credits vary by resolution and quality |
+
+`gpt-image-2` uses dynamic pricing based on resolution (1k, 2k, 4k) and quality (low, medium, high).
+
+## Example requests
+
+```bash
+curl --request POST \
+  --url https://api.artnex.ai/v1/generate \
+  --header "Authorization: Bearer YOUR_API_KEY" \
+  --data '{
+    "prompt": "A serene mountain landscape at sunset, photorealistic, golden hour lighting",
+    "model": "flux-2-pro",
+    "width": 1024,
+    "height": 1024,
+    "num_images": 1
+  }'
+```
+
+## Example response
+
+```json
+{
+  "success": true,
+  "images": [
+    {
+      "url": "https://cdn.artnex.ai/gen/req_abc123xyz/image_0.jpg"
+    }
+  ],
+  "request_id": "req_abc123xyz",
+  "credits_used": 250
+}
+```
+
+## Error codes
+
+| HTTP status | Error code | Cause |
+| --- | --- | --- |
+| 400 | `missing_prompt` | The prompt field is absent or empty |
+| 400 | `invalid_model` | The model value is not a supported model ID |
+| 400 | `invalid_dimensions` | width or height is outside the allowed range for the selected model |
+| 401 | `invalid_api_key` | The API key is missing, malformed, or revoked |
+| 402 | `insufficient_credits` | Your account does not have enough credits to complete the request |
+| 429 | `rate_limit_exceeded` | You have exceeded your plan's daily request quota |
+"#;
+
+#[test]
+fn the_markdown_form_reads_like_the_saved_rendering() {
+    for (price, extra) in [
+        ("250", None),
+        (
+            "275",
+            Some(
+                "differs: https://docs.artnex.app/api/generate-image: POST /v1/generate model `flux-2-pro`: credits: spec 250, page 275",
+            ),
+        ),
+    ] {
+        let dir = scratch(&format!("md-{price}"), |d| {
+            std::fs::remove_file(d.join(GENERATE)).unwrap();
+            std::fs::write(
+                d.join("generate-image.md"),
+                GENERATE_MD.replace("PRICE", price),
+            )
+            .unwrap();
+        });
+        let report = check_dir(&dir);
+        let mut want = lines(EXPECTED);
+        want.extend(extra.map(str::to_string));
+        assert_eq!(
+            report.lines().into_iter().collect::<BTreeSet<_>>(),
+            want,
+            "{}",
+            report.markdown()
+        );
+        let page = report
+            .pages
+            .iter()
+            .find(|p| p.page == "https://docs.artnex.app/api/generate-image")
+            .unwrap();
+        assert_eq!(
+            page.read,
+            "operations 1, request fields 7, response fields 4, models 8, errors 6, example requests 1, example responses 1"
+        );
+    }
+}
+
 fn xtask(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .arg("docs-check")

@@ -271,7 +271,7 @@ pub fn read(page: &Page, specs: &[SpecSide]) -> PageFacts {
         return facts;
     }
     facts.endpoints = endpoints(&lines);
-    facts.documented = documented(&lines);
+    facts.documented = documented(&lines, &facts.title);
     facts.spec = assign_spec(&page.text, &facts, specs);
     let spec = facts.spec.and_then(|s| specs.get(s));
     let op = match (spec, &facts.documented) {
@@ -480,19 +480,20 @@ fn endpoints(lines: &[&str]) -> Vec<Endpoint> {
     out
 }
 
-fn documented(lines: &[&str]) -> Option<Endpoint> {
+/// The endpoint a page documents: its title (or one of its first lines) is `METHOD /path …`, or an
+/// `Endpoint` heading is followed by `METHOD URL-or-path`.
+fn documented(lines: &[&str], title: &str) -> Option<Endpoint> {
     let meaningful = lines.iter().filter(|l| !l.trim().is_empty()).take(12);
-    for l in meaningful {
+    for l in std::iter::once(&title).chain(meaningful) {
         if let Some(c) = TITLE_ENDPOINT.captures(l.trim()) {
             return Some(endpoint_from(&c[1], None, &c[2]));
         }
     }
     for (i, l) in lines.iter().enumerate() {
-        if heading_of(l).as_deref() == Some("endpoint")
-            && l.trim()
-                .trim_start_matches('#')
-                .trim()
-                .eq_ignore_ascii_case("endpoint")
+        if l.trim()
+            .trim_start_matches('#')
+            .trim()
+            .eq_ignore_ascii_case("endpoint")
         {
             let next = lines[i + 1..].iter().find(|l| !l.trim().is_empty())?;
             if let Some(c) = LINE_ENDPOINT.captures(next.trim()) {

@@ -253,12 +253,7 @@ fn collect_sources(v: &Value, out: &mut BTreeMap<String, String>) {
 /// Every string, every mapping of plain values as one `key: value, ...` line, every list of plain
 /// values as one line: wherever and however the spec states a fact in words or as a small record.
 fn collect_texts(v: &Value, out: &mut Vec<String>) {
-    let scalar = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    };
+    let scalar = scalar_text;
     match v {
         Value::String(s) => out.push(s.clone()),
         Value::Object(m) => {
