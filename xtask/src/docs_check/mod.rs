@@ -410,17 +410,16 @@ pub fn cli(root: &Path, args: &[String]) -> Result<ExitCode> {
     };
     let pages = load(root, &source)?;
     let report = check(root, &pages)?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+    let mut text = if json {
+        serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
     } else {
-        print!("{}", report.markdown());
-        if report.drift > 0 && allow {
-            println!("(--allow-drift: reported only)");
-        }
+        report.markdown()
+    };
+    if !json && report.drift > 0 && allow {
+        text.push_str("(--allow-drift: reported only)\n");
     }
+    // A reader that stops early (`| head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     Ok(if report.drift > 0 && !allow {
         ExitCode::FAILURE
     } else {
