@@ -10,6 +10,7 @@
 pub mod catalogue;
 pub mod codegen;
 pub mod diff;
+pub mod docs_check;
 pub mod rules;
 pub mod spec;
 pub mod surface;

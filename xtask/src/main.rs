@@ -13,6 +13,8 @@ Commands:
                BASE and HEAD are git revisions or spec files; defaults: the merge base
                with main, and the working tree. Exits 1 on breaking changes unless
                --allow-breaking.
+  docs-check (--from DIR | --fetch [--base URL]... [--cache DIR]) [--json] [--allow-drift]
+               compare the published docs pages with spec/ (`docs-check --help`)
   help         show this text
 ";
 
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }),
         Some("spec-diff") => spec_diff(&root, &args[1..]),
+        Some("docs-check") => xtask::docs_check::cli(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
