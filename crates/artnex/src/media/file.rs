@@ -100,6 +100,57 @@ impl TempFile {
     }
 }
 
+impl TempFile {
+    /// Finishes the file and gives it the first of `names` that does not exist, without ever replacing
+    /// one (a hard link fails when the name is taken, atomically); returns the name taken.
+    pub(crate) async fn commit_new(
+        mut self,
+        names: impl Iterator<Item = PathBuf>,
+        durable: bool,
+    ) -> Result<PathBuf, Error> {
+        let reported = self.reported.clone();
+        if let Some(mut file) = self.file.take() {
+            let io = |e| Error::io(reported.clone(), e);
+            file.flush().await.map_err(io)?;
+            if durable {
+                file.sync_all().await.map_err(io)?;
+            }
+        }
+        for name in names {
+            match tokio::fs::hard_link(&self.tmp, &name).await {
+                Ok(()) => {
+                    #[cfg(unix)]
+                    if durable {
+                        let dir = dir_of(&name);
+                        async { tokio::fs::File::open(dir).await?.sync_all().await }
+                            .await
+                            .map_err(|e| Error::io(dir.to_path_buf(), e))?;
+                    }
+                    // Dropping removes the temporary name; the file lives on under `name`.
+                    return Ok(name);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                // No hard links here (some network or FAT file systems): check, then rename.
+                Err(_) if !name.exists() => {
+                    tokio::fs::rename(&self.tmp, &name)
+                        .await
+                        .map_err(|e| Error::io(name.clone(), e))?;
+                    self.tmp = PathBuf::new();
+                    return Ok(name);
+                }
+                Err(_) => continue,
+            }
+        }
+        Err(Error::io(
+            reported,
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "every name for this file is taken",
+            ),
+        ))
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.tmp.as_os_str().is_empty() {

@@ -305,7 +305,34 @@ impl Media {
     /// # let _ = saved; Ok(()) }
     /// ```
     pub async fn save_to_dir(&self, dir: impl AsRef<Path>, stem: &str) -> Result<Download, Error> {
-        let dir = dir.as_ref();
+        self.save_in(dir.as_ref(), stem, false).await
+    }
+
+    /// Like [`Media::save_to_dir`], but never replaces a file that exists: the file is `<stem>.<ext>`, or
+    /// `<stem>-2.<ext>`, `<stem>-3.<ext>`, … when that name is taken, chosen atomically (two processes
+    /// saving under the same name at once both keep their file). For results you paid for.
+    ///
+    /// ```no_run
+    /// # async fn run(client: artnex::Client) -> artnex::Result<()> {
+    /// let out = client.generate("a fox").model(artnex::Model::ZImageTurbo).await?;
+    /// let first = out.images[0].save_new_to_dir(".", "fox").await?;  // ./fox.png
+    /// let second = out.images[0].save_new_to_dir(".", "fox").await?; // ./fox-2.png
+    /// # let _ = (first, second); Ok(()) }
+    /// ```
+    pub async fn save_new_to_dir(
+        &self,
+        dir: impl AsRef<Path>,
+        stem: &str,
+    ) -> Result<Download, Error> {
+        self.save_in(dir.as_ref(), stem, true).await
+    }
+
+    async fn save_in(
+        &self,
+        dir: &Path,
+        stem: &str,
+        keep_existing: bool,
+    ) -> Result<Download, Error> {
         let probe = format!("{stem}{SAVE_PROBE_SUFFIX}");
         let fetched = self.fetch_to_temp(dir, &probe, &dir.join(stem)).await?;
         let ext = fetched
@@ -321,8 +348,20 @@ impl Media {
             .or_else(|| self.url_extension())
             .unwrap_or("bin")
             .to_string();
-        let path = dir.join(format!("{stem}.{ext}"));
-        fetched.file.commit(&path, self.downloads.durable).await?;
+        let path = if keep_existing {
+            let names = (1..).map(|n| match n {
+                1 => dir.join(format!("{stem}.{ext}")),
+                n => dir.join(format!("{stem}-{n}.{ext}")),
+            });
+            fetched
+                .file
+                .commit_new(names.take(10_000), self.downloads.durable)
+                .await?
+        } else {
+            let path = dir.join(format!("{stem}.{ext}"));
+            fetched.file.commit(&path, self.downloads.durable).await?;
+            path
+        };
         Ok(Download {
             path,
             bytes: fetched.bytes,
@@ -531,6 +570,14 @@ mod tests {
             .await
             .expect("saved");
         assert_eq!(exact.bytes, png.len() as u64);
+        let kept = m.save_new_to_dir(dir.path(), "logo").await.expect("saved");
+        assert_eq!(
+            kept.path,
+            dir.path().join("logo-2.png"),
+            "the first one is kept"
+        );
+        let again = m.save_new_to_dir(dir.path(), "logo").await.expect("saved");
+        assert_eq!(again.path, dir.path().join("logo-3.png"));
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("dir")
             .filter_map(|e| e.ok())
