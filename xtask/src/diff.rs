@@ -313,7 +313,7 @@ fn success_response(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
 
 fn error_codes(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     let codes = |op: &Value| -> BTreeSet<String> {
-        ["x-artnex-error-codes", "x-artapi-error-codes"]
+        crate::facts::ERROR_CODE_LISTS
             .iter()
             .filter_map(|k| op.get(*k).and_then(Value::as_array))
             .flatten()
