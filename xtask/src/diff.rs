@@ -71,6 +71,25 @@ impl Report {
     }
 }
 
+/// The Markdown report over several specs, as `cargo xtask spec-diff` prints it: a title, each spec's
+/// report, and the count of breaking changes (marked allowed when `allowed`).
+pub fn markdown(reports: &[Report], allowed: bool) -> String {
+    let mut out = String::from("# API spec changes\n\n");
+    for r in reports {
+        out.push_str(&r.markdown());
+        out.push('\n');
+    }
+    let breaking: usize = reports.iter().map(Report::breaking).sum();
+    if breaking > 0 {
+        let _ = writeln!(
+            out,
+            "**{breaking} breaking change(s).**{}",
+            if allowed { " (allowed)" } else { "" }
+        );
+    }
+    out
+}
+
 struct Diff<'a> {
     base: &'a Spec,
     head: &'a Spec,

@@ -9,9 +9,11 @@
 //! when a committed generated file is stale.
 
 pub mod catalogue;
+pub mod cli;
 pub mod codegen;
 pub mod diff;
 pub mod facts;
+pub mod pr_comment;
 pub mod rules;
 pub mod spec;
 pub mod surface;
