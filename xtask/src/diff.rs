@@ -122,6 +122,7 @@ pub fn diff(
     };
     operations(&mut d);
     models(&mut d);
+    spec_facts(&mut d);
     let mut changes = d.changes;
     // Stable partition: breaking first, discovery order kept within each group.
     changes.sort_by_key(|c| !c.breaking);
@@ -181,6 +182,7 @@ fn operation(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
             "The generated method and builder are renamed, so Rust callers stop compiling even though the wire is the same.",
         );
     }
+    billable_and_polling(d, label, old, new);
     parameters(d, label, old, new);
     request_body(d, label, old, new);
     success_response(d, label, old, new);
@@ -444,6 +446,7 @@ fn enums(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value, dir:
                 .collect()
         })
     };
+    variant_names(d, label, at, old, new);
     let (Some(before), Some(after)) = (values(old), values(new)) else {
         match (values(old), values(new)) {
             (None, Some(v)) => d.push(
@@ -511,6 +514,7 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
         ("minLength", false),
         ("minimum", false),
         ("minItems", false),
+        ("x-max-bytes", true),
     ];
     for (kw, larger_is_looser) in KEYWORDS {
         let (a, b) = (
@@ -555,6 +559,7 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
             ),
         }
     }
+    assumed_limits(d, label, at, old, new);
     let (a, b) = (old.get("pattern"), new.get("pattern"));
     if a != b {
         let what = format!("{at}: pattern {} → {}", show(a), show(b));
@@ -574,6 +579,164 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
             ),
         };
         d.push(breaking, label, what, why);
+    }
+}
+
+/// `x-assumed-limits`: limits no client enforces, so a change is never breaking; it is listed because the
+/// simulator and the facts crate follow it.
+fn assumed_limits(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value) {
+    let empty = serde_json::Map::new();
+    let map = |s: &Value| {
+        s.get("x-assumed-limits")
+            .and_then(Value::as_object)
+            .cloned()
+    };
+    let (a, b) = (
+        map(old).unwrap_or_else(|| empty.clone()),
+        map(new).unwrap_or(empty),
+    );
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        let (x, y) = (a.get(k), b.get(k));
+        if x != y {
+            let fmt = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "none".into());
+            d.push(
+                false,
+                label,
+                format!("{at}: assumed {k} {} → {}", fmt(x), fmt(y)),
+                "Assumed limits are not enforced before sending; only the simulator and artnex-facts follow it.",
+            );
+        }
+    }
+}
+
+/// `x-enum-varnames`: the Rust variants artnex-facts generates for each enum value.
+fn variant_names(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value) {
+    let pairs = |s: &Value| -> BTreeMap<String, String> {
+        let values = s.get("enum").and_then(Value::as_array);
+        let names = s.get("x-enum-varnames").and_then(Value::as_array);
+        match (values, names) {
+            (Some(v), Some(n)) => v
+                .iter()
+                .zip(n)
+                .filter_map(|(v, n)| Some((v.as_str()?.to_string(), n.as_str()?.to_string())))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    };
+    let (a, b) = (pairs(old), pairs(new));
+    for (value, old_name) in &a {
+        if let Some(new_name) = b.get(value)
+            && new_name != old_name
+        {
+            d.push(
+                true,
+                label,
+                format!("{at}: value `{value}` renamed in Rust, {old_name} → {new_name}"),
+                "The wire is the same, but the artnex-facts variant is renamed: Rust code that names it stops compiling.",
+            );
+        }
+    }
+}
+
+/// `x-billable` and `x-artnex-polling` of one operation.
+fn billable_and_polling(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
+    let (a, b) = (old.get("x-billable"), new.get("x-billable"));
+    if a != b {
+        d.push(
+            false,
+            label,
+            format!("billable {} → {}", show(a), show(b)),
+            "Not a wire change, but whether a call costs credits and quota changes: check budgets and estimates.",
+        );
+    }
+    let (a, b) = (old.get("x-artnex-polling"), new.get("x-artnex-polling"));
+    for key in ["min_interval_seconds", "max_attempts", "timeout_seconds"] {
+        let (x, y) = (a.and_then(|p| p.get(key)), b.and_then(|p| p.get(key)));
+        if x != y {
+            d.push(
+                false,
+                label,
+                format!("polling rule {key} {} → {}", show(x), show(y)),
+                "Not a wire change, but clients that follow the documented rule poll differently: check wait timeouts.",
+            );
+        }
+    }
+}
+
+/// Spec-wide facts: the API's Rust name and the plan quotas.
+fn spec_facts(d: &mut Diff<'_>) {
+    let (a, b) = (
+        d.base.raw.pointer("/info/x-facts-api").cloned(),
+        d.head.raw.pointer("/info/x-facts-api").cloned(),
+    );
+    if a != b {
+        d.push(
+            true,
+            "spec",
+            format!("API name {} → {}", show(a.as_ref()), show(b.as_ref())),
+            "The artnex-facts Api variant is renamed: Rust code that names it stops compiling.",
+        );
+    }
+    let plans = |spec: &Spec| -> BTreeMap<String, Value> {
+        spec.raw
+            .pointer("/x-artnex-rate-limit/plans")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.get("name")?.as_str()?.to_string(),
+                            p.get("requests_per_day").cloned().unwrap_or(Value::Null),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (a, b) = (plans(d.base), plans(d.head));
+    for (name, quota) in &b {
+        match a.get(name) {
+            None => d.push(
+                false,
+                "plans",
+                format!("plan {name} added ({quota} requests per window)"),
+                "Existing clients are unaffected.",
+            ),
+            Some(old) if old != quota => d.push(
+                false,
+                "plans",
+                format!("plan {name}: {old} → {quota} requests per window"),
+                "Not a wire change, but keys on that plan get a different daily quota.",
+            ),
+            Some(_) => {}
+        }
+    }
+    for name in a.keys().filter(|n| !b.contains_key(*n)) {
+        d.push(
+            true,
+            "plans",
+            format!("plan {name} removed"),
+            "Its artnex-facts Plan variant disappears: Rust code that names it stops compiling.",
+        );
+    }
+    let window = |spec: &Spec| {
+        spec.raw
+            .pointer("/x-artnex-rate-limit/window_hours")
+            .cloned()
+    };
+    let (x, y) = (window(d.base), window(d.head));
+    if x != y {
+        d.push(
+            false,
+            "plans",
+            format!(
+                "quota window {} → {} hours",
+                show(x.as_ref()),
+                show(y.as_ref())
+            ),
+            "Not a wire change, but the rolling quota counts over a different window.",
+        );
     }
 }
 
