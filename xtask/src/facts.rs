@@ -558,7 +558,7 @@ fn read_limits(spec: &Spec, out: &mut Vec<LimitFact>) -> Result<()> {
         };
         for (field, prop) in props {
             // A constraint on a shared component schema is named after the schema, once.
-            let (prefix, schema) = match prop.get("$ref").and_then(Value::as_str) {
+            let (prefix, schema) = match Spec::reference(prop) {
                 Some(r) => (
                     screaming(r.rsplit('/').next().unwrap_or(r)),
                     spec.resolve(prop),
@@ -573,7 +573,7 @@ fn read_limits(spec: &Spec, out: &mut Vec<LimitFact>) -> Result<()> {
                     )));
                 }
             }
-            if schema.get("enum").is_some() && prop.get("$ref").is_none() {
+            if schema.get("enum").is_some() && Spec::reference(prop).is_none() {
                 return Err(Error::new(format!(
                     "{what}: an inline enum; move it to components/schemas with `x-enum-varnames` so it gets a generated type"
                 )));
@@ -648,9 +648,7 @@ fn referencing_fields(spec: &Spec, name: &str) -> Vec<String> {
             continue;
         };
         for (field, prop) in props {
-            if prop.get("$ref").and_then(Value::as_str) == Some(target.as_str())
-                && !out.contains(field)
-            {
+            if Spec::reference(prop) == Some(target.as_str()) && !out.contains(field) {
                 out.push(field.clone());
             }
         }

@@ -222,8 +222,16 @@ fn client_surface(file: &syn::File) -> String {
                         }
                     }
                     Fields::Unnamed(unnamed) => {
-                        let inner: Vec<String> =
-                            unnamed.unnamed.iter().map(|f| render_type(&f.ty)).collect();
+                        // `pub` when anyone can build it; a private field means a checked
+                        // constructor (`TryFrom`), as for strings with length limits.
+                        let inner: Vec<String> = unnamed
+                            .unnamed
+                            .iter()
+                            .map(|f| match f.vis {
+                                syn::Visibility::Public(_) => format!("pub {}", render_type(&f.ty)),
+                                _ => render_type(&f.ty),
+                            })
+                            .collect();
                         let _ = writeln!(out, "  newtype {}({})", s.ident, inner.join(", "));
                     }
                     Fields::Unit => {
