@@ -389,17 +389,26 @@ fn schema_at(
     if depth > 8 {
         return;
     }
-    let old = d.base.resolve(old).clone();
-    let new = d.head.resolve(new).clone();
+    // `nullable` may sit on an allOf wrapper around a $ref, so read it before resolving.
+    let nullable = |raw: &Value, resolved: &Value| {
+        raw.get("nullable") == Some(&Value::Bool(true))
+            || resolved.get("nullable") == Some(&Value::Bool(true))
+    };
+    let (old_raw, new_raw) = (old, new);
+    let old = d.base.resolve(old_raw).clone();
+    let new = d.head.resolve(new_raw).clone();
+    let (was_nullable, is_nullable) = (nullable(old_raw, &old), nullable(new_raw, &new));
+    // `format: byte` (base64 text) leaves the generated type a String: not a type change.
+    let format = |s: &Value| s.get("format").and_then(Value::as_str).map(str::to_string);
     let kind = |s: &Value| {
         let t = s
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or("any")
             .to_string();
-        match s.get("format").and_then(Value::as_str) {
-            Some(f) => format!("{t} ({f})"),
-            None => t,
+        match format(s) {
+            Some(f) if !(t == "string" && f == "byte") => format!("{t} ({f})"),
+            _ => t,
         }
     };
     let (ok, nk) = (kind(&old), kind(&new));
@@ -415,15 +424,47 @@ fn schema_at(
         );
         return;
     }
-    if old.get("nullable") != new.get("nullable")
-        && new.get("nullable") == Some(&Value::Bool(true))
-        && dir == Direction::Response
-    {
+    if format(&old) != format(&new) {
+        // Only `byte` gets here: every other format change is a type change above.
         d.push(
+            false,
+            label,
+            format!(
+                "{at}: format {} → {}",
+                format(&old).unwrap_or_else(|| "none".into()),
+                format(&new).unwrap_or_else(|| "none".into())
+            ),
+            "Base64 text either way; the generated type stays String.",
+        );
+    }
+    match (dir, was_nullable, is_nullable) {
+        (Direction::Response, false, true) => d.push(
             true,
             label,
             format!("{at}: may now be null"),
             "Clients that expect a value will fail to decode null.",
+        ),
+        (Direction::Request, false, true) => d.push(
+            false,
+            label,
+            format!("{at}: may now be null"),
+            "The server takes null as absent; requests that omit it or send a value are unaffected.",
+        ),
+        (Direction::Request, true, false) => d.push(
+            true,
+            label,
+            format!("{at}: may no longer be null"),
+            "Requests that send null will be rejected.",
+        ),
+        _ => {}
+    }
+    let (a, b) = (old.get("default"), new.get("default"));
+    if dir == Direction::Request && a != b {
+        d.push(
+            false,
+            label,
+            format!("{at}: default {} → {}", show(a), show(b)),
+            "Requests that omit it now get another value; the generated type may gain or lose its Default.",
         );
     }
     enums(d, label, at, &old, &new, dir);
@@ -670,12 +711,19 @@ fn spec_facts(d: &mut Diff<'_>) {
         d.base.raw.pointer("/info/x-facts-api").cloned(),
         d.head.raw.pointer("/info/x-facts-api").cloned(),
     );
-    if a != b {
+    if a.is_some() && a != b {
         d.push(
             true,
             "spec",
             format!("API name {} → {}", show(a.as_ref()), show(b.as_ref())),
             "The artnex-facts Api variant is renamed: Rust code that names it stops compiling.",
+        );
+    } else if a != b {
+        d.push(
+            false,
+            "spec",
+            format!("API name {} → {}", show(a.as_ref()), show(b.as_ref())),
+            "A new artnex-facts Api variant; nothing existing is renamed.",
         );
     }
     let plans = |spec: &Spec| -> BTreeMap<String, Value> {

@@ -45,8 +45,8 @@ fn reports_for_each_theme() {
     }
 }
 
-/// The facts extensions: billable, polling rule, plans, the API's and enum values' Rust names, assumed
-/// limits and the decoded image size.
+/// The facts extensions (billable, polling rule, plans, the Rust names of the API and of enum values, assumed
+/// limits, the decoded image size) and the request-side nullable, default and `format: byte` rules.
 #[test]
 fn fact_extensions_are_reviewed() {
     let r = report_against("facts_base.yaml", "facts.yaml");
@@ -66,7 +66,7 @@ fn fact_extensions_are_reviewed() {
             "plan Team removed",
         ]
     );
-    assert_eq!(r.changes.len() - breaking.len(), 6, "{r:#?}");
+    assert_eq!(r.changes.len() - breaking.len(), 9, "{r:#?}");
 }
 
 #[test]
@@ -144,4 +144,25 @@ fn git_revisions_are_read_with_git_show() {
             .contains("neither a file nor a git revision"),
         "{err}"
     );
+}
+
+#[test]
+fn naming_an_api_is_not_a_rename() {
+    let spec = |info: &str| {
+        xtask::spec::Spec::parse(
+            "probe",
+            &format!("openapi: 3.0.3\ninfo: {{title: probe, version: \"1\"{info}}}\npaths: {{}}\n"),
+        )
+        .unwrap()
+    };
+    let (none, named, renamed) = (
+        spec(""),
+        spec(", x-facts-api: Probe"),
+        spec(", x-facts-api: Other"),
+    );
+    let added = xtask::diff::diff("probe", "a", &none, "b", &named).unwrap();
+    assert_eq!(added.breaking(), 0, "{added:?}");
+    assert_eq!(added.changes.len(), 1);
+    let changed = xtask::diff::diff("probe", "a", &named, "b", &renamed).unwrap();
+    assert_eq!(changed.breaking(), 1, "{changed:?}");
 }
