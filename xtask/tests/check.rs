@@ -125,8 +125,8 @@ fn a_spec_edit_shows_up_as_a_small_readable_surface_diff() {
     let spec = dir.join(target.specs[0]);
     let text = std::fs::read_to_string(&spec).unwrap();
     let edited = text.replacen(
-        "        resolution:\n          $ref: \"#/components/schemas/Resolution\"\n",
-        "        seed:\n          type: integer\n          format: uint32\n          description: Seed for reproducible output.\n        resolution:\n          $ref: \"#/components/schemas/Resolution\"\n",
+        "        resolution:\n",
+        "        seed:\n          type: integer\n          format: uint32\n          description: Seed for reproducible output.\n        resolution:\n",
         1,
     );
     assert_ne!(edited, text);

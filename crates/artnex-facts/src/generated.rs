@@ -901,6 +901,11 @@ pub const GENERATE_IMAGE_PROMPT_MAX_CHARS: Limit<usize> = Limit {
     value: 4000,
     documented: true,
 };
+///At least 1 characters: `generate_image.model` (documented).
+pub const GENERATE_IMAGE_MODEL_MIN_CHARS: Limit<usize> = Limit {
+    value: 1,
+    documented: true,
+};
 ///At least 64: `generate_image.width` (assumed: not in the docs, do not enforce it before sending).
 pub const GENERATE_IMAGE_WIDTH_MIN: Limit<u32> = Limit {
     value: 64,
@@ -941,9 +946,19 @@ pub const EDIT_IMAGE_PROMPT_MAX_CHARS: Limit<usize> = Limit {
     value: 4000,
     documented: true,
 };
+///At least 1 characters: `edit_image.image`, `create_video.image`, `upscale_image.image`, `remove_background.image` (documented).
+pub const IMAGE_INPUT_MIN_CHARS: Limit<usize> = Limit {
+    value: 1,
+    documented: true,
+};
 ///At most 10485760 bytes (before any encoding): `edit_image.image`, `create_video.image`, `upscale_image.image`, `remove_background.image` (documented).
 pub const IMAGE_INPUT_MAX_BYTES: Limit<u64> = Limit {
     value: 10485760,
+    documented: true,
+};
+///At least 1 characters: `edit_image.model` (documented).
+pub const EDIT_IMAGE_MODEL_MIN_CHARS: Limit<usize> = Limit {
+    value: 1,
     documented: true,
 };
 ///At least 1 characters: `create_video.prompt` (documented).
@@ -954,6 +969,11 @@ pub const CREATE_VIDEO_PROMPT_MIN_CHARS: Limit<usize> = Limit {
 ///At most 4000 characters: `create_video.prompt` (documented).
 pub const CREATE_VIDEO_PROMPT_MAX_CHARS: Limit<usize> = Limit {
     value: 4000,
+    documented: true,
+};
+///At least 1 characters: `create_video.model` (documented).
+pub const CREATE_VIDEO_MODEL_MIN_CHARS: Limit<usize> = Limit {
+    value: 1,
     documented: true,
 };
 ///At least 1: `create_video.duration` (assumed: not in the docs, do not enforce it before sending).
@@ -986,10 +1006,15 @@ pub const UPSCALE_IMAGE_SCALE_MAX: Limit<f64> = Limit {
     value: 8.0,
     documented: false,
 };
-///At least 1 characters: `create_image.prompt` (assumed: not in the docs, do not enforce it before sending).
+///At least 1 characters: `create_image.model` (documented).
+pub const CREATE_IMAGE_MODEL_MIN_CHARS: Limit<usize> = Limit {
+    value: 1,
+    documented: true,
+};
+///At least 1 characters: `create_image.prompt` (documented).
 pub const CREATE_IMAGE_PROMPT_MIN_CHARS: Limit<usize> = Limit {
     value: 1,
-    documented: false,
+    documented: true,
 };
 ///At most 4000 characters: `create_image.prompt` (assumed: not in the docs, do not enforce it before sending).
 pub const CREATE_IMAGE_PROMPT_MAX_CHARS: Limit<usize> = Limit {
@@ -1088,7 +1113,7 @@ impl Quality {
     }
 }
 crate::wire_enum!(Quality);
-///Generate from the prompt alone, or animate a start image (which `image` then supplies). Sent as `mode` (Artnex).
+///Generate from the prompt alone, or animate a start image (which `image` then supplies). When omitted, the model's own mode (every video model has exactly one, see `x-artnex-models`); a mode that is not the model's is refused with 400 `invalid_model` (both assumed: the docs show `text-to-video` as the default, which only holds for text-to-video models, and name no code for a mismatch). Sent as `mode` (Artnex).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VideoMode {
@@ -1108,7 +1133,7 @@ impl VideoMode {
     ///The request field this enum is sent as.
     pub const FIELD: &'static str = "mode";
     ///The value the server uses when the field is omitted, when the spec states one.
-    pub const SERVER_DEFAULT: Option<VideoMode> = Some(VideoMode::TextToVideo);
+    pub const SERVER_DEFAULT: Option<VideoMode> = None;
     ///The wire value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -1126,7 +1151,7 @@ impl VideoMode {
     }
 }
 crate::wire_enum!(VideoMode);
-///Output aspect ratio. A ratio the model does not support falls back to the model's default; a value outside this list is refused with 422 `invalid_request` (assumed: the docs only describe the fallback). Sent as `aspect_ratio` (Artnex).
+///Output aspect ratio. A ratio the model does not support falls back to the model's default (documented); an image-to-video model's output follows its start image, so any ratio sent with one is ignored the same way. A value outside this list is refused with 422 `invalid_request` (assumed; spec/README.md says why). Sent as `aspect_ratio` (Artnex).
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AspectRatio {
