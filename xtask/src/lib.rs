@@ -6,7 +6,21 @@
 //!   table, error codes, limits, the request enums, the polling rule and the plan quotas; see [`facts`]).
 //!
 //! `check` refuses specs that break a rule the generator depends on, with a readable message, and fails
-//! when a committed generated file is stale.
+//! when a committed generated file is stale. The commands are one table, [`cli::COMMANDS`].
+//!
+//! # Decisions
+//!
+//! - One generated facts file for both specs (the facts target lists two specs); operation ids, error-code
+//!   variants and enum names must be unique across them, and the generator says which clash.
+//! - Facts are read from the spec's raw tree, not from the generated clients, so a fact (a price, a
+//!   polling rule) does not need a Rust type in a client to exist.
+//! - `pr-comment` only builds the body; the workflow posts it and `spec-diff` is the gate, so the comment is
+//!   posted even when the gate fails. The body's first line is the marker the workflow searches for (it
+//!   reads it from the body, so the marker is written once, in [`pr_comment::MARKER`]); the report is cut at
+//!   a line boundary with a note, while the verdict and the per-spec counts always fit.
+//! - spec-diff also reviews the facts extensions: renaming a Rust name artnex-facts generates
+//!   (`x-enum-varnames`, `x-facts-api`, a plan) is breaking for Rust callers even though the wire is the
+//!   same; billable, polling, quota and assumed-limit changes are listed as non-breaking.
 
 pub mod catalogue;
 pub mod cli;
