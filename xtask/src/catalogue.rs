@@ -1,14 +1,14 @@
-//! Generates the model catalogue (`crates/artnex-facts/src/generated.rs`) from the `x-artnex-models`
-//! and `x-artnex-flat-credits` extensions of the Artnex spec.
+//! Reads the model catalogue from the `x-artnex-models` and `x-artnex-flat-credits` extensions of a spec
+//! (rendered into `crates/artnex-facts` by [`crate::facts`]).
 
 use crate::spec::Spec;
-use crate::{Error, GENERATED_HEADER, Result};
+use crate::{Error, Result};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
-/// Which catalogue kind the models of an operation belong to.
-const KINDS: &[(&str, &str)] = &[
+/// Which catalogue kind (a variant of the hand-written `artnex_facts::Kind`) the models of an operation
+/// belong to.
+pub const KINDS: &[(&str, &str)] = &[
     ("generate_image", "Image"),
     ("edit_image", "Edit"),
     ("create_video", "Video"),
@@ -16,7 +16,7 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 /// Which constant a flat-priced operation's price is written to.
-const FLAT_PRICES: &[(&str, &str)] = &[
+pub const FLAT_PRICES: &[(&str, &str)] = &[
     ("upscale_image", "UPSCALE_CREDITS"),
     ("remove_background", "REMOVE_BACKGROUND_CREDITS"),
 ];
@@ -187,166 +187,4 @@ pub fn variant_name(id: &str) -> String {
         out.insert(0, 'M');
     }
     out
-}
-
-fn str_slice(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    format!("&[{}]", inner.join(", "))
-}
-
-/// Generates the catalogue source file.
-pub fn generate(spec: &Spec) -> Result<String> {
-    let cat = read(spec)?;
-    for (_, name) in FLAT_PRICES {
-        if !cat.flat.contains_key(name) {
-            return Err(Error::new(format!(
-                "{}: no x-artnex-flat-credits for {name}",
-                spec.origin
-            )));
-        }
-    }
-    let mut variants: BTreeMap<String, String> = BTreeMap::new();
-    for m in &cat.models {
-        let v = variant_name(&m.id);
-        if let Some(other) = variants.insert(v.clone(), m.id.clone()) {
-            return Err(Error::new(format!(
-                "{}: models `{other}` and `{}` map to the same Rust name `{v}`",
-                spec.origin, m.id
-            )));
-        }
-    }
-
-    let mut src = String::new();
-    let w = &mut src;
-    let _ = writeln!(
-        w,
-        "use crate::{{Credits, Durations, Kind, ModelInfo, Tiers, VideoMode, VideoSpec}};"
-    );
-    for (name, credits) in &cat.flat {
-        let doc = match *name {
-            "UPSCALE_CREDITS" => "Credits per upscale request, for any scale factor.",
-            _ => "Credits per background-removal request.",
-        };
-        let _ = writeln!(w, "#[doc = {doc:?}] pub const {name}: u64 = {credits};");
-    }
-
-    let _ = writeln!(
-        w,
-        "#[doc = \"Every documented model, in the order of the spec.\"]"
-    );
-    let _ = writeln!(w, "pub static MODELS: &[ModelInfo] = &[");
-    for m in &cat.models {
-        let credits = match m.credits {
-            Some(c) => format!("Credits::Fixed({c})"),
-            None => "Credits::Varies".into(),
-        };
-        let video = match &m.mode {
-            Some(mode) => {
-                let mode = match mode.as_str() {
-                    "image-to-video" => "VideoMode::ImageToVideo",
-                    "text-to-video" => "VideoMode::TextToVideo",
-                    other => {
-                        return Err(Error::new(format!(
-                            "{}: unknown video mode `{other}`",
-                            m.id
-                        )));
-                    }
-                };
-                let durations = match (&m.durations, m.duration_range) {
-                    (Some(d), _) => {
-                        let list: Vec<String> = d.iter().map(u32::to_string).collect();
-                        format!("Durations::Set(&[{}])", list.join(", "))
-                    }
-                    (None, Some((min, max))) => {
-                        format!("Durations::Range {{ min: {min}, max: {max} }}")
-                    }
-                    (None, None) => "Durations::Set(&[])".into(),
-                };
-                format!(
-                    "Some(VideoSpec {{ mode: {mode}, durations: {durations}, aspect_ratios: {} }})",
-                    str_slice(&m.aspect_ratios)
-                )
-            }
-            None => "None".into(),
-        };
-        let tiers = if m.resolutions.is_empty() && m.qualities.is_empty() {
-            "None".into()
-        } else {
-            format!(
-                "Some(Tiers {{ resolutions: {}, qualities: {} }})",
-                str_slice(&m.resolutions),
-                str_slice(&m.qualities)
-            )
-        };
-        let _ = writeln!(
-            w,
-            "ModelInfo {{ id: {:?}, kind: Kind::{}, credits: {credits}, description: {:?}, video: {video}, tiers: {tiers} }},",
-            m.id, m.kind, m.description
-        );
-    }
-    let _ = writeln!(w, "];");
-
-    let _ = writeln!(
-        w,
-        "#[doc = \"A model id. Documented models have a variant; any other id is kept in [`Model::Other`] so a model \
-         the server adds is usable before a release.\"]"
-    );
-    let _ = writeln!(
-        w,
-        "#[non_exhaustive] #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]"
-    );
-    let _ = writeln!(w, "pub enum Model {{");
-    for m in &cat.models {
-        let price = match m.credits {
-            Some(c) => format!("{c} credits"),
-            None => "credits vary".into(),
-        };
-        let doc = format!(
-            "`{}` ({}, {price}): {}.",
-            m.id,
-            m.kind.to_lowercase(),
-            m.description
-        );
-        let _ = writeln!(w, "#[doc = {doc:?}] {},", variant_name(&m.id));
-    }
-    let _ = writeln!(
-        w,
-        "#[doc = \"A model id the catalogue does not know.\"] Other(String),"
-    );
-    let _ = writeln!(w, "}}");
-
-    let _ = writeln!(w, "impl Model {{");
-    let _ = writeln!(
-        w,
-        "#[doc = \"Every documented model, in catalogue order.\"]"
-    );
-    let _ = writeln!(w, "pub const ALL: &'static [Model] = &[");
-    for m in &cat.models {
-        let _ = writeln!(w, "Model::{},", variant_name(&m.id));
-    }
-    let _ = writeln!(w, "];");
-    let _ = writeln!(
-        w,
-        "#[doc = \"The wire id.\"] pub fn id(&self) -> &str {{ match self {{"
-    );
-    for m in &cat.models {
-        let _ = writeln!(w, "Model::{} => {:?},", variant_name(&m.id), m.id);
-    }
-    let _ = writeln!(w, "Model::Other(id) => id, }} }}");
-    let _ = writeln!(
-        w,
-        "#[doc = \"The model for a wire id; unknown ids become [`Model::Other`].\"] pub fn from_id(id: &str) -> Model {{ match id {{"
-    );
-    for m in &cat.models {
-        let _ = writeln!(w, "{:?} => Model::{},", m.id, variant_name(&m.id));
-    }
-    let _ = writeln!(w, "other => Model::Other(other.to_string()), }} }}");
-    let _ = writeln!(w, "}}");
-
-    let file: syn::File = syn::parse_str(&src)
-        .map_err(|e| Error::new(format!("catalogue: generated code does not parse: {e}")))?;
-    Ok(format!(
-        "{GENERATED_HEADER}\n{}",
-        prettyplease::unparse(&file)
-    ))
 }

@@ -71,6 +71,25 @@ impl Report {
     }
 }
 
+/// The Markdown report over several specs, as `cargo xtask spec-diff` prints it: a title, each spec's
+/// report, and the count of breaking changes (marked allowed when `allowed`).
+pub fn markdown(reports: &[Report], allowed: bool) -> String {
+    let mut out = String::from("# API spec changes\n\n");
+    for r in reports {
+        out.push_str(&r.markdown());
+        out.push('\n');
+    }
+    let breaking: usize = reports.iter().map(Report::breaking).sum();
+    if breaking > 0 {
+        let _ = writeln!(
+            out,
+            "**{breaking} breaking change(s).**{}",
+            if allowed { " (allowed)" } else { "" }
+        );
+    }
+    out
+}
+
 struct Diff<'a> {
     base: &'a Spec,
     head: &'a Spec,
@@ -103,6 +122,7 @@ pub fn diff(
     };
     operations(&mut d);
     models(&mut d);
+    spec_facts(&mut d);
     let mut changes = d.changes;
     // Stable partition: breaking first, discovery order kept within each group.
     changes.sort_by_key(|c| !c.breaking);
@@ -162,6 +182,7 @@ fn operation(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
             "The generated method and builder are renamed, so Rust callers stop compiling even though the wire is the same.",
         );
     }
+    billable_and_polling(d, label, old, new);
     parameters(d, label, old, new);
     request_body(d, label, old, new);
     success_response(d, label, old, new);
@@ -313,7 +334,7 @@ fn success_response(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
 
 fn error_codes(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     let codes = |op: &Value| -> BTreeSet<String> {
-        ["x-artnex-error-codes", "x-artapi-error-codes"]
+        crate::facts::ERROR_CODE_LISTS
             .iter()
             .filter_map(|k| op.get(*k).and_then(Value::as_array))
             .flatten()
@@ -368,17 +389,26 @@ fn schema_at(
     if depth > 8 {
         return;
     }
-    let old = d.base.resolve(old).clone();
-    let new = d.head.resolve(new).clone();
+    // `nullable` may sit on an allOf wrapper around a $ref, so read it before resolving.
+    let nullable = |raw: &Value, resolved: &Value| {
+        raw.get("nullable") == Some(&Value::Bool(true))
+            || resolved.get("nullable") == Some(&Value::Bool(true))
+    };
+    let (old_raw, new_raw) = (old, new);
+    let old = d.base.resolve(old_raw).clone();
+    let new = d.head.resolve(new_raw).clone();
+    let (was_nullable, is_nullable) = (nullable(old_raw, &old), nullable(new_raw, &new));
+    // `format: byte` (base64 text) leaves the generated type a String: not a type change.
+    let format = |s: &Value| s.get("format").and_then(Value::as_str).map(str::to_string);
     let kind = |s: &Value| {
         let t = s
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or("any")
             .to_string();
-        match s.get("format").and_then(Value::as_str) {
-            Some(f) => format!("{t} ({f})"),
-            None => t,
+        match format(s) {
+            Some(f) if !(t == "string" && f == "byte") => format!("{t} ({f})"),
+            _ => t,
         }
     };
     let (ok, nk) = (kind(&old), kind(&new));
@@ -394,15 +424,47 @@ fn schema_at(
         );
         return;
     }
-    if old.get("nullable") != new.get("nullable")
-        && new.get("nullable") == Some(&Value::Bool(true))
-        && dir == Direction::Response
-    {
+    if format(&old) != format(&new) {
+        // Only `byte` gets here: every other format change is a type change above.
         d.push(
+            false,
+            label,
+            format!(
+                "{at}: format {} → {}",
+                format(&old).unwrap_or_else(|| "none".into()),
+                format(&new).unwrap_or_else(|| "none".into())
+            ),
+            "Base64 text either way; the generated type stays String.",
+        );
+    }
+    match (dir, was_nullable, is_nullable) {
+        (Direction::Response, false, true) => d.push(
             true,
             label,
             format!("{at}: may now be null"),
             "Clients that expect a value will fail to decode null.",
+        ),
+        (Direction::Request, false, true) => d.push(
+            false,
+            label,
+            format!("{at}: may now be null"),
+            "The server takes null as absent; requests that omit it or send a value are unaffected.",
+        ),
+        (Direction::Request, true, false) => d.push(
+            true,
+            label,
+            format!("{at}: may no longer be null"),
+            "Requests that send null will be rejected.",
+        ),
+        _ => {}
+    }
+    let (a, b) = (old.get("default"), new.get("default"));
+    if dir == Direction::Request && a != b {
+        d.push(
+            false,
+            label,
+            format!("{at}: default {} → {}", show(a), show(b)),
+            "Requests that omit it now get another value; the generated type may gain or lose its Default.",
         );
     }
     enums(d, label, at, &old, &new, dir);
@@ -425,6 +487,7 @@ fn enums(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value, dir:
                 .collect()
         })
     };
+    variant_names(d, label, at, old, new);
     let (Some(before), Some(after)) = (values(old), values(new)) else {
         match (values(old), values(new)) {
             (None, Some(v)) => d.push(
@@ -492,6 +555,7 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
         ("minLength", false),
         ("minimum", false),
         ("minItems", false),
+        ("x-max-bytes", true),
     ];
     for (kw, larger_is_looser) in KEYWORDS {
         let (a, b) = (
@@ -536,6 +600,7 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
             ),
         }
     }
+    assumed_limits(d, label, at, old, new);
     let (a, b) = (old.get("pattern"), new.get("pattern"));
     if a != b {
         let what = format!("{at}: pattern {} → {}", show(a), show(b));
@@ -555,6 +620,171 @@ fn constraints(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value
             ),
         };
         d.push(breaking, label, what, why);
+    }
+}
+
+/// `x-assumed-limits`: limits no client enforces, so a change is never breaking; it is listed because the
+/// simulator and the facts crate follow it.
+fn assumed_limits(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value) {
+    let empty = serde_json::Map::new();
+    let map = |s: &Value| {
+        s.get("x-assumed-limits")
+            .and_then(Value::as_object)
+            .cloned()
+    };
+    let (a, b) = (
+        map(old).unwrap_or_else(|| empty.clone()),
+        map(new).unwrap_or(empty),
+    );
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for k in keys {
+        let (x, y) = (a.get(k), b.get(k));
+        if x != y {
+            let fmt = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "none".into());
+            d.push(
+                false,
+                label,
+                format!("{at}: assumed {k} {} → {}", fmt(x), fmt(y)),
+                "Assumed limits are not enforced before sending; only the simulator and artnex-facts follow it.",
+            );
+        }
+    }
+}
+
+/// `x-enum-varnames`: the Rust variants artnex-facts generates for each enum value.
+fn variant_names(d: &mut Diff<'_>, label: &str, at: &str, old: &Value, new: &Value) {
+    let pairs = |s: &Value| -> BTreeMap<String, String> {
+        let values = s.get("enum").and_then(Value::as_array);
+        let names = s.get("x-enum-varnames").and_then(Value::as_array);
+        match (values, names) {
+            (Some(v), Some(n)) => v
+                .iter()
+                .zip(n)
+                .filter_map(|(v, n)| Some((v.as_str()?.to_string(), n.as_str()?.to_string())))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    };
+    let (a, b) = (pairs(old), pairs(new));
+    for (value, old_name) in &a {
+        if let Some(new_name) = b.get(value)
+            && new_name != old_name
+        {
+            d.push(
+                true,
+                label,
+                format!("{at}: value `{value}` renamed in Rust, {old_name} → {new_name}"),
+                "The wire is the same, but the artnex-facts variant is renamed: Rust code that names it stops compiling.",
+            );
+        }
+    }
+}
+
+/// `x-billable` and `x-artnex-polling` of one operation.
+fn billable_and_polling(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
+    let (a, b) = (old.get("x-billable"), new.get("x-billable"));
+    if a != b {
+        d.push(
+            false,
+            label,
+            format!("billable {} → {}", show(a), show(b)),
+            "Not a wire change, but whether a call costs credits and quota changes: check budgets and estimates.",
+        );
+    }
+    let (a, b) = (old.get("x-artnex-polling"), new.get("x-artnex-polling"));
+    for key in ["min_interval_seconds", "max_attempts", "timeout_seconds"] {
+        let (x, y) = (a.and_then(|p| p.get(key)), b.and_then(|p| p.get(key)));
+        if x != y {
+            d.push(
+                false,
+                label,
+                format!("polling rule {key} {} → {}", show(x), show(y)),
+                "Not a wire change, but clients that follow the documented rule poll differently: check wait timeouts.",
+            );
+        }
+    }
+}
+
+/// Spec-wide facts: the API's Rust name and the plan quotas.
+fn spec_facts(d: &mut Diff<'_>) {
+    let (a, b) = (
+        d.base.raw.pointer("/info/x-facts-api").cloned(),
+        d.head.raw.pointer("/info/x-facts-api").cloned(),
+    );
+    if a.is_some() && a != b {
+        d.push(
+            true,
+            "spec",
+            format!("API name {} → {}", show(a.as_ref()), show(b.as_ref())),
+            "The artnex-facts Api variant is renamed: Rust code that names it stops compiling.",
+        );
+    } else if a != b {
+        d.push(
+            false,
+            "spec",
+            format!("API name {} → {}", show(a.as_ref()), show(b.as_ref())),
+            "A new artnex-facts Api variant; nothing existing is renamed.",
+        );
+    }
+    let plans = |spec: &Spec| -> BTreeMap<String, Value> {
+        spec.raw
+            .pointer("/x-artnex-rate-limit/plans")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.get("name")?.as_str()?.to_string(),
+                            p.get("requests_per_day").cloned().unwrap_or(Value::Null),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (a, b) = (plans(d.base), plans(d.head));
+    for (name, quota) in &b {
+        match a.get(name) {
+            None => d.push(
+                false,
+                "plans",
+                format!("plan {name} added ({quota} requests per window)"),
+                "Existing clients are unaffected.",
+            ),
+            Some(old) if old != quota => d.push(
+                false,
+                "plans",
+                format!("plan {name}: {old} → {quota} requests per window"),
+                "Not a wire change, but keys on that plan get a different daily quota.",
+            ),
+            Some(_) => {}
+        }
+    }
+    for name in a.keys().filter(|n| !b.contains_key(*n)) {
+        d.push(
+            true,
+            "plans",
+            format!("plan {name} removed"),
+            "Its artnex-facts Plan variant disappears: Rust code that names it stops compiling.",
+        );
+    }
+    let window = |spec: &Spec| {
+        spec.raw
+            .pointer("/x-artnex-rate-limit/window_hours")
+            .cloned()
+    };
+    let (x, y) = (window(d.base), window(d.head));
+    if x != y {
+        d.push(
+            false,
+            "plans",
+            format!(
+                "quota window {} → {} hours",
+                show(x.as_ref()),
+                show(y.as_ref())
+            ),
+            "Not a wire change, but the rolling quota counts over a different window.",
+        );
     }
 }
 

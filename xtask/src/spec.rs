@@ -82,12 +82,29 @@ impl Spec {
         out
     }
 
-    /// Follows a local `$ref` (`#/components/...`) once; returns the value itself otherwise.
+    /// The `$ref` a schema stands for: its own, or that of a single-element `allOf` (the OpenAPI 3.0 way to
+    /// add `nullable` or a description to a reference).
+    pub fn reference(value: &Value) -> Option<&str> {
+        if let Some(r) = value.get("$ref").and_then(Value::as_str) {
+            return Some(r);
+        }
+        match value
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            Some([one]) => one.get("$ref").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// Follows local `$ref`s (`#/components/...`, also through a single-element `allOf`); returns the value
+    /// itself otherwise.
     pub fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
         let mut current = value;
         // Bounded: a ref cycle cannot hang the tool.
         for _ in 0..16 {
-            match current.get("$ref").and_then(Value::as_str) {
+            match Self::reference(current) {
                 Some(r) => match r.strip_prefix('#').and_then(|p| self.raw.pointer(p)) {
                     Some(target) => current = target,
                     None => return current,
@@ -100,7 +117,7 @@ impl Spec {
 
     /// A name for a schema: the last segment of its `$ref`, or a short description of an inline schema.
     pub fn schema_name(schema: &Value) -> String {
-        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(r) = Self::reference(schema) {
             return r.rsplit('/').next().unwrap_or(r).to_string();
         }
         match schema.get("type").and_then(Value::as_str) {

@@ -4,23 +4,27 @@
 //! actually get: one line per operation (method, path, operationId, inputs, success and error types), one
 //! block per type with its fields. A spec change shows up as a few readable lines in the snapshot diff.
 
-use crate::spec::Spec;
+use crate::facts::Facts;
 use crate::{Error, Output, Result, Target, catalogue};
 use std::fmt::Write;
 use syn::{Fields, GenericArgument, ImplItem, Item, ItemMod, PathArguments, ReturnType, Type};
 
-/// Summarises a target: a client from its generated source, the catalogue from the spec it is generated
-/// from (the freshness check guarantees the two agree).
-pub fn summarize(target: &Target, spec_text: &str, generated: &str) -> Result<String> {
+/// Summarises a target: a client from its generated source, the facts from the specs they are generated
+/// from (the freshness check guarantees the two agree). `spec_texts` follow [`Target::specs`].
+pub fn summarize<S: AsRef<str>>(
+    target: &Target,
+    spec_texts: &[S],
+    generated: &str,
+) -> Result<String> {
     match target.kind {
         Output::Client => {
             let file = syn::parse_file(generated)
                 .map_err(|e| Error::new(format!("{}: cannot parse: {e}", target.output)))?;
             Ok(client_surface(&file))
         }
-        Output::Catalogue => {
-            let spec = Spec::parse(target.spec, spec_text)?;
-            Ok(catalogue_surface(&catalogue::read(&spec)?))
+        Output::Facts => {
+            let specs = crate::parse_specs(target, spec_texts)?;
+            Ok(facts_surface(&crate::facts::read(&specs)?))
         }
     }
 }
@@ -218,8 +222,16 @@ fn client_surface(file: &syn::File) -> String {
                         }
                     }
                     Fields::Unnamed(unnamed) => {
-                        let inner: Vec<String> =
-                            unnamed.unnamed.iter().map(|f| render_type(&f.ty)).collect();
+                        // `pub` when anyone can build it; a private field means a checked
+                        // constructor (`TryFrom`), as for strings with length limits.
+                        let inner: Vec<String> = unnamed
+                            .unnamed
+                            .iter()
+                            .map(|f| match f.vis {
+                                syn::Visibility::Public(_) => format!("pub {}", render_type(&f.ty)),
+                                _ => render_type(&f.ty),
+                            })
+                            .collect();
                         let _ = writeln!(out, "  newtype {}({})", s.ident, inner.join(", "));
                     }
                     Fields::Unit => {
@@ -270,6 +282,116 @@ fn builder_inputs(items: &[Item], name: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The facts, one line per operation, code, limit, enum and model.
+fn facts_surface(facts: &Facts) -> String {
+    let mut out = String::from("apis:\n");
+    for a in &facts.apis {
+        let _ = writeln!(out, "  {} \"{}\"", a.variant, a.title);
+    }
+    out.push_str("operations:\n");
+    for op in &facts.operations {
+        let fields: Vec<String> = op
+            .fields
+            .iter()
+            .map(|(n, r)| if *r { format!("{n}*") } else { n.clone() })
+            .collect();
+        let codes: Vec<String> = op
+            .error_codes
+            .iter()
+            .map(|(s, c)| format!("{s} {c}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} {} {} {} {} {} fields={} \"{}\"",
+            op.variant,
+            op.api,
+            op.method,
+            op.path,
+            op.id,
+            if op.billable { "billable" } else { "free" },
+            fields.join(","),
+            op.summary
+        );
+        let _ = writeln!(out, "    errors: {}", codes.join(", "));
+    }
+    out.push_str("error codes:\n");
+    for e in &facts.error_codes {
+        let statuses: Vec<String> = e.statuses.iter().map(u16::to_string).collect();
+        let _ = writeln!(
+            out,
+            "  {} {} [{}] {} {} \"{}\"",
+            e.variant,
+            e.code,
+            statuses.join(","),
+            e.apis.join(","),
+            if e.assumed { "assumed" } else { "documented" },
+            e.description
+        );
+    }
+    out.push_str("limits:\n");
+    for l in &facts.limits {
+        let _ = writeln!(
+            out,
+            "  {}: {} = {} {} (on {})",
+            l.name,
+            l.ty.rust(),
+            l.literal(),
+            if l.documented {
+                "documented"
+            } else {
+                "assumed"
+            },
+            l.used_by.join(", ")
+        );
+    }
+    out.push_str("enums:\n");
+    for e in &facts.enums {
+        let values: Vec<String> = e
+            .values
+            .iter()
+            .map(|(v, w)| {
+                let default = if e.default.as_deref() == Some(v.as_str()) {
+                    " (default)"
+                } else {
+                    ""
+                };
+                format!("{v}={w}{default}")
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} {} field={}: {}",
+            e.name,
+            e.api,
+            e.field,
+            values.join(" | ")
+        );
+    }
+    let p = facts.polling;
+    let _ = writeln!(
+        out,
+        "polling: every >= {} s, {} attempts, timeout {} s",
+        p.min_interval_seconds, p.max_attempts, p.timeout_seconds
+    );
+    let plans: Vec<String> = facts
+        .rate_limit
+        .plans
+        .iter()
+        .map(|p| match p.requests_per_day {
+            Some(n) => format!("{}={n}", p.name),
+            None => format!("{}=custom", p.name),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "plans (per {} h): {}",
+        facts.rate_limit.window_hours,
+        plans.join(", ")
+    );
+    out.push_str(&catalogue_surface(&facts.catalogue));
+    out
 }
 
 fn catalogue_surface(cat: &catalogue::Catalogue) -> String {

@@ -7,7 +7,7 @@ use xtask::{Output, Target};
 
 const CLIENT: Target = Target {
     name: "probe",
-    spec: "probe.yaml",
+    specs: &["probe.yaml"],
     output: "probe.rs",
     kind: Output::Client,
 };
@@ -55,7 +55,7 @@ const OK_RESPONSES: &str = r##"        "200":
               schema: {$ref: "#/components/schemas/E"}"##;
 
 fn refused(text: &str) -> String {
-    match xtask::render(&CLIENT, text) {
+    match xtask::render(&CLIENT, &[text]) {
         Ok(_) => panic!("the spec was accepted:\n{text}"),
         Err(e) => e.to_string(),
     }
@@ -63,7 +63,7 @@ fn refused(text: &str) -> String {
 
 #[test]
 fn a_valid_spec_generates_a_labelled_client() {
-    let out = xtask::render(&CLIENT, &spec("3.0.3", OP_ID, JSON_BODY, OK_RESPONSES)).unwrap();
+    let out = xtask::render(&CLIENT, &[spec("3.0.3", OP_ID, JSON_BODY, OK_RESPONSES)]).unwrap();
     assert!(out.starts_with(xtask::GENERATED_HEADER));
     assert!(out.contains("pub fn make_thing(&self)"));
 }

@@ -12,13 +12,20 @@ fn dir() -> PathBuf {
 }
 
 fn report(head: &str) -> xtask::diff::Report {
-    let base = Source::File(dir().join("base.yaml"));
+    report_against("base.yaml", head)
+}
+
+fn report_against(base_file: &str, head: &str) -> xtask::diff::Report {
+    let base = Source::File(dir().join(base_file));
     let head = Source::File(dir().join(head));
     let mut reports = xtask::spec_diff(&dir(), &base, &head).unwrap();
     assert_eq!(reports.len(), 1);
     let mut r = reports.remove(0);
     // Stable names in snapshots, whatever the checkout path.
-    r.spec = format!("base.yaml vs {}", head.label().rsplit('/').next().unwrap());
+    r.spec = format!(
+        "{base_file} vs {}",
+        head.label().rsplit('/').next().unwrap()
+    );
     r.base = "base".into();
     r.head = "head".into();
     r
@@ -36,6 +43,30 @@ fn reports_for_each_theme() {
         let r = report(head);
         insta::assert_snapshot!(head.trim_end_matches(".yaml"), r.markdown());
     }
+}
+
+/// The facts extensions (billable, polling rule, plans, the Rust names of the API and of enum values, assumed
+/// limits, the decoded image size) and the request-side nullable, default and `format: byte` rules.
+#[test]
+fn fact_extensions_are_reviewed() {
+    let r = report_against("facts_base.yaml", "facts.yaml");
+    insta::assert_snapshot!("facts", r.markdown());
+    let breaking: Vec<&str> = r
+        .changes
+        .iter()
+        .filter(|c| c.breaking)
+        .map(|c| c.what.as_str())
+        .collect();
+    assert_eq!(
+        breaking,
+        [
+            "request field `image`: x-max-bytes 10485760 → 5242880 (tightened)",
+            "request field `quality`: value `high` renamed in Rust, High → Best",
+            "API name `Probe` → `Prober`",
+            "plan Team removed",
+        ]
+    );
+    assert_eq!(r.changes.len() - breaking.len(), 9, "{r:#?}");
 }
 
 #[test]
@@ -113,4 +144,25 @@ fn git_revisions_are_read_with_git_show() {
             .contains("neither a file nor a git revision"),
         "{err}"
     );
+}
+
+#[test]
+fn naming_an_api_is_not_a_rename() {
+    let spec = |info: &str| {
+        xtask::spec::Spec::parse(
+            "probe",
+            &format!("openapi: 3.0.3\ninfo: {{title: probe, version: \"1\"{info}}}\npaths: {{}}\n"),
+        )
+        .unwrap()
+    };
+    let (none, named, renamed) = (
+        spec(""),
+        spec(", x-facts-api: Probe"),
+        spec(", x-facts-api: Other"),
+    );
+    let added = xtask::diff::diff("probe", "a", &none, "b", &named).unwrap();
+    assert_eq!(added.breaking(), 0, "{added:?}");
+    assert_eq!(added.changes.len(), 1);
+    let changed = xtask::diff::diff("probe", "a", &named, "b", &renamed).unwrap();
+    assert_eq!(changed.breaking(), 1, "{changed:?}");
 }

@@ -8,9 +8,9 @@
 fn generated_surface() {
     let root = xtask::workspace_root();
     for target in xtask::TARGETS {
-        let spec = std::fs::read_to_string(root.join(target.spec)).unwrap();
+        let specs = xtask::read_specs(&root, target).unwrap();
         let source = std::fs::read_to_string(root.join(target.output)).unwrap();
-        let summary = xtask::surface::summarize(target, &spec, &source).unwrap();
+        let summary = xtask::surface::summarize(target, &specs, &source).unwrap();
         insta::assert_snapshot!(target.name, summary);
     }
 }

@@ -12,11 +12,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateImageRequest {
         ///Model ID (see the provider's models page), for example `flux-dev`.
-        pub model: ::std::string::String,
+        pub model: CreateImageRequestModel,
         ///Number of images to generate, 1 to 10.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 1>")]
-        pub n: ::std::num::NonZeroU8,
-        ///Text description of the image to generate.
+        #[serde(default = "defaults::create_image_request_n")]
+        pub n: ::std::option::Option<::std::num::NonZeroU8>,
+        ///Text description of the image to generate. The docs name `prompt_too_long` but no maximum; 4,000 characters is assumed (`x-assumed-limits`), so no client refuses a longer prompt before sending.
         pub prompt: CreateImageRequestPrompt,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quality: ::std::option::Option<ImageQuality>,
@@ -33,7 +33,61 @@ pub mod types {
             Default::default()
         }
     }
-    ///Text description of the image to generate.
+    ///Model ID (see the provider's models page), for example `flux-dev`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateImageRequestModel(::std::string::String);
+    impl ::std::ops::Deref for CreateImageRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateImageRequestModel> for ::std::string::String {
+        fn from(value: CreateImageRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateImageRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateImageRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Text description of the image to generate. The docs name `prompt_too_long` but no maximum; 4,000 characters is assumed (`x-assumed-limits`), so no client refuses a longer prompt before sending.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateImageRequestPrompt(::std::string::String);
@@ -53,9 +107,6 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 4000usize {
-                return Err("longer than 4000 characters".into());
-            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -258,7 +309,7 @@ pub mod types {
             ImageStyle::Vivid
         }
     }
-    ///The generated images.
+    ///The generated images. `created` and `data` are always present (assumed: the docs' example has both, but the docs do not say they are required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ImagesResponse {
         ///Unix timestamp of when the request was processed.
@@ -334,8 +385,14 @@ pub mod types {
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct CreateImageRequest {
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
-            n: ::std::result::Result<::std::num::NonZeroU8, ::std::string::String>,
+            model: ::std::result::Result<
+                super::CreateImageRequestModel,
+                ::std::string::String,
+            >,
+            n: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU8>,
+                ::std::string::String,
+            >,
             prompt: ::std::result::Result<
                 super::CreateImageRequestPrompt,
                 ::std::string::String,
@@ -361,7 +418,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     model: Err("no value supplied for model".to_string()),
-                    n: Ok(super::defaults::default_nzu64::<::std::num::NonZeroU8, 1>()),
+                    n: Ok(super::defaults::create_image_request_n()),
                     prompt: Err("no value supplied for prompt".to_string()),
                     quality: Ok(Default::default()),
                     response_format: Ok(Default::default()),
@@ -373,7 +430,7 @@ pub mod types {
         impl CreateImageRequest {
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateImageRequestModel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -385,7 +442,7 @@ pub mod types {
             }
             pub fn n<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU8>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU8>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.n = value
@@ -771,14 +828,10 @@ pub mod types {
     }
     /// Generation of default values for serde.
     pub mod defaults {
-        pub(super) fn default_nzu64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<
-                ::std::num::NonZeroU64,
-            >>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+        pub(super) fn create_image_request_n() -> ::std::option::Option<
+            ::std::num::NonZeroU8,
+        > {
+            ::std::option::Option::Some(::std::num::NonZeroU8::new(1).unwrap())
         }
     }
     /// Error types.
@@ -873,7 +926,7 @@ impl ClientHooks<()> for &Client {}
 impl Client {
     /**Generate images from a text prompt (OpenAI images dialect)
 
-Generates `n` images for the prompt. With `response_format: url` each item carries a URL valid for 24 hours; with `b64_json` it carries the base64 image data instead and `url` is omitted.
+Generates `n` images for the prompt. With `response_format: url` each item carries a URL valid for 24 hours; with `b64_json` it carries the base64 image data instead and `url` is omitted. Generation time varies by model; FLUX models typically answer in 5 to 15 seconds.
 
 Sends a `POST` request to `/images/generations`
 

@@ -8,7 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///Output aspect ratio. A ratio the model does not support falls back to the model's default; a value outside this list is refused with 422 `invalid_request` (assumed: the docs only describe the fallback).
+    ///Output aspect ratio. A ratio the model does not support falls back to the model's default (documented); an image-to-video model's output follows its start image, so any ratio sent with one is ignored the same way. A value outside this list is refused with 422 `invalid_request` (assumed; spec/README.md says why).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -77,7 +77,7 @@ pub mod types {
     pub struct EditRequest {
         pub image: ImageInput,
         ///An edit model ID (see `x-artnex-models` on the operation).
-        pub model: ::std::string::String,
+        pub model: EditRequestModel,
         ///How to edit the image: what to change and what to keep. At most 4,000 characters.
         pub prompt: EditRequestPrompt,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -88,6 +88,60 @@ pub mod types {
     impl EditRequest {
         pub fn builder() -> builder::EditRequest {
             Default::default()
+        }
+    }
+    ///An edit model ID (see `x-artnex-models` on the operation).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct EditRequestModel(::std::string::String);
+    impl ::std::ops::Deref for EditRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<EditRequestModel> for ::std::string::String {
+        fn from(value: EditRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for EditRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EditRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EditRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EditRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///How to edit the image: what to change and what to keep. At most 4,000 characters.
@@ -174,10 +228,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<u32>,
         ///A generate model ID (see `x-artnex-models` on the operation). An open string so that models added by the server are usable before a client release.
-        pub model: ::std::string::String,
+        pub model: GenerateRequestModel,
         ///How many images to generate, 1 to 4. Each image costs the full per-model price.
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU8, 1>")]
-        pub num_images: ::std::num::NonZeroU8,
+        #[serde(default = "defaults::generate_request_num_images")]
+        pub num_images: ::std::option::Option<::std::num::NonZeroU8>,
         ///What to draw. Be specific. At most 4,000 characters.
         pub prompt: GenerateRequestPrompt,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -191,6 +245,60 @@ pub mod types {
     impl GenerateRequest {
         pub fn builder() -> builder::GenerateRequest {
             Default::default()
+        }
+    }
+    ///A generate model ID (see `x-artnex-models` on the operation). An open string so that models added by the server are usable before a client release.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateRequestModel(::std::string::String);
+    impl ::std::ops::Deref for GenerateRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateRequestModel> for ::std::string::String {
+        fn from(value: GenerateRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///What to draw. Be specific. At most 4,000 characters.
@@ -250,20 +358,10 @@ pub mod types {
                 })
         }
     }
-    ///A source image: a publicly accessible HTTPS URL, or a base64-encoded JPEG, PNG or WebP image with its data URI prefix (`data:image/jpeg;base64,...`). At most 10 MB before encoding (about 13.4 MB of base64).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///A source image: a publicly accessible HTTPS URL, or a base64-encoded JPEG, PNG or WebP image with its data URI prefix (`data:image/jpeg;base64,...`). At most 10 MB before encoding (about 13.4 MB of base64; `x-max-bytes`, documented on edit, upscale and remove-bg, assumed for the video start image).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct ImageInput(pub ::std::string::String);
+    pub struct ImageInput(::std::string::String);
     impl ::std::ops::Deref for ImageInput {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
@@ -275,20 +373,43 @@ pub mod types {
             value.0
         }
     }
-    impl ::std::convert::From<::std::string::String> for ImageInput {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for ImageInput {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
     impl ::std::str::FromStr for ImageInput {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
             Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ImageInput {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ImageInput {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ImageInput {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///One output image.
@@ -474,7 +595,7 @@ pub mod types {
     pub struct TtsRequest {
         ///A TTS model ID.
         #[serde(default = "defaults::tts_request_model")]
-        pub model: ::std::string::String,
+        pub model: ::std::option::Option<::std::string::String>,
         ///Plain text to speak (no HTML or SSML). At most 5,000 characters per request.
         pub text: TtsRequestText,
         ///A voice of the chosen model; the model's default voice when omitted. The list of voices on a plan is available from support (no voices endpoint is documented).
@@ -571,7 +692,7 @@ pub mod types {
         pub image: ImageInput,
         ///Multiplier on the original dimensions (2 on 512x512 gives 1024x1024). Common values are 2 and 4.
         #[serde(default = "defaults::upscale_request_scale")]
-        pub scale: f64,
+        pub scale: ::std::option::Option<f64>,
     }
     impl UpscaleRequest {
         pub fn builder() -> builder::UpscaleRequest {
@@ -584,7 +705,7 @@ pub mod types {
         ///Credits deducted when the job completed (a failed job is not charged).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub credits_used: ::std::option::Option<u64>,
-        ///Machine-readable failure code when `status` is `error`.
+        ///Machine-readable failure code when `status` is `error` (for example `generation_failed`, a code of our own: the docs name none).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///Human-readable failure description when `status` is `error`.
@@ -597,7 +718,7 @@ pub mod types {
         ///`true` when the call succeeded (absent from the submission response in the docs).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
-        ///URL of the MP4 video; present only when `status` is `completed`. Available for 24 hours.
+        ///URL of the video; present only when `status` is `completed`. Available for 24 hours. An MP4 file (assumed: the docs name no format).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
     }
@@ -606,7 +727,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Generate from the prompt alone, or animate a start image (which `image` then supplies).
+    ///Generate from the prompt alone, or animate a start image (which `image` then supplies). When omitted, the model's own mode (every video model has exactly one, see `x-artnex-models`); a mode that is not the model's is refused with 400 `invalid_model` (both assumed: the docs show `text-to-video` as the default, which only holds for text-to-video models, and name no code for a mismatch).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -661,31 +782,81 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::default::Default for VideoMode {
-        fn default() -> Self {
-            VideoMode::TextToVideo
-        }
-    }
     ///A video generation request (asynchronous).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VideoRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
-        ///Clip length in seconds. Accepted values depend on the model (typically 4 to 12; see the model catalogue). The model's shortest duration when omitted.
+        ///Clip length in seconds. Accepted values depend on the model (typically 4 to 12; see the model catalogue). The model's shortest duration when omitted (assumed: the docs show no default).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<::std::num::NonZeroU32>,
+        ///The start image; required when the mode (given or the model's own) is `image-to-video`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub image: ::std::option::Option<ImageInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<VideoMode>,
         ///A video model ID (see `x-artnex-models` on the operation).
-        pub model: ::std::string::String,
+        pub model: VideoRequestModel,
         ///The scene, motion, style and camera movement. At most 4,000 characters.
         pub prompt: VideoRequestPrompt,
     }
     impl VideoRequest {
         pub fn builder() -> builder::VideoRequest {
             Default::default()
+        }
+    }
+    ///A video model ID (see `x-artnex-models` on the operation).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct VideoRequestModel(::std::string::String);
+    impl ::std::ops::Deref for VideoRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<VideoRequestModel> for ::std::string::String {
+        fn from(value: VideoRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for VideoRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VideoRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for VideoRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VideoRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///The scene, motion, style and camera movement. At most 4,000 characters.
@@ -750,7 +921,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct EditRequest {
             image: ::std::result::Result<super::ImageInput, ::std::string::String>,
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            model: ::std::result::Result<super::EditRequestModel, ::std::string::String>,
             prompt: ::std::result::Result<
                 super::EditRequestPrompt,
                 ::std::string::String,
@@ -790,7 +961,7 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::EditRequestModel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -967,9 +1138,12 @@ pub mod types {
                 ::std::option::Option<u32>,
                 ::std::string::String,
             >,
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            model: ::std::result::Result<
+                super::GenerateRequestModel,
+                ::std::string::String,
+            >,
             num_images: ::std::result::Result<
-                ::std::num::NonZeroU8,
+                ::std::option::Option<::std::num::NonZeroU8>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
@@ -994,9 +1168,7 @@ pub mod types {
                 Self {
                     height: Ok(Default::default()),
                     model: Err("no value supplied for model".to_string()),
-                    num_images: Ok(
-                        super::defaults::default_nzu64::<::std::num::NonZeroU8, 1>(),
-                    ),
+                    num_images: Ok(super::defaults::generate_request_num_images()),
                     prompt: Err("no value supplied for prompt".to_string()),
                     quality: Ok(Default::default()),
                     resolution: Ok(Default::default()),
@@ -1019,7 +1191,7 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::GenerateRequestModel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -1031,7 +1203,7 @@ pub mod types {
             }
             pub fn num_images<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU8>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU8>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.num_images = value
@@ -1397,7 +1569,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TtsRequest {
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             text: ::std::result::Result<super::TtsRequestText, ::std::string::String>,
             voice_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1416,7 +1591,7 @@ pub mod types {
         impl TtsRequest {
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -1595,7 +1770,10 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpscaleRequest {
             image: ::std::result::Result<super::ImageInput, ::std::string::String>,
-            scale: ::std::result::Result<f64, ::std::string::String>,
+            scale: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpscaleRequest {
             fn default() -> Self {
@@ -1620,7 +1798,7 @@ pub mod types {
             }
             pub fn scale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<f64>,
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scale = value
@@ -1824,7 +2002,10 @@ pub mod types {
                 ::std::option::Option<super::VideoMode>,
                 ::std::string::String,
             >,
-            model: ::std::result::Result<::std::string::String, ::std::string::String>,
+            model: ::std::result::Result<
+                super::VideoRequestModel,
+                ::std::string::String,
+            >,
             prompt: ::std::result::Result<
                 super::VideoRequestPrompt,
                 ::std::string::String,
@@ -1895,7 +2076,7 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::VideoRequestModel>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -1948,27 +2129,18 @@ pub mod types {
     }
     /// Generation of default values for serde.
     pub mod defaults {
-        pub(super) fn default_i64<T, const V: i64>() -> T
-        where
-            T: ::std::convert::TryFrom<i64>,
-            <T as ::std::convert::TryFrom<i64>>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(V).unwrap()
+        pub(super) fn generate_request_num_images() -> ::std::option::Option<
+            ::std::num::NonZeroU8,
+        > {
+            ::std::option::Option::Some(::std::num::NonZeroU8::new(1).unwrap())
         }
-        pub(super) fn default_nzu64<T, const V: u64>() -> T
-        where
-            T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
-            <T as ::std::convert::TryFrom<
-                ::std::num::NonZeroU64,
-            >>::Error: ::std::fmt::Debug,
-        {
-            T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
+        pub(super) fn tts_request_model() -> ::std::option::Option<
+            ::std::string::String,
+        > {
+            ::std::option::Option::Some("tts-elevenlabs".to_string())
         }
-        pub(super) fn tts_request_model() -> ::std::string::String {
-            "tts-elevenlabs".to_string()
-        }
-        pub(super) fn upscale_request_scale() -> f64 {
-            2_f64
+        pub(super) fn upscale_request_scale() -> ::std::option::Option<f64> {
+            ::std::option::Option::Some(2_f64)
         }
     }
     /// Error types.
@@ -2093,7 +2265,7 @@ let response = client.edit_image()
     }
     /**Submit an asynchronous video generation job
 
-Starts a text-to-video or image-to-video job and returns its `request_id` at once, typically with status `pending`. Poll `GET /v1/video/{request_id}` (no more than once every 5 seconds) until the status is `completed` or `error`. Credits are deducted when the job completes.
+Starts a text-to-video or image-to-video job and returns its `request_id` at once, typically with status `pending`. Poll `GET /v1/video/{request_id}` (no more than once every 5 seconds) until the status is `completed` or `error`. Credits are deducted when the job completes. A job takes between 30 seconds and several minutes, depending on the model and the clip length.
 
 Sends a `POST` request to `/v1/video`
 
@@ -2108,7 +2280,7 @@ let response = client.create_video()
     }
     /**Poll the status of a video job
 
-Returns the job's current status. `video_url` and `credits_used` are present once the status is `completed`; `error` and `message` once it is `error`. Status values may grow: treat any value other than `completed` and `error` as still running. Polls do not count against the daily quota but are throttled (429) when faster than once per 5 seconds per job.
+Returns the job's current status. `video_url` and `credits_used` are present once the status is `completed`; `error` and `message` once it is `error`. Status values may grow: treat any value other than `completed` and `error` as still running. The docs' rule: do not poll more often than once per 5 seconds, and give up after 5 minutes (60 attempts at 5-second intervals), treating the job as failed (`x-artnex-polling`). Polls do not count against the daily quota but are throttled (429) when faster than once per 5 seconds per job.
 
 Sends a `GET` request to `/v1/video/{request_id}`
 

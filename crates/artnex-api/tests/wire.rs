@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use artnex_api::types::{
-    AspectRatio, EditRequest, GenerateRequest, Quality, RemoveBackgroundRequest, Resolution,
-    TtsRequest, UpscaleRequest, VideoMode, VideoRequest,
+    AspectRatio, EditRequest, GenerateRequest, ImageInput, Quality, RemoveBackgroundRequest,
+    Resolution, TtsRequest, UpscaleRequest, VideoMode, VideoRequest,
 };
 use artnex_api::{Client, Error};
 use axum::body::Bytes;
@@ -219,7 +219,9 @@ async fn video_submit_and_status() {
                 .prompt("A drone over mountains")
                 .model("kling-v2.5-turbo-pro-i2v")
                 .mode(VideoMode::ImageToVideo)
-                .image(Some("https://example.com/start.jpg".to_string().into()))
+                .image(Some(
+                    ImageInput::try_from("https://example.com/start.jpg").unwrap(),
+                ))
                 .aspect_ratio(AspectRatio::X916)
                 .duration(NonZeroU32::new(5).unwrap()),
         )
@@ -429,6 +431,25 @@ async fn invalid_requests_are_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)));
+    // Required strings may not be empty (minLength 1): an empty model or image is refused here too.
+    let err = client
+        .generate_image()
+        .body(GenerateRequest::builder().prompt("a fox").model(""))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(m) if m.contains("shorter than 1 character")),
+        "{err:?}"
+    );
+    let err = client
+        .remove_background()
+        .body(RemoveBackgroundRequest::builder().image(""))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert!(ImageInput::try_from("").is_err());
     assert_eq!(
         server.seen().len(),
         1,

@@ -23,18 +23,36 @@ fn send(child: &Child, signal: Signal) {
     kill_process(pid, signal).unwrap();
 }
 
-/// Collects the child's stderr lines as they come.
-fn collect_stderr(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
+/// The child's stderr lines, collected as they come.
+struct Stderr {
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Stderr {
+    /// Whether a line seen so far contains `text`.
+    fn seen(&self, text: &str) -> bool {
+        self.lines.lock().unwrap().iter().any(|l| l.contains(text))
+    }
+
+    /// Every line, once the child has closed its stderr (call after it exited).
+    fn all(self) -> String {
+        self.reader.join().unwrap();
+        self.lines.lock().unwrap().join("\n")
+    }
+}
+
+fn collect_stderr(child: &mut Child) -> Stderr {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let stderr = child.stderr.take().unwrap();
     let sink = lines.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
             sink.lock().unwrap().push(line);
         }
     });
-    lines
+    Stderr { lines, reader }
 }
 
 async fn exit_code(child: Child) -> Option<i32> {
@@ -88,7 +106,7 @@ async fn the_first_signal_lets_items_in_flight_finish_then_exits_130() {
         wait_until("an item is in flight", || events(&journal, "started") > 0).await;
         send(&child, signal);
         let code = exit_code(child).await;
-        let err = stderr.lock().unwrap().join("\n");
+        let err = stderr.all();
         assert_eq!(code, Some(130), "{signal:?}: {err}");
         assert!(err.contains("stopping: no new items are started"), "{err}");
         assert!(
@@ -149,14 +167,10 @@ async fn a_second_signal_stops_at_once() {
     })
     .await;
     send(&child, Signal::INT);
-    let seen = stderr.clone();
-    wait_until("the first signal is taken", || {
-        seen.lock().unwrap().iter().any(|l| l.contains("stopping:"))
-    })
-    .await;
+    wait_until("the first signal is taken", || stderr.seen("stopping:")).await;
     send(&child, Signal::INT);
     let code = exit_code(child).await;
-    let err = stderr.lock().unwrap().join("\n");
+    let err = stderr.all();
     assert_eq!(code, Some(130), "{err}");
     assert!(
         err.contains("stopped at once") && err.contains("Resume with:"),
@@ -204,7 +218,7 @@ async fn no_video_job_id_is_lost_however_the_batch_is_killed() {
             .unwrap();
         send(&child, signal);
         let code = exit_code(child).await;
-        let err = stderr.lock().unwrap().join("\n");
+        let err = stderr.all();
         if signal == Signal::KILL {
             assert_eq!(code, None);
         } else {

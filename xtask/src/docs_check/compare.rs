@@ -119,6 +119,31 @@ fn page_against_spec(p: &PageFacts, s: &SpecSide, out: &mut Out) {
         }
     }
     for q in &p.quotas {
+        // The spec's plan table, when it has one, is compared value by value.
+        if let Some(plans) = &s.plans {
+            let on_page: String = q
+                .limit
+                .chars()
+                .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
+                .collect::<String>()
+                .to_ascii_lowercase();
+            match plans.get(&q.plan.to_ascii_lowercase()) {
+                Some(spec) if *spec == on_page => {}
+                Some(spec) => out.find(
+                    Kind::Differs,
+                    label,
+                    format!("plan `{}`", q.plan),
+                    format!("{}: page {}, spec {spec}", q.header, q.limit),
+                ),
+                None => out.find(
+                    Kind::Missing,
+                    label,
+                    format!("plan `{}`", q.plan),
+                    format!("{}: {}", q.header, q.limit),
+                ),
+            }
+            continue;
+        }
         if !prose::stated(&s.texts, &prose::quota_evidence(&q.plan, &q.limit)) {
             out.find(
                 Kind::Missing,

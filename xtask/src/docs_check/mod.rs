@@ -327,14 +327,10 @@ pub fn check(root: &Path, pages: &[Page]) -> Result<Report> {
     })
 }
 
-/// The usage text of `cargo xtask docs-check`.
-pub const USAGE: &str = "\
-cargo xtask docs-check (--from DIR | --fetch [--base URL]... [--cache DIR]) [--json] [--allow-drift]
-
-Compares the published Artnex and ArtAPI docs pages with spec/ and reports, in Markdown (or JSON
-with --json): facts on the pages missing from the spec, facts that differ, spec facts their page no
-longer states, index pages no spec fact cites, and tables that could not be read.
-
+/// The options and exit codes (written once: in the usage text and in `--help`).
+macro_rules! options {
+    () => {
+        "\
   --from DIR      read saved pages: every .txt, .md or .html file under DIR, whatever its name
   --fetch         download each site's llms.txt and the text form of every page it lists
   --base URL      a docs site (or a mirror of one) to fetch; repeat for several
@@ -346,7 +342,25 @@ longer states, index pages no spec fact cites, and tables that could not be read
 
 Exit status: 0 without findings (or with --allow-drift), 1 with findings or on an error reading the
 pages or the specs, 2 on a usage error.
-";
+"
+    };
+}
+
+/// The usage text printed with a usage error.
+pub const USAGE: &str = concat!(
+    "cargo xtask docs-check (--from DIR | --fetch [--base URL]... [--cache DIR]) [--json] [--allow-drift]
+
+Compares the published Artnex and ArtAPI docs pages with spec/ and reports, in Markdown (or JSON
+with --json): facts on the pages missing from the spec, facts that differ, spec facts their page no
+longer states, index pages no spec fact cites, and tables that could not be read.
+
+",
+    options!()
+);
+
+/// The options and exit codes, for `cargo xtask docs-check --help` (the usage line and summary come from
+/// the command table).
+pub const HELP: &str = options!();
 
 /// `cargo xtask docs-check ARGS`.
 pub fn cli(root: &Path, args: &[String]) -> Result<ExitCode> {

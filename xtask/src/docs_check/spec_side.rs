@@ -28,6 +28,9 @@ pub struct SpecSide {
     pub texts: Vec<String>,
     /// Every `x-source`, keyed by [`url_key`].
     pub cited: BTreeMap<String, String>,
+    /// The plan quotas the spec states as data (`x-artnex-rate-limit.plans`): lower-case plan name →
+    /// requests per day (`1000`, `custom`). `None` when the spec has no such table.
+    pub plans: Option<BTreeMap<String, String>>,
 }
 
 /// One operation.
@@ -211,7 +214,24 @@ impl SpecSide {
                     .unwrap_or_default(),
             });
         }
+        let plans = raw
+            .pointer("/x-artnex-rate-limit/plans")
+            .and_then(Value::as_array)
+            .map(|plans| {
+                plans
+                    .iter()
+                    .filter_map(|p| {
+                        let name = p.get("name")?.as_str()?.to_ascii_lowercase();
+                        let limit = match p.get("requests_per_day")? {
+                            Value::String(s) => s.to_ascii_lowercase(),
+                            other => other.to_string(),
+                        };
+                        Some((name, limit))
+                    })
+                    .collect()
+            });
         SpecSide {
+            plans,
             file: file.to_string(),
             api_hosts,
             docs_hosts,

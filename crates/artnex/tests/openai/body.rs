@@ -221,11 +221,11 @@ async fn request_bodies_are_exactly_what_the_openai_images_api_expects() {
     }
     assert_eq!(server.seen().len(), 5, "one request each, no retries");
 
-    // With every field set, the body equals the generated client's (which always writes `n`).
+    // With every field set, the body equals the generated client's.
     let generated = types::CreateImageRequest {
-        model: "flux-pro".into(),
+        model: "flux-pro".parse().unwrap(),
         prompt: "a fox".parse().unwrap(),
-        n: NonZeroU8::new(4).unwrap(),
+        n: NonZeroU8::new(4),
         size: Some("1792x1024".parse().unwrap()),
         quality: Some(types::ImageQuality::Standard),
         response_format: Some(types::ResponseFormat::B64Json),
