@@ -7,10 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::config::{KeyConfig, Plan, Surface};
+use crate::facts::{NEVER_RETRY_AFTER, QUOTA_WINDOW};
 use crate::ids::key_label;
-
-/// The rolling quota window.
-pub(crate) const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What a ledger entry records.
 #[non_exhaustive]
@@ -176,7 +174,7 @@ impl Accounts {
                 ceil_secs(leaves).max(1)
             }
             // A limit of zero: nothing will ever leave the window.
-            None => QUOTA_WINDOW.as_secs(),
+            None => NEVER_RETRY_AFTER,
         };
         Err(retry)
     }

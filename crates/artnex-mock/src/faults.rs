@@ -138,7 +138,7 @@ impl Fault {
         }
         match &self.path {
             Some(p) => path_matches(p, path),
-            None => !path.starts_with("/cdn/"),
+            None => !path.starts_with(crate::facts::path::CDN_PREFIX),
         }
     }
 }

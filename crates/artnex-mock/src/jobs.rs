@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::accounts::Accounts;
+use crate::facts::path;
 
 /// Fixed part of a job's length (before the speed-up).
 pub const VIDEO_BASE_SECONDS: f64 = 20.0;
@@ -113,10 +114,10 @@ impl Jobs {
             self.due.pop_first();
             if let Some(job) = self.map.get_mut(&id) {
                 if job.fail {
-                    accounts.release(&job.owner, job.price, &id, "/v1/video", at);
+                    accounts.release(&job.owner, job.price, &id, path::VIDEO, at);
                     job.outcome = Outcome::Failed(at);
                 } else {
-                    accounts.capture(&job.owner, job.price, &id, "/v1/video", at);
+                    accounts.capture(&job.owner, job.price, &id, path::VIDEO, at);
                     job.outcome = Outcome::Completed(at);
                 }
                 self.finished.push_back((at, id));

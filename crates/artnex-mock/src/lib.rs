@@ -34,6 +34,7 @@
 mod accounts;
 mod clock;
 mod config;
+mod facts;
 mod faults;
 mod ids;
 mod jobs;
@@ -68,4 +69,4 @@ pub const DEFAULT_KEY: &str = "sk-mock-artnex";
 pub const DEFAULT_ARTAPI_KEY: &str = "sk-mock-artapi";
 
 /// The largest input image accepted, in bytes before base64 encoding (the documented 10 MB, as 10 MiB).
-pub const MAX_IMAGE_BYTES: usize = media::input::MAX_IMAGE_BYTES;
+pub const MAX_IMAGE_BYTES: usize = facts::MAX_IMAGE_BYTES;

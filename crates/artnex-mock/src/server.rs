@@ -16,11 +16,11 @@ use tower_service::Service as _;
 use crate::accounts::{Accounts, LedgerEntry};
 use crate::clock::Clock;
 use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
+use crate::facts::DEFAULT_BODY_LIMIT;
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
 use crate::log::{RequestLog, RequestRecord};
 use crate::media::MediaStore;
-use crate::media::input::MAX_IMAGE_BYTES;
 use crate::state::{App, Core, Settings, lock};
 use crate::{DEFAULT_ARTAPI_KEY, DEFAULT_CREDITS, DEFAULT_KEY};
 
@@ -96,8 +96,7 @@ impl Default for MockBuilder {
             request_log_capacity: 10_000,
             ledger_capacity: 100_000,
             media_capacity: 1_000_000,
-            // A 10 MiB image is ~13.4 MiB of base64; leave room for the rest of the JSON.
-            body_limit: MAX_IMAGE_BYTES / 3 * 4 + 2 * 1024 * 1024,
+            body_limit: DEFAULT_BODY_LIMIT,
             faults: Vec::new(),
         }
     }

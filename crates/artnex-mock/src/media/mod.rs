@@ -19,10 +19,11 @@ use axum::response::Response;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::facts::path;
+
 pub(crate) use self::png::{ImageRecipe, Style};
 
-/// How long a media URL stays valid (simulated time).
-pub(crate) const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+pub(crate) use crate::facts::URL_RETENTION as RETENTION;
 /// Images at most this large are rendered in one piece with a Content-Length; larger ones stream.
 const IN_MEMORY_PIXELS: u64 = 1024 * 1024;
 
@@ -176,12 +177,12 @@ impl MediaStore {
 
 /// The URL of a media file.
 pub(crate) fn url(base: &str, kind: MediaKind, id: &str, file: &str) -> String {
-    format!("{base}/cdn/{}/{id}/{file}", kind.dir())
+    format!("{base}{}{}/{id}/{file}", path::CDN_PREFIX, kind.dir())
 }
 
 /// The URL of a video job's file.
 pub(crate) fn video_url(base: &str, id: &str) -> String {
-    format!("{base}/cdn/video/{id}/video.mp4")
+    format!("{base}{}video/{id}/video.mp4", path::CDN_PREFIX)
 }
 
 /// A `Write` that forwards bytes to an HTTP body in 64 KiB chunks (used from a blocking thread).

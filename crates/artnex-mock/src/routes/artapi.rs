@@ -9,11 +9,15 @@ use serde_json::{Map, Value, json};
 
 use super::{ApiError, Call, Success};
 use crate::config::Surface;
+use crate::facts::{
+    ARTAPI_N, ARTAPI_QUALITIES, ARTAPI_RESPONSE_FORMATS, ARTAPI_STYLES, MAX_PROMPT_CHARS, code,
+    path,
+};
 use crate::ids;
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, render_png};
 use crate::state::App;
 use crate::state::lock;
-use crate::validation::{Fields, MAX_PROMPT_CHARS};
+use crate::validation::Fields;
 
 /// A prompt containing this marker is refused with `content_policy_violation` (the simulator's trigger
 /// for that documented error).
@@ -34,7 +38,7 @@ pub(crate) async fn create_image(State(app): State<Arc<App>>, req: Request) -> R
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::bad("invalid_request", message).with_param(param)
+    ApiError::bad(code::INVALID_REQUEST, message).with_param(param)
 }
 
 fn one_of<'a>(
@@ -83,8 +87,8 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let chars = prompt.chars().count();
     if chars > MAX_PROMPT_CHARS {
         return Err(ApiError::bad(
-            "prompt_too_long",
-            format!("The prompt is {chars} characters long; the maximum is 4000."),
+            code::PROMPT_TOO_LONG,
+            format!("The prompt is {chars} characters long; the maximum is {MAX_PROMPT_CHARS}."),
         )
         .with_param("prompt"));
     }
@@ -92,7 +96,7 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let spec = models.iter().find(|m| m.id == model).ok_or_else(|| {
         let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
         ApiError::bad(
-            "model_not_found",
+            code::MODEL_NOT_FOUND,
             format!(
                 "The model {model:?} does not exist. Available: {}.",
                 ids.join(", ")
@@ -102,11 +106,15 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     })?;
     let n = match n {
         None => 1,
-        Some(n) if (1..=10).contains(&n) => n as u64,
+        Some(n) if ARTAPI_N.contains(&n) => n as u64,
         Some(n) => {
             return Err(invalid(
                 "n",
-                format!("n must be between 1 and 10, got {n}."),
+                format!(
+                    "n must be between {} and {}, got {n}.",
+                    ARTAPI_N.start(),
+                    ARTAPI_N.end()
+                ),
             ));
         }
     };
@@ -118,7 +126,7 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
                 let sizes: Vec<String> =
                     spec.sizes.iter().map(|(w, h)| format!("{w}x{h}")).collect();
                 ApiError::bad(
-                    "invalid_size",
+                    code::INVALID_SIZE,
                     format!(
                         "Size {s} is not supported by this model. Supported: {}.",
                         sizes.join(", ")
@@ -127,19 +135,19 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
                 .with_param("size")
             })?,
     };
-    let quality = one_of(quality, &["standard", "hd"], "quality")?;
-    let response_format = one_of(response_format, &["url", "b64_json"], "response_format")?;
-    let style = one_of(style, &["vivid", "natural"], "style")?;
+    let quality = one_of(quality, &ARTAPI_QUALITIES, "quality")?;
+    let response_format = one_of(response_format, &ARTAPI_RESPONSE_FORMATS, "response_format")?;
+    let style = one_of(style, &ARTAPI_STYLES, "style")?;
     if prompt.contains(POLICY_TRIGGER) {
         return Err(ApiError::bad(
-            "content_policy_violation",
+            code::CONTENT_POLICY_VIOLATION,
             "Your request was rejected as a result of our safety system.",
         )
         .with_param("prompt"));
     }
 
     let credits = spec.price(quality == "hd").saturating_mul(n);
-    call.charge(credits, "/v1/images/generations", "insufficient_quota")?;
+    call.charge(credits, path::ARTAPI_IMAGES, code::INSUFFICIENT_QUOTA)?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {

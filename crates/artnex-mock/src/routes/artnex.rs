@@ -11,25 +11,22 @@ use serde_json::{Map, Value, json};
 use super::{ApiError, Call, Success, insufficient};
 use crate::accounts::ceil_secs;
 use crate::config::Surface;
+use crate::facts::{
+    ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_DIMENSION, DEFAULT_SCALE, DEFAULT_TTS_MODEL,
+    DIMENSIONS, MAX_SIDE, MAX_TTS_CHARS, NUM_IMAGES, SCALES, URL_IMAGE_SIZE, URL_UPSCALE_SIZE,
+    code, path,
+};
 use crate::faults::FaultKind;
 use crate::ids;
 use crate::jobs::{Job, Outcome, poll_interval, video_job_length};
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, mp3};
 use crate::state::{App, lock};
 use crate::validation::{
-    Fields, MAX_TTS_CHARS, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
+    Fields, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
 };
 use crate::voices;
 
-/// Input images given as URLs count as this size for upscaling (the simulator's choice).
-pub(crate) const URL_UPSCALE_SIZE: (u32, u32) = (512, 512);
-/// Input images given as URLs count as this size for edits and background removal.
-pub(crate) const URL_IMAGE_SIZE: (u32, u32) = (1024, 1024);
-/// Longest side an upscaled image may have (the simulator's own limit).
-pub(crate) const MAX_UPSCALE_SIDE: f64 = 16384.0;
-const INSUFFICIENT: &str = "insufficient_credits";
-/// The spec's `AspectRatio` enum.
-const ASPECT_RATIOS: [&str; 3] = ["16:9", "9:16", "1:1"];
+const INSUFFICIENT: &str = code::INSUFFICIENT_CREDITS;
 
 #[derive(Debug, Clone, Copy)]
 enum Op {
@@ -95,10 +92,14 @@ fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
 fn dimension(value: Option<i128>, default: u32, name: &str) -> Result<u32, ApiError> {
     match value {
         None => Ok(default),
-        Some(v) if (64..=8192).contains(&v) => Ok(v as u32),
+        Some(v) if DIMENSIONS.contains(&v) => Ok(v as u32),
         Some(v) => Err(ApiError::bad(
-            "invalid_dimensions",
-            format!("{name} {v} is outside the allowed range 64-8192."),
+            code::INVALID_DIMENSIONS,
+            format!(
+                "{name} {v} is outside the allowed range {}-{}.",
+                DIMENSIONS.start(),
+                DIMENSIONS.end()
+            ),
         )),
     }
 }
@@ -120,23 +121,27 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
     let side = match (info.tiers.is_some(), resolution) {
         (true, Some("2k")) => 2048,
         (true, Some("4k")) => 4096,
-        _ => 1024,
+        _ => DEFAULT_DIMENSION,
     };
     let width = dimension(width, side, "width")?;
     let height = dimension(height, side, "height")?;
     let n = match num_images {
         None => 1,
-        Some(n) if (1..=4).contains(&n) => n as u64,
+        Some(n) if NUM_IMAGES.contains(&n) => n as u64,
         Some(n) => {
             return Err(ApiError::bad(
-                "invalid_num_images",
-                format!("num_images must be between 1 and 4, got {n}."),
+                code::INVALID_NUM_IMAGES,
+                format!(
+                    "num_images must be between {} and {}, got {n}.",
+                    NUM_IMAGES.start(),
+                    NUM_IMAGES.end()
+                ),
             ));
         }
     };
     let unit = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
     let credits = unit.saturating_mul(n);
-    call.charge(credits, "/v1/generate", INSUFFICIENT)?;
+    call.charge(credits, path::GENERATE, INSUFFICIENT)?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {
@@ -166,7 +171,7 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
 fn required_image(value: Option<&str>) -> Result<&str, ApiError> {
     value
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad("missing_image", "The image field is required."))
+        .ok_or_else(|| ApiError::bad(code::MISSING_IMAGE, "The image field is required."))
 }
 
 async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -183,7 +188,7 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
     let (resolution, quality) = check_tiers(resolution, quality)?;
     let input = parse_image(image).await?;
     let credits = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
-    call.charge(credits, "/v1/edit", INSUFFICIENT)?;
+    call.charge(credits, path::EDIT, INSUFFICIENT)?;
 
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
@@ -229,7 +234,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     let info = model_of_kind(model, Kind::Video)?;
     let Some(spec) = info.video else {
         return Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!("{} is not a video model.", info.id),
         ));
     };
@@ -237,7 +242,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         None => spec.mode,
         Some(m) => VideoMode::from_wire(m).ok_or_else(|| {
             ApiError::bad(
-                "invalid_mode",
+                code::INVALID_MODE,
                 format!(
                     "mode {m:?} is not supported: use \"text-to-video\" or \"image-to-video\"."
                 ),
@@ -246,7 +251,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     };
     if mode != spec.mode {
         return Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!(
                 "{} is a {} model and cannot be used with mode {:?}.",
                 info.id,
@@ -258,7 +263,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     if mode == VideoMode::ImageToVideo {
         let image = image.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
             ApiError::bad(
-                "missing_image",
+                code::MISSING_IMAGE,
                 "mode is \"image-to-video\" but no image was provided.",
             )
         })?;
@@ -279,7 +284,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         (Some(a), Some(_)) if spec.aspect_ratios.contains(&a) => a,
         (_, Some(default)) => *default,
         (Some(a), None) => a,
-        (_, None) => "16:9",
+        (_, None) => DEFAULT_ASPECT_RATIO,
     };
     let clip_seconds = match duration {
         None => spec.durations.shortest(),
@@ -287,7 +292,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
             Ok(d) if spec.durations.contains(d) => d,
             _ => {
                 return Err(ApiError::bad(
-                    "invalid_duration",
+                    code::INVALID_DURATION,
                     format!(
                         "duration {d} is not supported by {}: use {}.",
                         info.id, spec.durations
@@ -320,7 +325,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         let fail = faults.has(Some(call.key()), &call.path, &FaultKind::FailVideo);
         let mut core = call.app.core();
         core.accounts
-            .hold(call.key(), price, &call.request_id, "/v1/video", now)
+            .hold(call.key(), price, &call.request_id, path::VIDEO, now)
             .map_err(|r| insufficient(r, price, INSUFFICIENT))?;
         core.jobs.insert(Job { fail, ..job });
         if fail {
@@ -343,7 +348,7 @@ pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> R
     let mut call = Call::new(app, &parts);
     let job_id = call
         .path
-        .strip_prefix("/v1/video/")
+        .strip_prefix(path::VIDEO_STATUS_PREFIX)
         .unwrap_or_default()
         .to_string();
     let result = async {
@@ -369,7 +374,7 @@ fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
         if now < next {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
+                code::RATE_LIMIT_EXCEEDED,
                 "Poll each video job at most once every 5 seconds.",
             )
             .with_retry(ceil_secs(next - now).max(1)));
@@ -387,7 +392,7 @@ fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
             body["credits_used"] = json!(job.price);
         }
         Outcome::Failed(_) => {
-            body["error"] = json!("generation_failed");
+            body["error"] = json!(code::GENERATION_FAILED);
             body["message"] =
                 json!("The model could not render this prompt. No credits were charged.");
         }
@@ -404,21 +409,23 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
 
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| ApiError::bad("missing_text", "The text field is required."))?;
+        .ok_or_else(|| ApiError::bad(code::MISSING_TEXT, "The text field is required."))?;
     let chars = text.chars().count();
     if chars > MAX_TTS_CHARS {
         return Err(ApiError::bad(
-            "text_too_long",
-            format!("The text is {chars} characters long; the limit is 5,000 per request."),
+            code::TEXT_TOO_LONG,
+            format!(
+                "The text is {chars} characters long; the limit is {MAX_TTS_CHARS} per request."
+            ),
         ));
     }
-    let info = model_of_kind(Some(model.unwrap_or("tts-elevenlabs")), Kind::Speech)?;
+    let info = model_of_kind(Some(model.unwrap_or(DEFAULT_TTS_MODEL)), Kind::Speech)?;
     let known = voices::voices(info.id).unwrap_or(&[]);
     if let Some(v) = voice
         && !known.contains(&v)
     {
         return Err(ApiError::bad(
-            "invalid_voice",
+            code::INVALID_VOICE,
             format!(
                 "voice_id {v:?} is not available for {}. Use one of: {}.",
                 info.id,
@@ -427,7 +434,7 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
         ));
     }
     let credits = info.credits.fixed().unwrap_or(0);
-    call.charge(credits, "/v1/tts", INSUFFICIENT)?;
+    call.charge(credits, path::TTS, INSUFFICIENT)?;
     let frames = mp3::frames_for_chars(chars);
     store(call, MediaKind::Tts, Recipe::Audio { frames });
     Ok(Success {
@@ -448,27 +455,32 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
     let scale = f.number("scale")?;
 
     let image = required_image(image)?;
-    let scale = scale.unwrap_or(2.0);
-    if !(1.0..=8.0).contains(&scale) {
+    let scale = scale.unwrap_or(DEFAULT_SCALE);
+    if !SCALES.contains(&scale) {
         return Err(ApiError::bad(
-            "invalid_scale",
-            format!("scale {scale} is outside the supported range 1-8."),
+            code::INVALID_SCALE,
+            format!(
+                "scale {scale} is outside the supported range {}-{}.",
+                SCALES.start(),
+                SCALES.end()
+            ),
         ));
     }
     let input = parse_image(image).await?;
     let (w, h) = input.size_or(URL_UPSCALE_SIZE);
     let out_w = (f64::from(w) * scale).round();
     let out_h = (f64::from(h) * scale).round();
-    if out_w > MAX_UPSCALE_SIDE || out_h > MAX_UPSCALE_SIDE {
+    let max_side = f64::from(MAX_SIDE);
+    if out_w > max_side || out_h > max_side {
         return Err(ApiError::bad(
-            "invalid_scale",
+            code::INVALID_SCALE,
             format!(
-                "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is 16384 pixels per side."
+                "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is {MAX_SIDE} pixels per side."
             ),
         ));
     }
     let credits = UPSCALE_CREDITS;
-    call.charge(credits, "/v1/upscale", INSUFFICIENT)?;
+    call.charge(credits, path::UPSCALE, INSUFFICIENT)?;
     let recipe = ImageRecipe {
         width: (out_w as u32).max(1),
         height: (out_h as u32).max(1),
@@ -495,7 +507,7 @@ async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success
     let image = required_image(f.str("image")?)?;
     let input = parse_image(image).await?;
     let credits = REMOVE_BACKGROUND_CREDITS;
-    call.charge(credits, "/v1/remove-bg", INSUFFICIENT)?;
+    call.charge(credits, path::REMOVE_BG, INSUFFICIENT)?;
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
         width,

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ApiError, Call};
+use crate::facts::code;
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::jobs::Outcome;
@@ -34,13 +35,13 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
             }
             Interrupt::Unavailable(secs) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable",
+                code::SERVICE_UNAVAILABLE,
                 "The CDN is temporarily unavailable (injected fault).",
             )
             .with_retry(secs),
             Interrupt::RateLimited(secs) => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
+                code::RATE_LIMIT_EXCEEDED,
                 "Too many downloads (injected fault).",
             )
             .with_retry(secs),
@@ -63,7 +64,7 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
                 Missing::NotFound => ApiError::not_found("No media at this URL."),
                 Missing::Expired => ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "expired",
+                    code::EXPIRED,
                     "This media URL has expired (URLs are kept for 24 hours).",
                 ),
             };

@@ -23,6 +23,7 @@ use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use crate::config::Surface;
+use crate::facts::{code, path};
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::log::RequestRecord;
@@ -32,14 +33,14 @@ use crate::state::{App, lock};
 /// Builds the router.
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/v1/generate", post(artnex::generate))
-        .route("/v1/edit", post(artnex::edit))
-        .route("/v1/video", post(artnex::video))
+        .route(path::GENERATE, post(artnex::generate))
+        .route(path::EDIT, post(artnex::edit))
+        .route(path::VIDEO, post(artnex::video))
         .route("/v1/video/{request_id}", get(artnex::video_status))
-        .route("/v1/tts", post(artnex::tts))
-        .route("/v1/upscale", post(artnex::upscale))
-        .route("/v1/remove-bg", post(artnex::remove_bg))
-        .route("/v1/images/generations", post(artapi::create_image))
+        .route(path::TTS, post(artnex::tts))
+        .route(path::UPSCALE, post(artnex::upscale))
+        .route(path::REMOVE_BG, post(artnex::remove_bg))
+        .route(path::ARTAPI_IMAGES, post(artapi::create_image))
         .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
         .route("/__admin/health", get(admin::health))
         .route("/__admin/ledger", get(admin::ledger))
@@ -87,17 +88,25 @@ impl ApiError {
 
     /// 422 `invalid_request`: well-formed JSON with a field of the wrong type.
     pub fn unprocessable(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code::INVALID_REQUEST,
+            message,
+        )
     }
 
     /// 500 `internal_error`.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL_ERROR,
+            message,
+        )
     }
 
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
     }
 
     pub fn with_retry(mut self, secs: u64) -> ApiError {
@@ -127,10 +136,14 @@ impl ApiError {
     /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`. Type errors are 400 there.
     pub fn artapi_response(&self) -> Response {
         let (status, code) = match (self.status, self.code) {
-            (StatusCode::UNPROCESSABLE_ENTITY, _) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            (_, "invalid_json" | "invalid_content_type") => (self.status, "invalid_request"),
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error") => {
-                (self.status, "upstream_error")
+            (StatusCode::UNPROCESSABLE_ENTITY, _) => {
+                (StatusCode::BAD_REQUEST, code::INVALID_REQUEST)
+            }
+            (_, code::INVALID_JSON | code::INVALID_CONTENT_TYPE) => {
+                (self.status, code::INVALID_REQUEST)
+            }
+            (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL_ERROR) => {
+                (self.status, code::UPSTREAM_ERROR)
             }
             other => other,
         };
@@ -226,7 +239,8 @@ impl Call {
 
     /// Checks `Authorization: Bearer KEY` for a key of `surface`.
     pub fn authenticate(&mut self, headers: &HeaderMap, surface: Surface) -> Result<(), ApiError> {
-        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", m);
+        let unauthorized =
+            |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code::INVALID_API_KEY, m);
         let Some(raw) = headers.get(AUTHORIZATION) else {
             return Err(unauthorized(
                 "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
@@ -268,13 +282,13 @@ impl Call {
             )),
             Some(Interrupt::Unavailable(secs)) => Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable",
+                code::SERVICE_UNAVAILABLE,
                 "The service is temporarily unavailable (injected fault); retry later.",
             )
             .with_retry(secs)),
             Some(Interrupt::RateLimited(secs)) => Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
+                code::RATE_LIMIT_EXCEEDED,
                 "Too many requests (injected fault).",
             )
             .with_retry(secs)),
@@ -290,7 +304,7 @@ impl Call {
             .map_err(|secs| {
                 ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limit_exceeded",
+                    code::RATE_LIMIT_EXCEEDED,
                     "You have exceeded your plan's daily request quota.",
                 )
                 .with_retry(secs)
@@ -330,7 +344,7 @@ impl Call {
             || (mime.starts_with("application/") && mime.ends_with("+json"));
         if !json_type {
             return Err(ApiError::bad(
-                "invalid_content_type",
+                code::INVALID_CONTENT_TYPE,
                 if ct.is_empty() {
                     "Missing Content-Type: send `Content-Type: application/json`.".to_string()
                 } else {
@@ -346,13 +360,13 @@ impl Call {
         let bytes = read_limited(body, limit, declared).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad(
-                "invalid_json",
+                code::INVALID_JSON,
                 "The request body is empty: send a JSON object.",
             ));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad(
-                "invalid_json",
+                code::INVALID_JSON,
                 format!("The request body is not valid JSON: {e}."),
             )
         })?;
@@ -441,7 +455,7 @@ pub(crate) fn insufficient(
         ),
         crate::accounts::Refused::UnknownKey => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
+            code::INVALID_API_KEY,
             "The API key provided is not valid.",
         ),
     }
@@ -453,7 +467,7 @@ async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            code::PAYLOAD_TOO_LARGE,
             format!(
                 "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
             ),
@@ -470,7 +484,7 @@ async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             return Err(ApiError::bad(
-                "invalid_json",
+                code::INVALID_JSON,
                 "The request body could not be read.",
             ));
         };
@@ -496,7 +510,7 @@ async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
     let call = Call::new(app, &parts);
     let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
     call.record(404, Some(err.code.to_string()), 0, false);
-    if call.path.starts_with("/v1/images/") {
+    if call.path.starts_with(path::ARTAPI_PREFIX) {
         err.artapi_response()
     } else {
         err.artnex_response(&call.request_id)
