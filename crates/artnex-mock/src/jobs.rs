@@ -61,6 +61,8 @@ pub(crate) struct Job {
     pub clip_seconds: u32,
     pub width: u32,
     pub height: u32,
+    /// Drives the video's colours and motion (from the prompt).
+    pub seed: u64,
     pub price: u64,
     pub processing_at: Duration,
     pub done_at: Duration,

@@ -230,7 +230,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     let aspect_ratio = f.str("aspect_ratio")?;
     let duration = f.int("duration")?;
 
-    check_prompt(prompt)?;
+    let prompt = check_prompt(prompt)?;
     let info = model_of_kind(model, Kind::Video)?;
     let Some(spec) = info.video else {
         return Err(ApiError::bad(
@@ -312,6 +312,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         clip_seconds,
         width,
         height,
+        seed: ids::mix(prompt, 0),
         price,
         processing_at: now.saturating_add(length / 10),
         done_at: now.saturating_add(length),

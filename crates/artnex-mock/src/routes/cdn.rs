@@ -86,11 +86,14 @@ fn find(call: &Call, dir: &str, id: &str, file: &str) -> Result<Asset, Missing> 
         let core = call.app.core();
         let job = core.jobs.get(id).ok_or(Missing::NotFound)?;
         return match job.outcome {
-            Outcome::Completed(at) if at.saturating_add(RETENTION) > now => Ok(Asset::Mp4 {
-                seconds: job.clip_seconds,
-                width: job.width,
-                height: job.height,
-            }),
+            Outcome::Completed(at) if at.saturating_add(RETENTION) > now => {
+                Ok(Asset::Mp4(media::mp4::VideoRecipe {
+                    seconds: job.clip_seconds,
+                    width: job.width,
+                    height: job.height,
+                    seed: job.seed,
+                }))
+            }
             Outcome::Completed(_) => Err(Missing::Expired),
             _ => Err(Missing::NotFound),
         };
