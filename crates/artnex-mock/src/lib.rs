@@ -59,7 +59,9 @@ pub use jobs::{
 pub use log::RequestRecord;
 pub use routes::POLICY_TRIGGER;
 pub use server::{MockBuilder, MockError, MockServer};
-pub use voices::{ELEVENLABS_VOICES, KLING_VOICES, default_voice, voices};
+pub use voices::{
+    ELEVENLABS_VOICE_ID_LEN, ELEVENLABS_VOICES, KLING_VOICES, accepts_voice, default_voice, voices,
+};
 
 /// The Artnex test key every simulator has unless told otherwise: Pro plan (1,000 requests a day),
 /// 1,000,000 credits.

@@ -421,16 +421,20 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
         ));
     }
     let info = model_of_kind(Some(model.unwrap_or(DEFAULT_TTS_MODEL)), Kind::Speech)?;
-    let known = voices::voices(info.id).unwrap_or(&[]);
     if let Some(v) = voice
-        && !known.contains(&v)
+        && !voices::accepts_voice(info.id, v)
     {
+        let known = voices::voices(info.id).unwrap_or(&[]).join(", ");
+        let ids = if info.id == voices::ELEVENLABS_MODEL {
+            " or an ElevenLabs voice id (20 letters and digits)"
+        } else {
+            ""
+        };
         return Err(ApiError::bad(
             code::INVALID_VOICE,
             format!(
-                "voice_id {v:?} is not available for {}. Use one of: {}.",
-                info.id,
-                known.join(", ")
+                "voice_id {v:?} is not available for {}. Use one of: {known}{ids}.",
+                info.id
             ),
         ));
     }

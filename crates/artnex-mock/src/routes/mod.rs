@@ -249,16 +249,32 @@ impl Call {
         let Ok(value) = raw.to_str() else {
             return Err(unauthorized("The API key provided is not valid."));
         };
-        let token = value
-            .split_at_checked(7)
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer "))
-            .map(|(_, rest)| rest.trim());
-        let Some(token) = token else {
+        // The scheme is case-insensitive (RFC 7235); the key follows after exactly one space, as sent. Extra
+        // whitespace around the key (two spaces, a tab, a trailing space) is an invalid key, as the docs
+        // list it among the causes of a 401; nothing is trimmed.
+        let after_scheme = value
+            .split_at_checked(6)
+            .filter(|(scheme, rest)| {
+                scheme.eq_ignore_ascii_case("bearer") && rest.starts_with(char::is_whitespace)
+            })
+            .map(|(_, rest)| rest);
+        let Some(after_scheme) = after_scheme else {
             return Err(unauthorized(
                 "The Authorization header must be `Bearer YOUR_API_KEY` (the `Bearer ` prefix is required).",
             ));
         };
-        let known = !token.is_empty() && lock(&self.app.core).accounts.authenticate(token, surface);
+        let token = after_scheme.strip_prefix(' ').unwrap_or(after_scheme);
+        if token.is_empty() {
+            return Err(unauthorized(
+                "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
+            ));
+        }
+        if token.contains(char::is_whitespace) {
+            return Err(unauthorized(
+                "The API key provided is not valid: it has whitespace around it (send `Bearer YOUR_API_KEY` with one space and no other whitespace).",
+            ));
+        }
+        let known = lock(&self.app.core).accounts.authenticate(token, surface);
         if !known {
             return Err(unauthorized(match surface {
                 Surface::ArtApi => "Invalid API key",

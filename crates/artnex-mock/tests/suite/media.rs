@@ -219,6 +219,35 @@ async fn tts_is_a_valid_mp3_whose_length_matches_and_grows() {
         assert_eq!(samples, u64::from(frames) * 1152);
         assert_eq!(samples as f64 / 44100.0, duration);
     }
+    // Voices: names in any letter case, and ElevenLabs voice ids (20 letters and digits) on tts-elevenlabs.
+    for voice in [
+        "Rachel",
+        "JOSH",
+        "21m00Tcm4TlvDq8ikWAM",
+        "pNInz6obpgDQGcFmaJgB",
+    ] {
+        mock.post(
+            "/v1/tts",
+            Some(KEY),
+            &json!({"text": "x", "model": "tts-elevenlabs", "voice_id": voice}),
+        )
+        .await
+        .expect(200);
+    }
+    for (model, voice) in [
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ikWA"),
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ikWAM1"),
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ik-AM"),
+        ("kling-tts", "21m00Tcm4TlvDq8ikWAM"),
+    ] {
+        mock.post(
+            "/v1/tts",
+            Some(KEY),
+            &json!({"text": "x", "model": model, "voice_id": voice}),
+        )
+        .await
+        .expect_error(400, "invalid_voice");
+    }
     // Voices per model.
     let r = mock
         .post(
