@@ -69,6 +69,9 @@ pub(crate) mod code {
     pub const INSUFFICIENT_QUOTA: &str = "insufficient_quota";
     pub const CONTENT_POLICY_VIOLATION: &str = "content_policy_violation";
     pub const UPSTREAM_ERROR: &str = "upstream_error";
+    // A gateway's HTML pages (request log only: the body is HTML, without a code).
+    pub const BAD_GATEWAY: &str = "bad_gateway";
+    pub const GATEWAY_TIMEOUT: &str = "gateway_timeout";
 }
 
 // --- What the specs state -----------------------------------------------------------------------------

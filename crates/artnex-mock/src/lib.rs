@@ -51,7 +51,7 @@ pub use clock::Clock;
 pub use config::{
     ArtApiModel, DEFAULT_CREDITS, KeyConfig, Plan, Surface, TierPrices, artapi_default_models,
 };
-pub use faults::{Fault, FaultKind};
+pub use faults::{FAULT_KINDS, Fault, FaultKind, FaultKindInfo, fault_kind_list};
 pub use jobs::{
     POLL_INTERVAL_SECONDS, VIDEO_BASE_SECONDS, VIDEO_REFERENCE_CREDITS,
     VIDEO_SECONDS_PER_CLIP_SECOND, poll_interval, video_job_length,

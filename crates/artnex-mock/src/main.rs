@@ -42,9 +42,7 @@ struct Args {
     #[arg(long, value_name = "MS")]
     latency_ms: Option<u64>,
 
-    /// Inject a fault: KIND[,ms=N][,retry_after=N][,path=P][,key=K][,times=N] with KIND one of
-    /// latency, 500, 503, 429, drop (close the connection after charging), fail-video. Repeatable.
-    #[arg(long = "fault", value_name = "SPEC")]
+    #[arg(long = "fault", value_name = "SPEC", help = fault_help())]
     faults: Vec<String>,
 
     /// Override one cell of the simulator's gpt-image-2 price table: RES:QUALITY:CREDITS (e.g. 2k:high:900).
@@ -58,6 +56,14 @@ struct Args {
     /// Extra bytes carried by every MP4 in a `free` box (download benchmarks).
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     video_padding: u64,
+}
+
+/// `--fault`'s help: the spec syntax and every kind, from the one list in the library.
+fn fault_help() -> String {
+    format!(
+        "Inject a fault (repeatable): KIND[,ms=N][,retry_after=N][,path=P][,key=K][,times=N] with KIND one of {}",
+        artnex_mock::fault_kind_list()
+    )
 }
 
 fn parse_tier(spec: &str) -> Result<(String, String, u64), String> {
@@ -219,6 +225,17 @@ mod tests {
         assert!(configure(&bad).is_err());
         assert!(parse_artapi_price("flux-dev:1:2").is_ok());
         assert!(parse_artapi_price(":1").is_err());
+    }
+
+    #[test]
+    fn help_lists_every_fault_kind_as_the_library_does() {
+        use clap::CommandFactory as _;
+        let help = Args::command().render_long_help().to_string();
+        let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&artnex_mock::fault_kind_list()), "{help}");
+        let bad = Args::parse_from(["artnex-mock", "--fault", "explode"]);
+        let e = configure(&bad).unwrap_err();
+        assert!(e.contains(&artnex_mock::fault_kind_list()), "{e}");
     }
 
     #[test]

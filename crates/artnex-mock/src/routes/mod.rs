@@ -68,6 +68,8 @@ pub(crate) struct ApiError {
     pub message: String,
     pub retry_after: Option<u64>,
     pub param: Option<&'static str>,
+    /// Sent as an HTML page (a gateway's), not in the surface's JSON error format.
+    pub html: bool,
 }
 
 impl ApiError {
@@ -78,6 +80,52 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             param: None,
+            html: false,
+        }
+    }
+
+    /// A gateway's HTML error page (502 or 504), sent in place of the API's answer.
+    pub fn gateway(status: u16) -> ApiError {
+        let (status, code) = match status {
+            504 => (StatusCode::GATEWAY_TIMEOUT, code::GATEWAY_TIMEOUT),
+            _ => (StatusCode::BAD_GATEWAY, code::BAD_GATEWAY),
+        };
+        ApiError {
+            html: true,
+            ..ApiError::new(status, code, "injected gateway fault")
+        }
+    }
+
+    /// The answer of a fault that replaces the handler's (`what` names the service, e.g. "The CDN").
+    pub fn from_interrupt(interrupt: Interrupt, what: &str) -> ApiError {
+        match interrupt {
+            Interrupt::ServerError => {
+                ApiError::internal("Something went wrong on our end (injected fault).")
+            }
+            Interrupt::Unavailable(secs) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::SERVICE_UNAVAILABLE,
+                format!("{what} is temporarily unavailable (injected fault); retry later."),
+            )
+            .with_retry(secs),
+            Interrupt::RateLimited(secs) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code::RATE_LIMIT_EXCEEDED,
+                "Too many requests (injected fault).",
+            )
+            .with_retry(secs),
+            Interrupt::Gateway(status) => ApiError::gateway(status),
+        }
+    }
+
+    /// The response in the format of `surface` (or the HTML page of a gateway fault).
+    pub fn response(&self, surface: Surface, request_id: &str) -> Response {
+        if self.html {
+            return html_page(self.status);
+        }
+        match surface {
+            Surface::ArtApi => self.artapi_response(),
+            _ => self.artnex_response(request_id),
         }
     }
 
@@ -167,6 +215,28 @@ impl ApiError {
             self.retry_after,
         )
     }
+}
+
+/// An HTML error page such as a gateway in front of the API sends (`text/html`).
+pub(crate) fn html_page(status: StatusCode) -> Response {
+    let code = status.as_u16();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let text = match code {
+        502 => "The gateway received an invalid response from the server behind it.",
+        504 => "The gateway did not receive a response in time from the server behind it.",
+        _ => "The server could not complete your request.",
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\n\
+         <body><h1>{code} {reason}</h1>\n<p>{text}</p>\n<hr><p>artnex-mock gateway</p></body></html>\n"
+    );
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
 }
 
 /// A JSON response with an optional `Retry-After`.
@@ -293,21 +363,7 @@ impl Call {
         }
         match verdict.interrupt {
             None => Ok(()),
-            Some(Interrupt::ServerError) => Err(ApiError::internal(
-                "Something went wrong on our end (injected fault).",
-            )),
-            Some(Interrupt::Unavailable(secs)) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::SERVICE_UNAVAILABLE,
-                "The service is temporarily unavailable (injected fault); retry later.",
-            )
-            .with_retry(secs)),
-            Some(Interrupt::RateLimited(secs)) => Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                code::RATE_LIMIT_EXCEEDED,
-                "Too many requests (injected fault).",
-            )
-            .with_retry(secs)),
+            Some(i) => Err(ApiError::from_interrupt(i, "The service")),
         }
     }
 
@@ -394,7 +450,8 @@ impl Call {
         }
     }
 
-    /// Logs the request and answers it, or cuts the connection if a `DropAfterCharge` fault applies.
+    /// Logs the request and answers it; a fault that acts after the API handled a successful request
+    /// cuts the connection (`DropAfterCharge`) or answers a gateway's page instead (`Gateway50xAfter`).
     pub async fn finish(self, surface: Surface, result: Result<Success, ApiError>) -> Response {
         let (status, error, credits, response) = match result {
             Ok(s) => (
@@ -404,20 +461,29 @@ impl Call {
                 json_response(StatusCode::OK, &s.body, None),
             ),
             Err(e) => {
-                let r = match surface {
-                    Surface::ArtApi => e.artapi_response(),
-                    _ => e.artnex_response(&self.request_id),
-                };
+                let r = e.response(surface, &self.request_id);
                 (r.status(), Some(e.code.to_string()), 0, r)
             }
         };
-        let dropped = status == StatusCode::OK
-            && self.key.is_some()
-            && lock(&self.app.faults).take(
-                self.key.as_deref(),
-                &self.path,
-                &FaultKind::DropAfterCharge,
-            );
+        let (mut dropped, mut replaced) = (false, None);
+        if status.is_success() && self.key.is_some() {
+            let mut faults = lock(&self.app.faults);
+            let key = self.key.as_deref();
+            dropped = faults.take(key, &self.path, &FaultKind::DropAfterCharge);
+            if !dropped {
+                replaced = FaultKind::AFTER_ANSWER.iter().find_map(|kind| {
+                    faults
+                        .take(key, &self.path, kind)
+                        .then(|| kind.gateway_after_status())
+                        .flatten()
+                });
+            }
+        }
+        if let Some(gateway) = replaced {
+            let e = ApiError::gateway(gateway);
+            self.record(e.status.as_u16(), Some(e.code.to_string()), credits, false);
+            return e.response(surface, &self.request_id);
+        }
         self.record(status.as_u16(), error, credits, dropped);
         if dropped {
             return self.cut().await;
