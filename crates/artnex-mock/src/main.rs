@@ -56,6 +56,10 @@ struct Args {
     /// Extra bytes carried by every MP4 in a `free` box (download benchmarks).
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     video_padding: u64,
+
+    /// Do not print a line per request (method, path, status, credits, key label; never the key).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// `--fault`'s help: the spec syntax and every kind, from the one list in the library.
@@ -112,6 +116,9 @@ fn configure(args: &Args) -> Result<artnex_mock::MockBuilder, String> {
         .video_padding_bytes(args.video_padding);
     if args.manual_clock {
         b = b.manual_clock();
+    }
+    if !args.quiet {
+        b = b.on_request(|r| println!("{}", r.summary()));
     }
     if args.keys.is_empty() {
         b = b.key(KeyConfig::artnex(DEFAULT_KEY, Plan::Pro, DEFAULT_CREDITS));

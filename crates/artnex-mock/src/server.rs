@@ -19,7 +19,7 @@ use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_mod
 use crate::facts::DEFAULT_BODY_LIMIT;
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
-use crate::log::{RequestLog, RequestRecord};
+use crate::log::{Observer, RequestLog, RequestRecord};
 use crate::media::MediaStore;
 use crate::state::{App, Core, Settings, lock};
 use crate::{DEFAULT_ARTAPI_KEY, DEFAULT_CREDITS, DEFAULT_KEY};
@@ -80,6 +80,7 @@ pub struct MockBuilder {
     media_capacity: usize,
     body_limit: usize,
     faults: Vec<Fault>,
+    on_request: Option<Observer>,
 }
 
 impl Default for MockBuilder {
@@ -98,6 +99,7 @@ impl Default for MockBuilder {
             media_capacity: 1_000_000,
             body_limit: DEFAULT_BODY_LIMIT,
             faults: Vec::new(),
+            on_request: None,
         }
     }
 }
@@ -194,6 +196,22 @@ impl MockBuilder {
         self
     }
 
+    /// Calls `f` with every request the simulator records (API calls, media downloads, unknown routes;
+    /// not the admin routes), after it is answered. The binary prints [`RequestRecord::summary`] with it.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// let server = artnex_mock::MockServer::builder()
+    ///     .on_request(|r| eprintln!("{}", r.summary()))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_request(mut self, f: impl Fn(&RequestRecord) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(Observer(Arc::new(f)));
+        self
+    }
+
     /// A fault active from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -252,6 +270,7 @@ impl MockBuilder {
                 artapi_models: self.artapi_models,
                 video_padding: self.video_padding,
                 body_limit: self.body_limit.max(1024),
+                on_request: self.on_request,
             },
             addr,
             core: Mutex::new(Core {

@@ -41,6 +41,8 @@ pub(crate) struct Settings {
     pub artapi_models: Vec<ArtApiModel>,
     pub video_padding: u64,
     pub body_limit: usize,
+    /// Called with every recorded request (the binary's console log).
+    pub on_request: Option<crate::log::Observer>,
 }
 
 /// Everything the handlers share.

@@ -42,19 +42,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route(path::REMOVE_BG, post(artnex::remove_bg))
         .route(path::ARTAPI_IMAGES, post(artapi::create_image))
         .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
-        .route("/__admin/health", get(admin::health))
-        .route("/__admin/ledger", get(admin::ledger))
-        .route("/__admin/requests", get(admin::requests))
-        .route("/__admin/clock", get(admin::clock))
-        .route("/__admin/clock/advance", post(admin::advance))
-        .route(
-            "/__admin/faults",
-            post(admin::add_fault)
-                .get(admin::list_faults)
-                .delete(admin::clear_faults),
-        )
-        .route("/__admin/keys", post(admin::add_key).get(admin::list_keys))
-        .route("/__admin/balance", post(admin::set_balance))
+        .merge(admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)
@@ -504,6 +492,9 @@ impl Call {
             dropped,
             at: self.app.clock.now(),
         };
+        if let Some(observer) = &self.app.settings.on_request {
+            (observer.0)(&record);
+        }
         lock(&self.app.log).push(record);
     }
 
