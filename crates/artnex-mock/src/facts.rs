@@ -18,6 +18,10 @@ pub(crate) mod path {
     pub const VIDEO: &str = "/v1/video";
     /// `GET /v1/video/{request_id}`: the spec's status poll.
     pub const VIDEO_STATUS_PREFIX: &str = "/v1/video/";
+    /// After [`VIDEO_STATUS_PREFIX`]: `GET /v1/video/status/{request_id}`, the `status-segment` reading.
+    pub const VIDEO_STATUS_SEGMENT: &str = "status/";
+    /// The query parameter of `GET /v1/video?request_id=...`, the `query` reading.
+    pub const VIDEO_STATUS_QUERY: &str = "request_id";
     /// `POST`: text to speech.
     pub const TTS: &str = "/v1/tts";
     /// `POST`: upscaling.
@@ -110,6 +114,17 @@ pub(crate) const ARTAPI_QUALITIES: [&str; 2] = ["standard", "hd"];
 pub(crate) const ARTAPI_RESPONSE_FORMATS: [&str; 2] = ["url", "b64_json"];
 /// ArtAPI `style` values (the first is the default).
 pub(crate) const ARTAPI_STYLES: [&str; 2] = ["vivid", "natural"];
+
+// --- The alternative readings of the limits the docs do not state (`Limits::Relaxed`) -----------------
+
+/// `width` / `height` under the relaxed reading.
+pub(crate) const RELAXED_DIMENSIONS: RangeInclusive<i128> = 16..=16384;
+/// `scale` under the relaxed reading (the output stays within [`MAX_SIDE`]).
+pub(crate) const RELAXED_SCALES: RangeInclusive<f64> = 0.5..=16.0;
+/// ArtAPI `prompt` length under the relaxed reading.
+pub(crate) const RELAXED_ARTAPI_PROMPT_CHARS: usize = 32_000;
+/// The clip length of a request without `duration` under the `5s` reading.
+pub(crate) const FIXED_DEFAULT_DURATION: u32 = 5;
 
 // --- The simulator's own choices ----------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ mod ids;
 mod jobs;
 mod log;
 mod media;
+pub mod readings;
 mod routes;
 mod server;
 mod state;
@@ -57,6 +58,12 @@ pub use jobs::{
     VIDEO_SECONDS_PER_CLIP_SECOND, poll_interval, video_job_length,
 };
 pub use log::RequestRecord;
+pub use readings::{
+    AspectRatioRule, CreditsNumber, DoneWord, DurationDefault, ErrorBody, FailedWord, ImagesField,
+    Limits, PollQuota, PollStatus, PollThrottle, Reading, Readings, RefusedQuota, ResponseNulls,
+    RetryAfterHeader, RunningWords, ServerErrorBody, StatusPath, SubmitStatus, SubmitSuccessField,
+    SuccessStatus, Switch, VideoCharge,
+};
 pub use routes::POLICY_TRIGGER;
 pub use server::{MockBuilder, MockError, MockServer};
 pub use voices::{

@@ -57,9 +57,23 @@ struct Args {
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     video_padding: u64,
 
+    /// Simulate another reading of a gap in the docs: SWITCH=VALUE (repeatable, or comma-separated).
+    /// `--help` lists the switches; the crate README says what each value means.
+    #[arg(long = "reading", value_name = "SWITCH=VALUE", long_help = reading_help())]
+    readings: Vec<String>,
+
     /// Do not print a line per request (method, path, status, credits, key label; never the key).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `--reading`'s long help: every switch and value, from the library.
+fn reading_help() -> String {
+    format!(
+        "Simulate another reading of a gap in the docs: SWITCH=VALUE (repeatable, or comma-separated). \
+         The switches and their values (the default first):\n{}",
+        artnex_mock::Readings::help()
+    )
 }
 
 /// `--fault`'s help: the spec syntax and every kind, from the one list in the library.
@@ -117,6 +131,11 @@ fn configure(args: &Args) -> Result<artnex_mock::MockBuilder, String> {
     if args.manual_clock {
         b = b.manual_clock();
     }
+    let mut readings = artnex_mock::Readings::default();
+    for spec in &args.readings {
+        readings.apply(spec).map_err(|e| format!("--reading {e}"))?;
+    }
+    b = b.readings(readings);
     if !args.quiet {
         b = b.on_request(|r| println!("{}", r.summary()));
     }
@@ -200,6 +219,10 @@ async fn main() -> ExitCode {
     if args.speed != 1.0 {
         let _ = writeln!(out, "  Video speed-up   x{}", args.speed);
     }
+    let readings = server.readings();
+    if !readings.is_default() {
+        let _ = writeln!(out, "  Readings         {readings}");
+    }
     let _ = writeln!(out, "Press Ctrl-C to stop.");
     let _ = out.flush();
     drop(out);
@@ -226,8 +249,18 @@ mod tests {
             "2k:high:900",
             "--artapi-price",
             "flux-dev:30",
+            "--reading",
+            "status_path=query,submit_status=202",
+            "--reading",
+            "done_word=succeeded",
         ]);
         assert!(configure(&args).is_ok());
+        let bad = Args::parse_from(["artnex-mock", "--reading", "status_path=sideways"]);
+        assert!(
+            configure(&bad)
+                .unwrap_err()
+                .contains("id, status-segment, query")
+        );
         let bad = Args::parse_from(["artnex-mock", "--tier-price", "8k:high:1"]);
         assert!(configure(&bad).is_err());
         assert!(parse_artapi_price("flux-dev:1:2").is_ok());
@@ -240,6 +273,10 @@ mod tests {
         let help = Args::command().render_long_help().to_string();
         let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(&artnex_mock::fault_kind_list()), "{help}");
+        for line in artnex_mock::Readings::help().lines() {
+            let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.contains(&line), "{line} in {help}");
+        }
         let bad = Args::parse_from(["artnex-mock", "--fault", "explode"]);
         let e = configure(&bad).unwrap_err();
         assert!(e.contains(&artnex_mock::fault_kind_list()), "{e}");

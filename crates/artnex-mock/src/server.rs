@@ -21,6 +21,7 @@ use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
 use crate::log::{Observer, RequestLog, RequestRecord};
 use crate::media::MediaStore;
+use crate::readings::{Reading, Readings};
 use crate::state::{App, Core, Settings, lock};
 use crate::{DEFAULT_ARTAPI_KEY, DEFAULT_CREDITS, DEFAULT_KEY};
 
@@ -81,6 +82,7 @@ pub struct MockBuilder {
     body_limit: usize,
     faults: Vec<Fault>,
     on_request: Option<Observer>,
+    readings: Readings,
 }
 
 impl Default for MockBuilder {
@@ -100,6 +102,7 @@ impl Default for MockBuilder {
             body_limit: DEFAULT_BODY_LIMIT,
             faults: Vec::new(),
             on_request: None,
+            readings: Readings::default(),
         }
     }
 }
@@ -212,6 +215,42 @@ impl MockBuilder {
         self
     }
 
+    /// The readings of the docs' gaps to simulate (default: the spec's reading of each). See
+    /// [`Readings`] and [`Readings::alternatives`].
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// use artnex_mock::{MockServer, Readings};
+    /// for (name, readings) in Readings::alternatives() {
+    ///     let server = MockServer::builder().readings(readings).start().await?;
+    ///     // ... run the code under test against server.base_url(), report `name` on failure ...
+    ///     # let _ = (name, server);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn readings(mut self, readings: Readings) -> Self {
+        self.readings = readings;
+        self
+    }
+
+    /// Changes one switch of the readings, e.g. `.reading(StatusPath::Query)`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// use artnex_mock::{DoneWord, MockServer, StatusPath};
+    /// let server = MockServer::builder()
+    ///     .reading(StatusPath::StatusSegment)
+    ///     .reading(DoneWord::Succeeded)
+    ///     .start()
+    ///     .await?;
+    /// # let _ = server;
+    /// # Ok(()) }
+    /// ```
+    pub fn reading(mut self, reading: impl Into<Reading>) -> Self {
+        self.readings = self.readings.with(reading);
+        self
+    }
+
     /// A fault active from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -280,6 +319,7 @@ impl MockBuilder {
             media: Mutex::new(MediaStore::new(self.media_capacity)),
             faults: Mutex::new(faults),
             log: Mutex::new(RequestLog::new(self.request_log_capacity)),
+            readings: Mutex::new(self.readings),
         });
         let router = crate::routes::router(app.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -463,6 +503,17 @@ impl MockServer {
     /// The faults still active.
     pub fn faults(&self) -> Vec<Fault> {
         lock(&self.app.faults).list()
+    }
+
+    /// The readings of the docs' gaps in force.
+    pub fn readings(&self) -> Readings {
+        *lock(&self.app.readings)
+    }
+
+    /// Switches the readings for every request that arrives from now on (a running video job keeps the
+    /// way it is paid for; its status words follow the new readings).
+    pub fn set_readings(&self, readings: Readings) {
+        *lock(&self.app.readings) = readings;
     }
 
     /// Number of media recipes currently stored (a measure of the simulator's memory use).

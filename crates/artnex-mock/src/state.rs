@@ -1,7 +1,7 @@
 //! Shared server state.
 //!
-//! Lock order (to stay deadlock-free): `faults` before `core`; `core` before `media`; `log` alone. No lock is
-//! ever held across an `.await`.
+//! Lock order (to stay deadlock-free): `faults` before `core`; `core` before `media`; `log` and `readings`
+//! alone. No lock is ever held across an `.await`.
 
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -14,6 +14,7 @@ use crate::faults::FaultSet;
 use crate::jobs::Jobs;
 use crate::log::RequestLog;
 use crate::media::MediaStore;
+use crate::readings::Readings;
 
 /// Locks a mutex, recovering from poisoning (a panicking test thread must not wedge the server).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -55,6 +56,8 @@ pub(crate) struct App {
     pub media: Mutex<MediaStore>,
     pub faults: Mutex<FaultSet>,
     pub log: Mutex<RequestLog>,
+    /// The readings of the docs' gaps in force (changed at run time by the handle or the admin route).
+    pub readings: Mutex<Readings>,
 }
 
 impl App {

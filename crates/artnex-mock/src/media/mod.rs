@@ -242,7 +242,7 @@ fn rendering_failed(e: &str) -> Response {
         "error": code::INTERNAL_ERROR,
         "message": format!("rendering failed: {e}"),
     });
-    crate::routes::json_response(StatusCode::INTERNAL_SERVER_ERROR, &body, None)
+    crate::routes::json_response(StatusCode::INTERNAL_SERVER_ERROR, &body)
 }
 
 /// The HTTP response for an asset.

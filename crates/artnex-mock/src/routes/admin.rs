@@ -20,6 +20,7 @@ use super::json_response;
 use crate::config::KeyConfig;
 use crate::faults::{Fault, FaultKind};
 use crate::ids::key_label;
+use crate::readings::Readings;
 use crate::state::{App, lock};
 
 /// Every admin route: path, methods, what it does. The index at `/__admin/` lists this table and the
@@ -70,6 +71,11 @@ pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
         "POST",
         "{\"key\": K, \"credits\": N} sets a key's available balance",
     ),
+    (
+        "/__admin/readings",
+        "GET, POST, DELETE",
+        "the readings of the docs' gaps: read, change ({\"status_path\": \"query\", ...}) or reset",
+    ),
 ];
 
 fn method_router(path: &str) -> Option<MethodRouter<Arc<App>>> {
@@ -83,6 +89,7 @@ fn method_router(path: &str) -> Option<MethodRouter<Arc<App>>> {
         "/__admin/faults" => post(add_fault).get(list_faults).delete(clear_faults),
         "/__admin/keys" => post(add_key).get(list_keys),
         "/__admin/balance" => post(set_balance),
+        "/__admin/readings" => get(get_readings).post(set_readings).delete(reset_readings),
         _ => return None,
     })
 }
@@ -151,14 +158,13 @@ fn escape(text: &str) -> String {
 }
 
 fn ok(body: Value) -> Response {
-    json_response(StatusCode::OK, &body, None)
+    json_response(StatusCode::OK, &body)
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     json_response(
         status,
         &json!({"success": false, "error": code, "message": message.into()}),
-        None,
     )
 }
 
@@ -359,6 +365,60 @@ pub(crate) async fn set_balance(State(app): State<Arc<App>>, body: Bytes) -> Res
     } else {
         error(StatusCode::NOT_FOUND, "not_found", "No such key.")
     }
+}
+
+fn readings_json(r: &Readings) -> Value {
+    let current: serde_json::Map<String, Value> = r
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let switches: Vec<Value> = Readings::switches()
+        .into_iter()
+        .map(|s| {
+            let values: Vec<Value> = s
+                .values
+                .iter()
+                .map(|(v, means)| json!({"value": v, "means": means}))
+                .collect();
+            json!({
+                "switch": s.key,
+                "decides": s.summary,
+                "default": s.values.first().map(|(v, _)| *v),
+                "values": values,
+            })
+        })
+        .collect();
+    json!({"readings": current, "changed": r.to_string(), "switches": switches})
+}
+
+/// `GET /__admin/readings`
+pub(crate) async fn get_readings(State(app): State<Arc<App>>) -> Response {
+    ok(readings_json(&lock(&app.readings)))
+}
+
+/// `POST /__admin/readings {"switch": "value", ...}`: changes those switches (all or none).
+pub(crate) async fn set_readings(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let changes: HashMap<String, String> = match parse(&body) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let mut readings = lock(&app.readings);
+    let mut next = *readings;
+    for (key, value) in &changes {
+        if let Err(e) = next.set(key, value) {
+            return error(StatusCode::BAD_REQUEST, "invalid_request", e);
+        }
+    }
+    *readings = next;
+    ok(readings_json(&next))
+}
+
+/// `DELETE /__admin/readings`: back to the defaults.
+pub(crate) async fn reset_readings(State(app): State<Arc<App>>) -> Response {
+    let mut readings = lock(&app.readings);
+    *readings = Readings::default();
+    ok(readings_json(&readings))
 }
 
 #[cfg(test)]

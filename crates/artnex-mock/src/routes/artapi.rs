@@ -10,11 +10,12 @@ use serde_json::{Map, Value, json};
 use super::{ApiError, Call, Success};
 use crate::config::Surface;
 use crate::facts::{
-    ARTAPI_N, ARTAPI_QUALITIES, ARTAPI_RESPONSE_FORMATS, ARTAPI_STYLES, MAX_PROMPT_CHARS, code,
-    path,
+    ARTAPI_N, ARTAPI_QUALITIES, ARTAPI_RESPONSE_FORMATS, ARTAPI_STYLES, MAX_PROMPT_CHARS,
+    RELAXED_ARTAPI_PROMPT_CHARS, code, path,
 };
 use crate::ids;
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, render_png};
+use crate::readings::Limits;
 use crate::state::App;
 use crate::state::lock;
 use crate::validation::Fields;
@@ -85,10 +86,14 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
         .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| invalid("prompt", "You must provide a prompt."))?;
     let chars = prompt.chars().count();
-    if chars > MAX_PROMPT_CHARS {
+    let max = match call.readings.limits {
+        Limits::Relaxed => RELAXED_ARTAPI_PROMPT_CHARS,
+        _ => MAX_PROMPT_CHARS,
+    };
+    if chars > max {
         return Err(ApiError::bad(
             code::PROMPT_TOO_LONG,
-            format!("The prompt is {chars} characters long; the maximum is {MAX_PROMPT_CHARS}."),
+            format!("The prompt is {chars} characters long; the maximum is {max}."),
         )
         .with_param("prompt"));
     }
@@ -192,13 +197,13 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
             }));
         }
     }
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "created": call.app.clock.unix_seconds(),
             "data": data,
         }),
         credits,
-    })
+    ))
 }
 
 #[cfg(test)]

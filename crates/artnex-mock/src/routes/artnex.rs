@@ -3,23 +3,32 @@
 use std::sync::Arc;
 
 use artnex_facts::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
-use axum::extract::{Request, State};
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, Call, Success, insufficient};
+use super::{ApiError, Call, Success, credits_value, insufficient, no_route};
 use crate::accounts::ceil_secs;
 use crate::config::Surface;
 use crate::facts::{
     ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_DIMENSION, DEFAULT_SCALE, DEFAULT_TTS_MODEL,
-    DIMENSIONS, MAX_SIDE, MAX_TTS_CHARS, NUM_IMAGES, SCALES, URL_IMAGE_SIZE, URL_UPSCALE_SIZE,
-    code, path,
+    DIMENSIONS, FIXED_DEFAULT_DURATION, MAX_SIDE, MAX_TTS_CHARS, NUM_IMAGES, RELAXED_DIMENSIONS,
+    RELAXED_SCALES, SCALES, URL_IMAGE_SIZE, URL_UPSCALE_SIZE, code, path,
 };
 use crate::faults::FaultKind;
 use crate::ids;
-use crate::jobs::{Job, Outcome, poll_interval, video_job_length};
+use crate::jobs::{Job, JobState, Outcome, poll_interval, video_job_length};
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, mp3};
+use crate::readings::{
+    AspectRatioRule, DurationDefault, ImagesField, Limits, PollQuota, PollStatus, PollThrottle,
+    Readings, ResponseNulls, StatusPath, SubmitStatus, SubmitSuccessField, SuccessStatus,
+    VideoCharge,
+};
 use crate::state::{App, lock};
 use crate::validation::{
     Fields, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
@@ -71,17 +80,51 @@ async fn billable(app: Arc<App>, req: Request, op: Op) -> Response {
         call.apply_faults().await?;
         call.count_quota()?;
         let map = call.read_json(&parts.headers, body).await?;
-        match op {
+        let mut success = match op {
             Op::Generate => generate_impl(&call, &map),
             Op::Edit => edit_impl(&call, &map).await,
             Op::Video => video_impl(&call, &map).await,
             Op::Tts => tts_impl(&call, &map),
             Op::Upscale => upscale_impl(&call, &map).await,
             Op::RemoveBg => remove_bg_impl(&call, &map).await,
-        }
+        }?;
+        success.status = match op {
+            Op::Video => match call.readings.submit_status {
+                SubmitStatus::Accepted202 => StatusCode::ACCEPTED,
+                SubmitStatus::Created201 => StatusCode::CREATED,
+                _ => StatusCode::OK,
+            },
+            _ => match call.readings.success_status {
+                SuccessStatus::Accepted202 => StatusCode::ACCEPTED,
+                SuccessStatus::Created201 => StatusCode::CREATED,
+                _ => StatusCode::OK,
+            },
+        };
+        Ok(success)
     }
     .await;
     call.finish(Surface::Artnex, result).await
+}
+
+/// The `images` field of a generate or edit answer, as the readings write it.
+fn images_value(call: &Call, kind: MediaKind, n: u64) -> Value {
+    if call.readings.images_field == ImagesField::Null {
+        return Value::Null;
+    }
+    let images: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"url": media::url(&call.base_url, kind, &call.request_id, &format!("image_{i}.png"))})
+        })
+        .collect();
+    Value::Array(images)
+}
+
+/// `width` / `height` limits under the readings.
+fn dimensions(call: &Call) -> std::ops::RangeInclusive<i128> {
+    match call.readings.limits {
+        Limits::Relaxed => RELAXED_DIMENSIONS,
+        _ => DIMENSIONS,
+    }
 }
 
 fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
@@ -89,16 +132,21 @@ fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
     lock(&call.app.media).insert(&call.request_id, kind, recipe, now);
 }
 
-fn dimension(value: Option<i128>, default: u32, name: &str) -> Result<u32, ApiError> {
+fn dimension(
+    value: Option<i128>,
+    default: u32,
+    name: &str,
+    range: &std::ops::RangeInclusive<i128>,
+) -> Result<u32, ApiError> {
     match value {
         None => Ok(default),
-        Some(v) if DIMENSIONS.contains(&v) => Ok(v as u32),
+        Some(v) if range.contains(&v) => Ok(v as u32),
         Some(v) => Err(ApiError::bad(
             code::INVALID_DIMENSIONS,
             format!(
                 "{name} {v} is outside the allowed range {}-{}.",
-                DIMENSIONS.start(),
-                DIMENSIONS.end()
+                range.start(),
+                range.end()
             ),
         )),
     }
@@ -123,8 +171,9 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
         (true, Some("4k")) => 4096,
         _ => DEFAULT_DIMENSION,
     };
-    let width = dimension(width, side, "width")?;
-    let height = dimension(height, side, "height")?;
+    let range = dimensions(call);
+    let width = dimension(width, side, "width", &range)?;
+    let height = dimension(height, side, "height", &range)?;
     let n = match num_images {
         None => 1,
         Some(n) if NUM_IMAGES.contains(&n) => n as u64,
@@ -152,20 +201,15 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
         })
         .collect();
     store(call, MediaKind::Generate, Recipe::Images(recipes));
-    let images: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({"url": media::url(&call.base_url, MediaKind::Generate, &call.request_id, &format!("image_{i}.png"))})
-        })
-        .collect();
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
-            "images": images,
+            "images": images_value(call, MediaKind::Generate, n),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 fn required_image(value: Option<&str>) -> Result<&str, ApiError> {
@@ -201,15 +245,15 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
         },
     };
     store(call, MediaKind::Edit, Recipe::Images(vec![recipe]));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
-            "images": [{"url": media::url(&call.base_url, MediaKind::Edit, &call.request_id, "image_0.png")}],
+            "images": images_value(call, MediaKind::Edit, 1),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 /// Output frame size per aspect ratio.
@@ -269,14 +313,29 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         })?;
         parse_image(image).await?;
     }
+    let rule = call.readings.aspect_ratio;
     // A value outside the spec's AspectRatio enum is refused (the simulator's assumption: the docs only
-    // describe the fallback below, for ratios the model does not support).
+    // describe the fallback below, for ratios the model does not support), unless the reading falls back
+    // for any value.
+    let aspect_ratio = match aspect_ratio {
+        Some(a) if !ASPECT_RATIOS.contains(&a) && rule == AspectRatioRule::FallBackAll => None,
+        Some(a) if !ASPECT_RATIOS.contains(&a) => {
+            return Err(ApiError::unprocessable(format!(
+                "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
+                ASPECT_RATIOS.join(", ")
+            )));
+        }
+        other => other,
+    };
     if let Some(a) = aspect_ratio
-        && !ASPECT_RATIOS.contains(&a)
+        && rule == AspectRatioRule::Refuse
+        && !spec.aspect_ratios.is_empty()
+        && !spec.aspect_ratios.contains(&a)
     {
         return Err(ApiError::unprocessable(format!(
-            "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
-            ASPECT_RATIOS.join(", ")
+            "aspect_ratio {a:?} is not supported by {}: use one of {}.",
+            info.id,
+            spec.aspect_ratios.join(", ")
         )));
     }
     // A ratio the model does not support falls back to its default (the first it lists).
@@ -287,7 +346,22 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         (_, None) => DEFAULT_ASPECT_RATIO,
     };
     let clip_seconds = match duration {
-        None => spec.durations.shortest(),
+        None => match call.readings.duration_default {
+            DurationDefault::Longest => spec.durations.longest(),
+            DurationDefault::Fixed5 if spec.durations.contains(FIXED_DEFAULT_DURATION) => {
+                FIXED_DEFAULT_DURATION
+            }
+            DurationDefault::Fixed5 => {
+                return Err(ApiError::bad(
+                    code::INVALID_DURATION,
+                    format!(
+                        "the default duration of {FIXED_DEFAULT_DURATION} s is not supported by {}: send duration ({}).",
+                        info.id, spec.durations
+                    ),
+                ));
+            }
+            _ => spec.durations.shortest(),
+        },
         Some(d) => match u32::try_from(d) {
             Ok(d) if spec.durations.contains(d) => d,
             _ => {
@@ -317,6 +391,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         processing_at: now.saturating_add(length / 10),
         done_at: now.saturating_add(length),
         fail: false,
+        charge: call.readings.video_charge,
         outcome: Outcome::Running,
         last_poll: None,
     };
@@ -325,37 +400,98 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         let mut faults = lock(&call.app.faults);
         let fail = faults.has(Some(call.key()), &call.path, &FaultKind::FailVideo);
         let mut core = call.app.core();
-        core.accounts
-            .hold(call.key(), price, &call.request_id, path::VIDEO, now)
-            .map_err(|r| insufficient(r, price, INSUFFICIENT))?;
+        let paid = match job.charge {
+            VideoCharge::OnCompletion => {
+                core.accounts
+                    .hold(call.key(), price, &call.request_id, path::VIDEO, now)
+            }
+            _ => core
+                .accounts
+                .charge(call.key(), price, &call.request_id, path::VIDEO, now),
+        };
+        paid.map_err(|r| insufficient(r, price, INSUFFICIENT))?;
         core.jobs.insert(Job { fail, ..job });
         if fail {
             faults.take(Some(call.key()), &call.path, &FaultKind::FailVideo);
         }
     }
-    Ok(Success {
-        body: json!({
-            "success": true,
-            "request_id": call.request_id,
-            "status": "pending",
-        }),
-        credits: price,
-    })
+    let r = &call.readings;
+    let mut body = json!({
+        "request_id": call.request_id,
+        "status": JobState::Pending.word(r),
+    });
+    if r.submit_success_field == SubmitSuccessField::Present {
+        body["success"] = json!(true);
+    }
+    if r.video_charge != VideoCharge::OnCompletion {
+        body["credits_used"] = credits_value(price, r);
+    }
+    fill_nulls(&mut body, r);
+    Ok(Success::ok(body, price))
 }
 
-/// `GET /v1/video/{request_id}`: not counted against the quota, throttled per job.
+/// Under the `null` reading, the job fields without a value are sent as `null`.
+fn fill_nulls(body: &mut Value, readings: &Readings) {
+    if readings.response_nulls != ResponseNulls::Null {
+        return;
+    }
+    if let Some(map) = body.as_object_mut() {
+        for field in ["video_url", "credits_used", "error", "message"] {
+            map.entry(field).or_insert(Value::Null);
+        }
+    }
+}
+
+/// `GET /v1/video/{...}`: the status poll under the `id` reading (`/v1/video/{request_id}`) and the
+/// `status-segment` one (`/v1/video/status/{request_id}`); any other path here has no route.
 pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let mut call = Call::new(app, &parts);
-    let job_id = call
+    let call = Call::new(app, &parts);
+    let rest = call
         .path
         .strip_prefix(path::VIDEO_STATUS_PREFIX)
-        .unwrap_or_default()
-        .to_string();
+        .unwrap_or_default();
+    let job_id = match call.readings.status_path {
+        StatusPath::Id => Some(rest),
+        StatusPath::StatusSegment => rest.strip_prefix(path::VIDEO_STATUS_SEGMENT),
+        _ => None,
+    }
+    .filter(|id| !id.contains('/'))
+    .map(str::to_string);
+    match job_id {
+        Some(id) => poll_route(call, &parts, &id).await,
+        None => no_route(call),
+    }
+}
+
+/// `GET /v1/video?request_id=...`: the status poll under the `query` reading; no route otherwise.
+pub(crate) async fn video_status_query(
+    State(app): State<Arc<App>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    let id = query
+        .ok()
+        .and_then(|q| q.0.get(path::VIDEO_STATUS_QUERY).cloned());
+    match id {
+        Some(id) if call.readings.status_path == StatusPath::Query => {
+            poll_route(call, &parts, &id).await
+        }
+        _ => no_route(call),
+    }
+}
+
+/// Authentication, faults, the quota when polls count, then the poll itself.
+async fn poll_route(mut call: Call, parts: &Parts, job_id: &str) -> Response {
     let result = async {
         call.authenticate(&parts.headers, Surface::Artnex)?;
         call.apply_faults().await?;
-        poll(&call, &job_id)
+        if call.readings.poll_quota == PollQuota::Counted {
+            call.count_quota()?;
+        }
+        poll(&call, job_id)
     }
     .await;
     call.finish(Surface::Artnex, result).await
@@ -364,13 +500,16 @@ pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> R
 fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
     let now = call.app.clock.now();
     let interval = poll_interval(call.app.settings.speed);
+    let r = &call.readings;
     let mut core = call.app.core();
     let job = core
         .jobs
         .get_mut(job_id)
         .filter(|j| j.owner == call.key())
         .ok_or_else(|| ApiError::not_found("No video job with this request_id."))?;
-    if let Some(last) = job.last_poll {
+    if let Some(last) = job.last_poll
+        && r.poll_throttle == PollThrottle::Throttled
+    {
         let next = last.saturating_add(interval);
         if now < next {
             return Err(ApiError::new(
@@ -382,24 +521,35 @@ fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
         }
     }
     job.last_poll = Some(now);
+    let state = job.state(now);
     let mut body = json!({
         "success": true,
         "request_id": job.request_id,
-        "status": job.status(now),
+        "status": state.word(r),
     });
-    match job.outcome {
-        Outcome::Completed(_) => {
+    match state {
+        JobState::Completed => {
             body["video_url"] = json!(media::video_url(&call.base_url, &job.request_id));
-            body["credits_used"] = json!(job.price);
+            body["credits_used"] = credits_value(job.price, r);
         }
-        Outcome::Failed(_) => {
+        JobState::Failed => {
             body["error"] = json!(code::GENERATION_FAILED);
-            body["message"] =
-                json!("The model could not render this prompt. No credits were charged.");
+            body["message"] = json!(match job.charge {
+                VideoCharge::AtSubmissionNoRefund =>
+                    "The model could not render this prompt. The credits are not refunded.",
+                VideoCharge::AtSubmission =>
+                    "The model could not render this prompt. The credits were refunded.",
+                _ => "The model could not render this prompt. No credits were charged.",
+            });
         }
-        Outcome::Running => {}
+        _ => {}
     }
-    Ok(Success { body, credits: 0 })
+    fill_nulls(&mut body, r);
+    let mut success = Success::ok(body, 0);
+    if state.is_running() && r.poll_status == PollStatus::Accepted202WhileRunning {
+        success.status = StatusCode::ACCEPTED;
+    }
+    Ok(success)
 }
 
 fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -442,16 +592,16 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
     call.charge(credits, path::TTS, INSUFFICIENT)?;
     let frames = mp3::frames_for_chars(chars);
     store(call, MediaKind::Tts, Recipe::Audio { frames });
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "audio_url": media::url(&call.base_url, MediaKind::Tts, &call.request_id, "audio.mp3"),
             "duration_seconds": mp3::duration_seconds(frames),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -461,13 +611,17 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
 
     let image = required_image(image)?;
     let scale = scale.unwrap_or(DEFAULT_SCALE);
-    if !SCALES.contains(&scale) {
+    let scales = match call.readings.limits {
+        Limits::Relaxed => RELAXED_SCALES,
+        _ => SCALES,
+    };
+    if !scales.contains(&scale) {
         return Err(ApiError::bad(
             code::INVALID_SCALE,
             format!(
                 "scale {scale} is outside the supported range {}-{}.",
-                SCALES.start(),
-                SCALES.end()
+                scales.start(),
+                scales.end()
             ),
         ));
     }
@@ -496,15 +650,15 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
         },
     };
     store(call, MediaKind::Upscale, Recipe::Image(recipe));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "image_url": media::url(&call.base_url, MediaKind::Upscale, &call.request_id, "image.png"),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -523,13 +677,13 @@ async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success
         },
     };
     store(call, MediaKind::RemoveBg, Recipe::Image(recipe));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "image_url": media::url(&call.base_url, MediaKind::RemoveBg, &call.request_id, "image.png"),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }

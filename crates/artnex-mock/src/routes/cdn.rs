@@ -32,7 +32,7 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
     if let Some(interrupt) = verdict.interrupt {
         let err = ApiError::from_interrupt(interrupt, "The CDN");
         call.record(err.status.as_u16(), Some(err.code.to_string()), 0, false);
-        return err.response(Surface::Artnex, &call.request_id);
+        return err.response(Surface::Artnex, &call.request_id, &call.readings);
     }
 
     match find(&call, &dir, &id, &file) {
@@ -54,7 +54,7 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
             if let Some(status) = gateway {
                 let err = ApiError::gateway(status);
                 call.record(err.status.as_u16(), Some(err.code.to_string()), 0, false);
-                return err.response(Surface::Artnex, &call.request_id);
+                return err.response(Surface::Artnex, &call.request_id, &call.readings);
             }
             call.record(200, None, 0, false);
             media::respond(asset, call.app.settings.video_padding).await
@@ -69,7 +69,7 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
                 ),
             };
             call.record(404, Some(err.code.to_string()), 0, false);
-            err.artnex_response(&call.request_id)
+            err.response(Surface::Artnex, &call.request_id, &call.readings)
         }
     }
 }

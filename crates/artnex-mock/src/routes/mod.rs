@@ -27,6 +27,9 @@ use crate::facts::{code, path};
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::log::RequestRecord;
+use crate::readings::{
+    CreditsNumber, ErrorBody, Readings, RefusedQuota, RetryAfterHeader, ServerErrorBody,
+};
 use crate::server::ConnKiller;
 use crate::state::{App, lock};
 
@@ -35,8 +38,11 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route(path::GENERATE, post(artnex::generate))
         .route(path::EDIT, post(artnex::edit))
-        .route(path::VIDEO, post(artnex::video))
-        .route("/v1/video/{request_id}", get(artnex::video_status))
+        .route(
+            path::VIDEO,
+            post(artnex::video).get(artnex::video_status_query),
+        )
+        .route("/v1/video/{*rest}", get(artnex::video_status))
         .route(path::TTS, post(artnex::tts))
         .route(path::UPSCALE, post(artnex::upscale))
         .route(path::REMOVE_BG, post(artnex::remove_bg))
@@ -106,15 +112,25 @@ impl ApiError {
         }
     }
 
-    /// The response in the format of `surface` (or the HTML page of a gateway fault).
-    pub fn response(&self, surface: Surface, request_id: &str) -> Response {
-        if self.html {
-            return html_page(self.status);
+    /// The response in the format of `surface` under `readings` (or the HTML page of a gateway fault).
+    pub fn response(&self, surface: Surface, request_id: &str, readings: &Readings) -> Response {
+        let html_5xx =
+            readings.server_error_body == ServerErrorBody::Html && self.status.is_server_error();
+        let mut r = if self.html || html_5xx {
+            html_page(self.status)
+        } else {
+            match surface {
+                Surface::ArtApi => self.artapi_response(),
+                _ => self.artnex_response(request_id, readings.error_body),
+            }
+        };
+        match self.retry_after {
+            Some(secs) if readings.retry_after == RetryAfterHeader::Sent => {
+                r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+            }
+            _ => {}
         }
-        match surface {
-            Surface::ArtApi => self.artapi_response(),
-            _ => self.artnex_response(request_id),
-        }
+        r
     }
 
     /// 400 with a documented code.
@@ -155,22 +171,32 @@ impl ApiError {
         self
     }
 
-    /// The Artnex body: `{"success": false, "error", "message", "request_id"}`.
-    pub fn artnex_response(&self, request_id: &str) -> Response {
-        json_response(
-            self.status,
-            &json!({
+    /// The Artnex body in the reading's shape; by default `{"success": false, "error", "message",
+    /// "request_id"}`.
+    fn artnex_response(&self, request_id: &str, shape: ErrorBody) -> Response {
+        let body = match shape {
+            ErrorBody::Nested => json!({
+                "error": {"code": self.code, "message": self.message},
+                "request_id": request_id,
+            }),
+            ErrorBody::NumericCode => json!({
+                "success": false,
+                "code": self.status.as_u16(),
+                "message": self.message,
+                "request_id": request_id,
+            }),
+            _ => json!({
                 "success": false,
                 "error": self.code,
                 "message": self.message,
                 "request_id": request_id,
             }),
-            self.retry_after,
-        )
+        };
+        json_response(self.status, &body)
     }
 
     /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`. Type errors are 400 there.
-    pub fn artapi_response(&self) -> Response {
+    fn artapi_response(&self) -> Response {
         let (status, code) = match (self.status, self.code) {
             (StatusCode::UNPROCESSABLE_ENTITY, _) => {
                 (StatusCode::BAD_REQUEST, code::INVALID_REQUEST)
@@ -200,7 +226,6 @@ impl ApiError {
                     "param": self.param,
                 }
             }),
-            self.retry_after,
         )
     }
 }
@@ -227,28 +252,42 @@ pub(crate) fn html_page(status: StatusCode) -> Response {
     r
 }
 
-/// A JSON response with an optional `Retry-After`.
-pub(crate) fn json_response(
-    status: StatusCode,
-    body: &Value,
-    retry_after: Option<u64>,
-) -> Response {
+/// A JSON response.
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(secs) = retry_after {
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
-    }
     r
 }
 
-/// A successful result: the JSON body and the credits it charged (or held).
+/// A successful result: the status, the JSON body and the credits it charged (or held).
 #[derive(Debug)]
 pub(crate) struct Success {
+    pub status: StatusCode,
     pub body: Value,
     pub credits: u64,
+}
+
+impl Success {
+    /// A 200 answer.
+    pub fn ok(body: Value, credits: u64) -> Success {
+        Success {
+            status: StatusCode::OK,
+            body,
+            credits,
+        }
+    }
+}
+
+/// `credits_used` as the reading writes it.
+pub(crate) fn credits_value(credits: u64, readings: &Readings) -> Value {
+    match readings.credits_number {
+        CreditsNumber::Float => json!(credits as f64),
+        CreditsNumber::Fractional => json!(credits as f64 + 0.25),
+        _ => json!(credits),
+    }
 }
 
 /// One request in flight: its id, who made it, and how to answer (or cut) it.
@@ -259,6 +298,10 @@ pub(crate) struct Call {
     pub path: String,
     pub key: Option<String>,
     pub base_url: String,
+    /// The readings in force when the request arrived.
+    pub readings: Readings,
+    /// When the request was counted against the quota (to take it back if the reading says so).
+    counted_at: Option<std::time::Duration>,
     killer: Option<ConnKiller>,
 }
 
@@ -279,12 +322,15 @@ fn base_url(parts: &Parts, app: &App) -> String {
 impl Call {
     pub fn new(app: Arc<App>, parts: &Parts) -> Call {
         let base_url = base_url(parts, &app);
+        let readings = *lock(&app.readings);
         Call {
             request_id: ids::request_id(),
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
             key: None,
             base_url,
+            readings,
+            counted_at: None,
             killer: parts.extensions.get::<ConnKiller>().cloned(),
             app,
         }
@@ -356,7 +402,7 @@ impl Call {
     }
 
     /// Counts the request against the key's rolling 24-hour quota.
-    pub fn count_quota(&self) -> Result<(), ApiError> {
+    pub fn count_quota(&mut self) -> Result<(), ApiError> {
         let now = self.app.clock.now();
         lock(&self.app.core)
             .accounts
@@ -368,7 +414,9 @@ impl Call {
                     "You have exceeded your plan's daily request quota.",
                 )
                 .with_retry(secs)
-            })
+            })?;
+        self.counted_at = Some(now);
+        Ok(())
     }
 
     /// Deducts credits atomically; `code` is the surface's 402 code.
@@ -442,17 +490,18 @@ impl Call {
     /// cuts the connection (`DropAfterCharge`) or answers a gateway's page instead (`Gateway50xAfter`).
     pub async fn finish(self, surface: Surface, result: Result<Success, ApiError>) -> Response {
         let (status, error, credits, response) = match result {
-            Ok(s) => (
-                StatusCode::OK,
-                None,
-                s.credits,
-                json_response(StatusCode::OK, &s.body, None),
-            ),
+            Ok(s) => (s.status, None, s.credits, json_response(s.status, &s.body)),
             Err(e) => {
-                let r = e.response(surface, &self.request_id);
+                let r = e.response(surface, &self.request_id, &self.readings);
                 (r.status(), Some(e.code.to_string()), 0, r)
             }
         };
+        if !status.is_success()
+            && self.readings.refused_quota == RefusedQuota::NotCounted
+            && let Some(at) = self.counted_at
+        {
+            lock(&self.app.core).accounts.uncount(self.key(), at);
+        }
         let (mut dropped, mut replaced) = (false, None);
         if status.is_success() && self.key.is_some() {
             let mut faults = lock(&self.app.faults);
@@ -470,7 +519,7 @@ impl Call {
         if let Some(gateway) = replaced {
             let e = ApiError::gateway(gateway);
             self.record(e.status.as_u16(), Some(e.code.to_string()), credits, false);
-            return e.response(surface, &self.request_id);
+            return e.response(surface, &self.request_id, &self.readings);
         }
         self.record(status.as_u16(), error, credits, dropped);
         if dropped {
@@ -580,12 +629,17 @@ async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result
 /// spec can only describe (path, method) pairs that exist, so there is no 405 (see spec/README.md).
 async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let call = Call::new(app, &parts);
+    no_route(Call::new(app, &parts))
+}
+
+/// The 404 of a path the simulator has no route for (under the current readings).
+pub(crate) fn no_route(call: Call) -> Response {
     let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
     call.record(404, Some(err.code.to_string()), 0, false);
-    if call.path.starts_with(path::ARTAPI_PREFIX) {
-        err.artapi_response()
+    let surface = if call.path.starts_with(path::ARTAPI_PREFIX) {
+        Surface::ArtApi
     } else {
-        err.artnex_response(&call.request_id)
-    }
+        Surface::Artnex
+    };
+    err.response(surface, &call.request_id, &call.readings)
 }
