@@ -67,6 +67,8 @@ pub(crate) mod code {
     pub const GENERATION_FAILED: &str = "generation_failed";
     /// A media URL past its 24 hours (the simulator's CDN).
     pub const EXPIRED: &str = "expired";
+    /// A body that did not arrive in time (request log only: the connection is closed, nothing is sent).
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
     // ArtAPI.
     pub const MODEL_NOT_FOUND: &str = "model_not_found";
     pub const INVALID_SIZE: &str = "invalid_size";
@@ -140,5 +142,14 @@ pub(crate) const MAX_URL_LEN: usize = 8 * 1024;
 pub(crate) const MAX_DECODE_PIXELS: u64 = 4 * 1024 * 1024;
 /// Default request body limit: a 10 MiB image is ~13.4 MiB of base64; leave room for the rest of the JSON.
 pub(crate) const DEFAULT_BODY_LIMIT: usize = MAX_IMAGE_BYTES / 3 * 4 + 2 * 1024 * 1024;
+/// A request body larger than this waits for one of the large-body permits before it is read.
+pub(crate) const LARGE_BODY: u64 = 1024 * 1024;
+/// The kernel receive buffer of every connection (bytes).
+pub(crate) const RECEIVE_BUFFER: u32 = 256 * 1024;
+/// How many large bodies are read and handled at once (the rest wait; memory stays bounded).
+pub(crate) const DEFAULT_LARGE_BODIES: usize = 4;
+/// How long a request body may take to arrive once its headers are in (slow headers are cut by the HTTP
+/// layer after the same time).
+pub(crate) const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The `Retry-After` of a 429 whose window will never free a slot (a daily limit of zero).
 pub(crate) const NEVER_RETRY_AFTER: u64 = QUOTA_WINDOW.as_secs();

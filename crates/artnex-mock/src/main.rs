@@ -62,6 +62,15 @@ struct Args {
     #[arg(long = "reading", value_name = "SWITCH=VALUE", long_help = reading_help())]
     readings: Vec<String>,
 
+    /// Seconds a request body may take to arrive once its headers are in; a body still incomplete then
+    /// gets no answer (the connection is closed).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    body_timeout_secs: u64,
+
+    /// How many request bodies over 1 MiB are read and handled at once (the others wait their turn).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    large_bodies: usize,
+
     /// Do not print a line per request (method, path, status, credits, key label; never the key).
     #[arg(long, short)]
     quiet: bool,
@@ -127,7 +136,9 @@ fn configure(args: &Args) -> Result<artnex_mock::MockBuilder, String> {
         .addr(args.addr)
         .no_default_keys()
         .speed(args.speed)
-        .video_padding_bytes(args.video_padding);
+        .video_padding_bytes(args.video_padding)
+        .body_timeout(std::time::Duration::from_secs(args.body_timeout_secs))
+        .large_bodies(args.large_bodies);
     if args.manual_clock {
         b = b.manual_clock();
     }

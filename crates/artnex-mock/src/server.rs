@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower_service::Service as _;
@@ -16,7 +16,9 @@ use tower_service::Service as _;
 use crate::accounts::{Accounts, LedgerEntry};
 use crate::clock::Clock;
 use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
-use crate::facts::DEFAULT_BODY_LIMIT;
+use crate::facts::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_LARGE_BODIES, RECEIVE_BUFFER,
+};
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
 use crate::log::{Observer, RequestLog, RequestRecord};
@@ -83,6 +85,8 @@ pub struct MockBuilder {
     faults: Vec<Fault>,
     on_request: Option<Observer>,
     readings: Readings,
+    body_timeout: Duration,
+    large_bodies: usize,
 }
 
 impl Default for MockBuilder {
@@ -103,6 +107,8 @@ impl Default for MockBuilder {
             faults: Vec::new(),
             on_request: None,
             readings: Readings::default(),
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            large_bodies: DEFAULT_LARGE_BODIES,
         }
     }
 }
@@ -251,6 +257,20 @@ impl MockBuilder {
         self
     }
 
+    /// How long a request body may take to arrive once the headers are in (default 30 s, the same as
+    /// for the headers). A body still incomplete then gets no answer: the connection is closed.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How many request bodies over 1 MiB are read and handled at once (default 4); the others wait their
+    /// turn, so memory stays bounded whatever the number of large uploads in flight.
+    pub fn large_bodies(mut self, n: usize) -> Self {
+        self.large_bodies = n;
+        self
+    }
+
     /// A fault active from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -270,12 +290,10 @@ impl MockBuilder {
                 "every ArtAPI model needs at least one size".into(),
             ));
         }
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .map_err(|source| MockError::Bind {
-                addr: self.addr,
-                source,
-            })?;
+        let listener = listen(self.addr).map_err(|source| MockError::Bind {
+            addr: self.addr,
+            source,
+        })?;
         let addr = listener.local_addr().map_err(|source| MockError::Bind {
             addr: self.addr,
             source,
@@ -310,6 +328,8 @@ impl MockBuilder {
                 video_padding: self.video_padding,
                 body_limit: self.body_limit.max(1024),
                 on_request: self.on_request,
+                body_timeout: self.body_timeout,
+                large_bodies: Arc::new(tokio::sync::Semaphore::new(self.large_bodies.max(1))),
             },
             addr,
             core: Mutex::new(Core {
@@ -331,6 +351,22 @@ impl MockBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Binds the listening socket. Accepted connections inherit its receive buffer of [`RECEIVE_BUFFER`]
+/// bytes: an upload waiting for a large-body permit then holds that much kernel memory at most, instead
+/// of the tens of megabytes a self-tuning buffer grows to (which, with many large uploads at once, can
+/// exhaust the machine's TCP memory and get connections aborted).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_recv_buffer_size(RECEIVE_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {

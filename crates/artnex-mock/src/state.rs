@@ -4,7 +4,7 @@
 //! alone. No lock is ever held across an `.await`.
 
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::accounts::Accounts;
@@ -44,6 +44,10 @@ pub(crate) struct Settings {
     pub body_limit: usize,
     /// Called with every recorded request (the binary's console log).
     pub on_request: Option<crate::log::Observer>,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Permits for reading and handling large bodies.
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// Everything the handlers share.

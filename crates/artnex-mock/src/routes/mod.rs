@@ -23,7 +23,7 @@ use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use crate::config::Surface;
-use crate::facts::{code, path};
+use crate::facts::{LARGE_BODY, code, path};
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::log::RequestRecord;
@@ -64,6 +64,8 @@ pub(crate) struct ApiError {
     pub param: Option<&'static str>,
     /// Sent as an HTML page (a gateway's), not in the surface's JSON error format.
     pub html: bool,
+    /// Not answered at all: the connection is closed (a body that did not arrive in time).
+    pub close: bool,
 }
 
 impl ApiError {
@@ -75,6 +77,20 @@ impl ApiError {
             retry_after: None,
             param: None,
             html: false,
+            close: false,
+        }
+    }
+
+    /// The request body did not arrive within the body timeout: the connection is closed unanswered
+    /// (status 408 in the request log only).
+    pub fn body_timeout() -> ApiError {
+        ApiError {
+            close: true,
+            ..ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                code::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            )
         }
     }
 
@@ -302,6 +318,8 @@ pub(crate) struct Call {
     pub readings: Readings,
     /// When the request was counted against the quota (to take it back if the reading says so).
     counted_at: Option<std::time::Duration>,
+    /// Held while a large body is read and handled (see [`Call::read_body`]).
+    body_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     killer: Option<ConnKiller>,
 }
 
@@ -331,6 +349,7 @@ impl Call {
             base_url,
             readings,
             counted_at: None,
+            body_permit: None,
             killer: parts.extensions.get::<ConnKiller>().cloned(),
             app,
         }
@@ -434,7 +453,7 @@ impl Call {
 
     /// Reads the body as a JSON object (Content-Type, size limit, syntax).
     pub async fn read_json(
-        &self,
+        &mut self,
         headers: &HeaderMap,
         body: Body,
     ) -> Result<Map<String, Value>, ApiError> {
@@ -460,12 +479,11 @@ impl Call {
                 },
             ));
         }
-        let limit = self.app.settings.body_limit;
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = read_limited(body, limit, declared).await?;
+        let bytes = self.read_body(body, declared).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad(
                 code::INVALID_JSON,
@@ -486,9 +504,78 @@ impl Call {
         }
     }
 
+    /// Reads the body: at most the body limit is kept (a larger body is drained, up to a cap, so the client
+    /// gets to read the 413), the whole body must arrive within the body timeout (else the connection is
+    /// closed), and a large body waits for one of the few large-body permits first, held until the
+    /// request is answered, so memory stays bounded however many large bodies arrive at once.
+    async fn read_body(&mut self, body: Body, declared: Option<u64>) -> Result<Bytes, ApiError> {
+        let settings = &self.app.settings;
+        let limit = settings.body_limit as u64;
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
+                ),
+            )
+        };
+        let drain_cap = limit.saturating_mul(4);
+        if declared.is_some_and(|d| d > drain_cap) {
+            return Err(too_large());
+        }
+        let large = settings.large_bodies.clone();
+        if declared.is_some_and(|d| d > LARGE_BODY) {
+            self.body_permit = large.clone().acquire_owned().await.ok();
+        }
+        let mut deadline = tokio::time::Instant::now() + settings.body_timeout;
+        let mut stream = body.into_data_stream();
+        let mut buf = BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit) as usize));
+        let mut seen: u64 = 0;
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+                Err(_) => return Err(ApiError::body_timeout()),
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    return Err(ApiError::bad(
+                        code::INVALID_JSON,
+                        "The request body could not be read.",
+                    ));
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            seen += chunk.len() as u64;
+            if seen > drain_cap {
+                return Err(too_large());
+            }
+            if self.body_permit.is_none() && seen > LARGE_BODY {
+                // A body without a Content-Length turned out large: wait for a permit (not counted
+                // against the client's time).
+                let waited = tokio::time::Instant::now();
+                self.body_permit = large.clone().acquire_owned().await.ok();
+                deadline += waited.elapsed();
+            }
+            if seen <= limit {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if seen > limit {
+            return Err(too_large());
+        }
+        Ok(buf.freeze())
+    }
+
     /// Logs the request and answers it; a fault that acts after the API handled a successful request
     /// cuts the connection (`DropAfterCharge`) or answers a gateway's page instead (`Gateway50xAfter`).
     pub async fn finish(self, surface: Surface, result: Result<Success, ApiError>) -> Response {
+        let result = match result {
+            Err(e) if e.close => {
+                // A body that did not arrive in time: nothing is answered (as for slow headers).
+                self.record(e.status.as_u16(), Some(e.code.to_string()), 0, true);
+                return self.cut().await;
+            }
+            other => other,
+        };
         let (status, error, credits, response) = match result {
             Ok(s) => (s.status, None, s.credits, json_response(s.status, &s.body)),
             Err(e) => {
@@ -581,47 +668,6 @@ pub(crate) fn insufficient(
             "The API key provided is not valid.",
         ),
     }
-}
-
-/// Reads at most `limit` bytes; a larger body is drained (up to a cap, so the client gets to read the
-/// answer) and refused with 413.
-async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::PAYLOAD_TOO_LARGE,
-            format!(
-                "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
-            ),
-        )
-    };
-    let drain_cap = (limit as u64).saturating_mul(4);
-    if declared.is_some_and(|d| d > drain_cap) {
-        return Err(too_large());
-    }
-    let mut stream = body.into_data_stream();
-    let mut buf =
-        BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit as u64) as usize));
-    let mut seen: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            return Err(ApiError::bad(
-                code::INVALID_JSON,
-                "The request body could not be read.",
-            ));
-        };
-        seen += chunk.len() as u64;
-        if seen > drain_cap {
-            return Err(too_large());
-        }
-        if seen <= limit as u64 {
-            buf.extend_from_slice(&chunk);
-        }
-    }
-    if seen > limit as u64 {
-        return Err(too_large());
-    }
-    Ok(buf.freeze())
 }
 
 /// Unknown routes, and known paths with a method the spec has no operation for, answer 404 `not_found`

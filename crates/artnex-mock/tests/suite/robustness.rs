@@ -421,3 +421,69 @@ async fn unknown_routes_and_methods_answer_json() {
     assert_eq!(r.status, 404);
     assert_eq!(r.body["success"], false);
 }
+
+/// Sends headers announcing `length` body bytes, then `sent` of them spread out by `pause`, and returns
+/// what the server wrote back before closing (a guard timeout only stops a hang).
+async fn slow_body(mock: &Mock, length: usize, sent: usize, pause: std::time::Duration) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(mock.server.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/generate HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KEY}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
+        mock.server.addr()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for _ in 0..sent {
+            if write.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+        }
+        write
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        read.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection");
+    assert!(read.is_ok() || answer.is_empty());
+    drop(writer.await);
+    answer
+}
+
+#[tokio::test]
+async fn bodies_that_arrive_too_slowly_are_cut_unanswered() {
+    let mock =
+        Mock::with(crate::support::builder().body_timeout(std::time::Duration::from_millis(300)))
+            .await;
+    // A body that stalls after 10 of its 100 bytes, and one that trickles in a byte every 50 ms.
+    for (sent, pause) in [
+        (10, std::time::Duration::ZERO),
+        (1000, std::time::Duration::from_millis(50)),
+    ] {
+        let answer = slow_body(&mock, 100, sent, pause).await;
+        assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    }
+    let cut: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.dropped)
+        .collect();
+    assert_eq!(cut.len(), 2);
+    assert!(
+        cut.iter()
+            .all(|r| r.status == 408 && r.error.as_deref() == Some("request_timeout"))
+    );
+    assert_eq!(mock.server.total_charged(KEY), 0);
+    // The server still answers.
+    mock.post("/v1/tts", Some(KEY), &json!({"text": "x"}))
+        .await
+        .expect(200);
+}

@@ -1,5 +1,7 @@
 //! Test harness: a simulator plus an HTTP client that checks every API response against the spec.
 
+#[cfg(feature = "cli")]
+pub mod binary;
 pub mod media;
 pub mod spec;
 
@@ -262,4 +264,14 @@ pub fn data_uri(mime: &str, bytes: &[u8]) -> String {
 /// A prompt of `n` characters of `c`.
 pub fn text(c: char, n: usize) -> String {
     std::iter::repeat_n(c, n).collect()
+}
+
+/// `VmHWM` (peak resident set) and `VmRSS` of a process, in KiB, from `/proc` (Linux).
+pub fn memory_kib(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
 }
