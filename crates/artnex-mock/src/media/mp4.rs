@@ -3,8 +3,8 @@
 //! while downloading. Optionally a trailing `free` box of any size (download benchmarks), streamed without
 //! ever being allocated.
 //!
-//! The frames are small (the presentation size divided by [`SCALE_DOWN`]; the track header asks players to
-//! show them at the presentation size) and show a gradient with a moving disc, both coloured and driven by
+//! The frames are small (the presentation size divided by [`SCALE_DOWN`]; the track header carries the
+//! presentation size) and show a gradient with a moving disc, both coloured and driven by
 //! a seed taken from the prompt. A file is rendered twice per download, frame by frame: once to measure
 //! every sample (the sizes go in `moov`, before the samples), once to stream them; nothing but one frame is
 //! ever held in memory.
