@@ -7,10 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::config::{KeyConfig, Plan, Surface};
+use crate::facts::{NEVER_RETRY_AFTER, QUOTA_WINDOW};
 use crate::ids::key_label;
-
-/// The rolling quota window.
-pub(crate) const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What a ledger entry records.
 #[non_exhaustive]
@@ -23,15 +21,19 @@ pub enum LedgerKind {
     Hold,
     /// A hold returned because its video job failed.
     Release,
+    /// A charge given back because its video job failed (when video is charged at submission, see
+    /// [`crate::VideoCharge`]).
+    Refund,
 }
 
 impl LedgerKind {
-    /// `charge`, `hold` or `release`.
+    /// `charge`, `hold`, `release` or `refund`.
     pub fn as_str(self) -> &'static str {
         match self {
             LedgerKind::Charge => "charge",
             LedgerKind::Hold => "hold",
             LedgerKind::Release => "release",
+            LedgerKind::Refund => "refund",
         }
     }
 }
@@ -176,9 +178,19 @@ impl Accounts {
                 ceil_secs(leaves).max(1)
             }
             // A limit of zero: nothing will ever leave the window.
-            None => QUOTA_WINDOW.as_secs(),
+            None => NEVER_RETRY_AFTER,
         };
         Err(retry)
+    }
+
+    /// Takes back one request counted at `at` (a refused request, under a reading where those do not
+    /// count).
+    pub fn uncount(&mut self, key: &str, at: Duration) {
+        if let Some(acc) = self.map.get_mut(key)
+            && let Some(i) = acc.window.iter().rposition(|t| *t == at)
+        {
+            acc.window.remove(i);
+        }
     }
 
     fn push_entry(&mut self, key: &str, entry: LedgerEntry) {
@@ -301,6 +313,35 @@ impl Accounts {
             key,
             LedgerEntry {
                 kind: LedgerKind::Release,
+                request_id: request_id.to_string(),
+                endpoint: endpoint.to_string(),
+                credits,
+                balance_after: after,
+                at: now,
+            },
+        );
+    }
+
+    /// Gives back credits charged for a video job that then failed (under a reading that charges at
+    /// submission); the total charged goes down by as much.
+    pub fn refund(
+        &mut self,
+        key: &str,
+        credits: u64,
+        request_id: &str,
+        endpoint: &str,
+        now: Duration,
+    ) {
+        let Some(acc) = self.map.get_mut(key) else {
+            return;
+        };
+        acc.balance = acc.balance.saturating_add(credits);
+        acc.total_charged = acc.total_charged.saturating_sub(credits);
+        let after = acc.available();
+        self.push_entry(
+            key,
+            LedgerEntry {
+                kind: LedgerKind::Refund,
                 request_id: request_id.to_string(),
                 endpoint: endpoint.to_string(),
                 credits,

@@ -1,4 +1,5 @@
-//! Fault injection: latency, server errors, dropped connections, forced rate limits, failing video jobs.
+//! Fault injection: latency, server errors, dropped connections, forced rate limits, failing video jobs, and
+//! a gateway's HTML error pages before or after the API handled the request.
 
 use std::fmt;
 use std::time::Duration;
@@ -28,10 +29,93 @@ pub enum FaultKind {
     },
     /// The next video job submitted ends in status `error` (`generation_failed`) and is not charged.
     FailVideo,
+    /// A gateway in front of the API answers 502 Bad Gateway with an HTML page without forwarding the
+    /// request: nothing is charged or counted.
+    Gateway502Before,
+    /// The API handles the request fully (it is charged and counted), then the gateway in front of it
+    /// answers 502 Bad Gateway with an HTML page instead of the API's answer. Applies to requests the API
+    /// answered with success.
+    Gateway502After,
+    /// Like [`FaultKind::Gateway502After`], with 504 Gateway Timeout: the gateway gave up waiting while the
+    /// API went on and charged.
+    Gateway504After,
+}
+
+/// One fault kind as the command line, the admin JSON and the docs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultKindInfo {
+    /// The name: the admin JSON `kind` and the `--fault` KIND.
+    pub name: &'static str,
+    /// A shorter name the command line and the admin JSON also accept (an HTTP status, or `drop`).
+    pub alias: Option<&'static str>,
+    /// What it does, in a few words.
+    pub summary: &'static str,
+}
+
+/// Every fault kind, in the order `--help`, the errors and the README list them. In a name, `-` and `_`
+/// are interchangeable (`fail-video` is `fail_video`).
+pub const FAULT_KINDS: &[FaultKindInfo] = &[
+    FaultKindInfo {
+        name: "latency",
+        alias: None,
+        summary: "wait ms=N milliseconds before handling",
+    },
+    FaultKindInfo {
+        name: "server_error",
+        alias: Some("500"),
+        summary: "500 before anything is charged",
+    },
+    FaultKindInfo {
+        name: "unavailable",
+        alias: Some("503"),
+        summary: "503 with Retry-After before anything is charged",
+    },
+    FaultKindInfo {
+        name: "rate_limited",
+        alias: Some("429"),
+        summary: "429 with Retry-After, not counted",
+    },
+    FaultKindInfo {
+        name: "drop_after_charge",
+        alias: Some("drop"),
+        summary: "charge, then close the connection without answering",
+    },
+    FaultKindInfo {
+        name: "fail_video",
+        alias: None,
+        summary: "the next video job ends in error, not charged",
+    },
+    FaultKindInfo {
+        name: "gateway_502_before",
+        alias: Some("502"),
+        summary: "a gateway's HTML 502, nothing charged",
+    },
+    FaultKindInfo {
+        name: "gateway_502_after",
+        alias: None,
+        summary: "charged, then a gateway's HTML 502 instead of the answer",
+    },
+    FaultKindInfo {
+        name: "gateway_504_after",
+        alias: Some("504"),
+        summary: "charged, then a gateway's HTML 504 instead of the answer",
+    },
+];
+
+/// The kinds as one line: `latency, server_error (500), ...` (used by `--help`, errors and the README).
+pub fn fault_kind_list() -> String {
+    FAULT_KINDS
+        .iter()
+        .map(|k| match k.alias {
+            Some(a) => format!("{} ({a})", k.name),
+            None => k.name.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FaultKind {
-    /// Short snake_case name (the `kind` field of the admin JSON form).
+    /// The kind's name (the `kind` field of the admin JSON form, the `--fault` KIND; see [`FAULT_KINDS`]).
     pub fn name(&self) -> &'static str {
         match self {
             FaultKind::Latency(_) => "latency",
@@ -40,8 +124,24 @@ impl FaultKind {
             FaultKind::DropAfterCharge => "drop_after_charge",
             FaultKind::RateLimited { .. } => "rate_limited",
             FaultKind::FailVideo => "fail_video",
+            FaultKind::Gateway502Before => "gateway_502_before",
+            FaultKind::Gateway502After => "gateway_502_after",
+            FaultKind::Gateway504After => "gateway_504_after",
         }
     }
+
+    /// The gateway status a `*_after` kind answers with instead of the API's success.
+    pub(crate) fn gateway_after_status(&self) -> Option<u16> {
+        match self {
+            FaultKind::Gateway502After => Some(502),
+            FaultKind::Gateway504After => Some(504),
+            _ => None,
+        }
+    }
+
+    /// The kinds that answer in place of a success, after the API handled (and charged) the request.
+    pub(crate) const AFTER_ANSWER: [FaultKind; 2] =
+        [FaultKind::Gateway502After, FaultKind::Gateway504After];
 }
 
 /// An injected fault, checked on every authenticated API request (after authentication, before the quota
@@ -49,8 +149,8 @@ impl FaultKind {
 ///
 /// As JSON (for `POST /__admin/faults`):
 /// `{"kind": "unavailable", "retry_after_secs": 3, "key": "sk-...", "path": "/v1/generate", "times": 1}` where
-/// `kind` is one of `latency` (with `ms`), `server_error`, `unavailable`, `drop_after_charge`, `rate_limited`,
-/// `fail_video`; `key`, `path` and `times` are optional.
+/// `kind` is a name or alias from [`FAULT_KINDS`] (`latency` needs `ms`); `key`, `path` and `times` are
+/// optional.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Fault {
     /// What happens.
@@ -94,7 +194,7 @@ impl Fault {
     }
 
     /// Parses the command-line form: `KIND[,ms=N][,retry_after=N][,path=P][,key=K][,times=N]` where KIND is
-    /// `latency`, `500`, `503`, `429`, `drop` or `fail-video` (or the JSON names).
+    /// a name or alias from [`FAULT_KINDS`].
     pub fn parse_spec(spec: &str) -> Result<Fault, String> {
         let mut parts = spec.split(',');
         let kind_name = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -138,7 +238,7 @@ impl Fault {
         }
         match &self.path {
             Some(p) => path_matches(p, path),
-            None => !path.starts_with("/cdn/"),
+            None => !path.starts_with(crate::facts::path::CDN_PREFIX),
         }
     }
 }
@@ -179,24 +279,33 @@ struct FaultWire {
 impl FaultWire {
     fn into_fault(self) -> Result<Fault, String> {
         let retry = self.retry_after_secs.unwrap_or(1);
-        let kind = match self.kind.as_str() {
-            "latency" => {
-                FaultKind::Latency(Duration::from_millis(self.ms.ok_or("latency needs ms")?))
-            }
-            "server_error" | "500" | "internal_error" => FaultKind::ServerError,
-            "unavailable" | "503" => FaultKind::Unavailable {
+        let wanted = self.kind.trim().to_ascii_lowercase().replace('-', "_");
+        let info = FAULT_KINDS
+            .iter()
+            .find(|k| k.name == wanted || k.alias == Some(wanted.as_str()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown fault kind {:?}: use one of {}",
+                    self.kind,
+                    fault_kind_list()
+                )
+            })?;
+        let kind = match info.name {
+            "latency" => FaultKind::Latency(Duration::from_millis(
+                self.ms.ok_or("latency needs ms=N (milliseconds)")?,
+            )),
+            "server_error" => FaultKind::ServerError,
+            "unavailable" => FaultKind::Unavailable {
                 retry_after_secs: retry,
             },
-            "drop_after_charge" | "drop" | "drop-after-charge" => FaultKind::DropAfterCharge,
-            "rate_limited" | "429" | "rate-limited" => FaultKind::RateLimited {
+            "rate_limited" => FaultKind::RateLimited {
                 retry_after_secs: retry,
             },
-            "fail_video" | "fail-video" => FaultKind::FailVideo,
-            other => {
-                return Err(format!(
-                    "unknown fault kind {other:?} (latency, server_error, unavailable, drop_after_charge, rate_limited, fail_video)"
-                ));
-            }
+            "drop_after_charge" => FaultKind::DropAfterCharge,
+            "fail_video" => FaultKind::FailVideo,
+            "gateway_502_before" => FaultKind::Gateway502Before,
+            "gateway_502_after" => FaultKind::Gateway502After,
+            _ => FaultKind::Gateway504After,
         };
         Ok(Fault {
             kind,
@@ -228,6 +337,8 @@ pub(crate) enum Interrupt {
     ServerError,
     Unavailable(u64),
     RateLimited(u64),
+    /// A gateway's HTML page with this status, before the API saw the request.
+    Gateway(u16),
 }
 
 /// The active faults.
@@ -287,6 +398,10 @@ impl FaultSet {
                 }
                 FaultKind::RateLimited { retry_after_secs } if verdict.interrupt.is_none() => {
                     verdict.interrupt = Some(Interrupt::RateLimited(retry_after_secs));
+                    self.consume(i);
+                }
+                FaultKind::Gateway502Before if verdict.interrupt.is_none() => {
+                    verdict.interrupt = Some(Interrupt::Gateway(502));
                     self.consume(i);
                 }
                 _ => {}
@@ -364,9 +479,41 @@ mod tests {
         let f = Fault::parse_spec("latency,ms=250").unwrap();
         assert_eq!(f.kind, FaultKind::Latency(Duration::from_millis(250)));
         assert!(Fault::parse_spec("latency").is_err());
-        assert!(Fault::parse_spec("explode").is_err());
+        let e = Fault::parse_spec("explode").unwrap_err();
+        assert!(e.contains(&fault_kind_list()), "{e}");
+        // Every name and alias parses to the kind of that name; `-` stands for `_`.
+        for info in FAULT_KINDS {
+            let spec = format!("{},ms=1", info.name.replace('_', "-"));
+            assert_eq!(Fault::parse_spec(&spec).unwrap().kind.name(), info.name);
+            if let Some(alias) = info.alias {
+                assert_eq!(
+                    Fault::parse_spec(&format!("{alias},ms=1"))
+                        .unwrap()
+                        .kind
+                        .name(),
+                    info.name
+                );
+            }
+        }
         let f: Fault = serde_json::from_str(r#"{"kind":"drop_after_charge","key":"k"}"#).unwrap();
         assert_eq!(f.kind, FaultKind::DropAfterCharge);
         assert!(!format!("{f:?}").contains("\"k\""));
+    }
+
+    #[test]
+    fn the_readme_lists_every_kind_as_the_code_does() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(&fault_kind_list()),
+            "README lacks: {}",
+            fault_kind_list()
+        );
+        for info in FAULT_KINDS {
+            assert!(
+                readme.contains(&format!("| `{}`", info.name)),
+                "{}",
+                info.name
+            );
+        }
     }
 }

@@ -10,6 +10,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::accounts::Accounts;
+use crate::facts::path;
+use crate::readings::{DoneWord, FailedWord, Readings, RunningWords, VideoCharge};
 
 /// Fixed part of a job's length (before the speed-up).
 pub const VIDEO_BASE_SECONDS: f64 = 20.0;
@@ -60,22 +62,62 @@ pub(crate) struct Job {
     pub clip_seconds: u32,
     pub width: u32,
     pub height: u32,
+    /// Drives the video's colours and motion (from the prompt).
+    pub seed: u64,
     pub price: u64,
     pub processing_at: Duration,
     pub done_at: Duration,
     pub fail: bool,
+    /// How the job is paid for (fixed at submission).
+    pub charge: VideoCharge,
     pub outcome: Outcome,
     pub last_poll: Option<Duration>,
 }
 
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobState {
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}
+
 impl Job {
-    pub fn status(&self, now: Duration) -> &'static str {
+    pub fn state(&self, now: Duration) -> JobState {
         match self.outcome {
-            Outcome::Completed(_) => "completed",
-            Outcome::Failed(_) => "error",
-            Outcome::Running if now < self.processing_at => "pending",
-            Outcome::Running => "processing",
+            Outcome::Completed(_) => JobState::Completed,
+            Outcome::Failed(_) => JobState::Failed,
+            Outcome::Running if now < self.processing_at => JobState::Pending,
+            Outcome::Running => JobState::Processing,
         }
+    }
+}
+
+impl JobState {
+    /// The status word the readings give this state.
+    pub fn word(self, readings: &Readings) -> &'static str {
+        match (self, readings.running_words) {
+            (JobState::Completed, _) => match readings.done_word {
+                DoneWord::Succeeded => "succeeded",
+                _ => "completed",
+            },
+            (JobState::Failed, _) => match readings.failed_word {
+                FailedWord::Failed => "failed",
+                FailedWord::Cancelled => "cancelled",
+                FailedWord::Canceled => "canceled",
+                FailedWord::Expired => "expired",
+                _ => "error",
+            },
+            (JobState::Pending, RunningWords::QueuedRunning) => "queued",
+            (JobState::Processing, RunningWords::QueuedRunning) => "running",
+            (JobState::Processing, RunningWords::PendingProcessing) => "processing",
+            _ => "pending",
+        }
+    }
+
+    pub fn is_running(self) -> bool {
+        matches!(self, JobState::Pending | JobState::Processing)
     }
 }
 
@@ -104,7 +146,8 @@ impl Jobs {
         self.due.len()
     }
 
-    /// Ends every job due by `now`, in end-time order: its hold becomes a charge, or is released.
+    /// Ends every job due by `now`, in end-time order: its hold becomes a charge, or is released (or, for
+    /// a job charged at submission, a failure is refunded or not, as its reading says).
     pub fn settle(&mut self, accounts: &mut Accounts, now: Duration) {
         while let Some((at, id)) = self.due.first().cloned() {
             if at > now {
@@ -112,13 +155,23 @@ impl Jobs {
             }
             self.due.pop_first();
             if let Some(job) = self.map.get_mut(&id) {
-                if job.fail {
-                    accounts.release(&job.owner, job.price, &id, "/v1/video", at);
-                    job.outcome = Outcome::Failed(at);
-                } else {
-                    accounts.capture(&job.owner, job.price, &id, "/v1/video", at);
-                    job.outcome = Outcome::Completed(at);
+                let (owner, price) = (job.owner.as_str(), job.price);
+                match (job.fail, job.charge) {
+                    (true, VideoCharge::AtSubmission) => {
+                        accounts.refund(owner, price, &id, path::VIDEO, at);
+                    }
+                    (true, VideoCharge::AtSubmissionNoRefund) => {}
+                    (true, _) => accounts.release(owner, price, &id, path::VIDEO, at),
+                    (false, VideoCharge::OnCompletion) => {
+                        accounts.capture(owner, price, &id, path::VIDEO, at);
+                    }
+                    (false, _) => {}
                 }
+                job.outcome = if job.fail {
+                    Outcome::Failed(at)
+                } else {
+                    Outcome::Completed(at)
+                };
                 self.finished.push_back((at, id));
             }
         }

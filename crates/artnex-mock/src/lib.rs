@@ -34,11 +34,13 @@
 mod accounts;
 mod clock;
 mod config;
+mod facts;
 mod faults;
 mod ids;
 mod jobs;
 mod log;
 mod media;
+pub mod readings;
 mod routes;
 mod server;
 mod state;
@@ -50,15 +52,23 @@ pub use clock::Clock;
 pub use config::{
     ArtApiModel, DEFAULT_CREDITS, KeyConfig, Plan, Surface, TierPrices, artapi_default_models,
 };
-pub use faults::{Fault, FaultKind};
+pub use faults::{FAULT_KINDS, Fault, FaultKind, FaultKindInfo, fault_kind_list};
 pub use jobs::{
     POLL_INTERVAL_SECONDS, VIDEO_BASE_SECONDS, VIDEO_REFERENCE_CREDITS,
     VIDEO_SECONDS_PER_CLIP_SECOND, poll_interval, video_job_length,
 };
 pub use log::RequestRecord;
+pub use readings::{
+    AspectRatioRule, CreditsNumber, DoneWord, DurationDefault, ErrorBody, FailedWord, ImagesField,
+    Limits, PollQuota, PollStatus, PollThrottle, Reading, Readings, RefusedQuota, ResponseNulls,
+    RetryAfterHeader, RunningWords, ServerErrorBody, StatusPath, SubmitStatus, SubmitSuccessField,
+    SuccessStatus, Switch, VideoCharge,
+};
 pub use routes::POLICY_TRIGGER;
 pub use server::{MockBuilder, MockError, MockServer};
-pub use voices::{ELEVENLABS_VOICES, KLING_VOICES, default_voice, voices};
+pub use voices::{
+    ELEVENLABS_VOICE_ID_LEN, ELEVENLABS_VOICES, KLING_VOICES, accepts_voice, default_voice, voices,
+};
 
 /// The Artnex test key every simulator has unless told otherwise: Pro plan (1,000 requests a day),
 /// 1,000,000 credits.
@@ -68,4 +78,4 @@ pub const DEFAULT_KEY: &str = "sk-mock-artnex";
 pub const DEFAULT_ARTAPI_KEY: &str = "sk-mock-artapi";
 
 /// The largest input image accepted, in bytes before base64 encoding (the documented 10 MB, as 10 MiB).
-pub const MAX_IMAGE_BYTES: usize = media::input::MAX_IMAGE_BYTES;
+pub const MAX_IMAGE_BYTES: usize = facts::MAX_IMAGE_BYTES;

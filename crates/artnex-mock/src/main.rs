@@ -42,9 +42,7 @@ struct Args {
     #[arg(long, value_name = "MS")]
     latency_ms: Option<u64>,
 
-    /// Inject a fault: KIND[,ms=N][,retry_after=N][,path=P][,key=K][,times=N] with KIND one of
-    /// latency, 500, 503, 429, drop (close the connection after charging), fail-video. Repeatable.
-    #[arg(long = "fault", value_name = "SPEC")]
+    #[arg(long = "fault", value_name = "SPEC", help = fault_help())]
     faults: Vec<String>,
 
     /// Override one cell of the simulator's gpt-image-2 price table: RES:QUALITY:CREDITS (e.g. 2k:high:900).
@@ -58,6 +56,41 @@ struct Args {
     /// Extra bytes carried by every MP4 in a `free` box (download benchmarks).
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     video_padding: u64,
+
+    /// Simulate another reading of a gap in the docs: SWITCH=VALUE (repeatable, or comma-separated).
+    /// `--help` lists the switches; the crate README says what each value means.
+    #[arg(long = "reading", value_name = "SWITCH=VALUE", long_help = reading_help())]
+    readings: Vec<String>,
+
+    /// Seconds a request body may take to arrive once its headers are in; a body still incomplete then
+    /// gets no answer (the connection is closed).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    body_timeout_secs: u64,
+
+    /// How many request bodies over 1 MiB are read and handled at once (the others wait their turn).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    large_bodies: usize,
+
+    /// Do not print a line per request (method, path, status, credits, key label; never the key).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `--reading`'s long help: every switch and value, from the library.
+fn reading_help() -> String {
+    format!(
+        "Simulate another reading of a gap in the docs: SWITCH=VALUE (repeatable, or comma-separated). \
+         The switches and their values (the default first):\n{}",
+        artnex_mock::Readings::help()
+    )
+}
+
+/// `--fault`'s help: the spec syntax and every kind, from the one list in the library.
+fn fault_help() -> String {
+    format!(
+        "Inject a fault (repeatable): KIND[,ms=N][,retry_after=N][,path=P][,key=K][,times=N] with KIND one of {}",
+        artnex_mock::fault_kind_list()
+    )
 }
 
 fn parse_tier(spec: &str) -> Result<(String, String, u64), String> {
@@ -103,9 +136,19 @@ fn configure(args: &Args) -> Result<artnex_mock::MockBuilder, String> {
         .addr(args.addr)
         .no_default_keys()
         .speed(args.speed)
-        .video_padding_bytes(args.video_padding);
+        .video_padding_bytes(args.video_padding)
+        .body_timeout(std::time::Duration::from_secs(args.body_timeout_secs))
+        .large_bodies(args.large_bodies);
     if args.manual_clock {
         b = b.manual_clock();
+    }
+    let mut readings = artnex_mock::Readings::default();
+    for spec in &args.readings {
+        readings.apply(spec).map_err(|e| format!("--reading {e}"))?;
+    }
+    b = b.readings(readings);
+    if !args.quiet {
+        b = b.on_request(|r| println!("{}", r.summary()));
     }
     if args.keys.is_empty() {
         b = b.key(KeyConfig::artnex(DEFAULT_KEY, Plan::Pro, DEFAULT_CREDITS));
@@ -187,6 +230,10 @@ async fn main() -> ExitCode {
     if args.speed != 1.0 {
         let _ = writeln!(out, "  Video speed-up   x{}", args.speed);
     }
+    let readings = server.readings();
+    if !readings.is_default() {
+        let _ = writeln!(out, "  Readings         {readings}");
+    }
     let _ = writeln!(out, "Press Ctrl-C to stop.");
     let _ = out.flush();
     drop(out);
@@ -213,12 +260,37 @@ mod tests {
             "2k:high:900",
             "--artapi-price",
             "flux-dev:30",
+            "--reading",
+            "status_path=query,submit_status=202",
+            "--reading",
+            "done_word=succeeded",
         ]);
         assert!(configure(&args).is_ok());
+        let bad = Args::parse_from(["artnex-mock", "--reading", "status_path=sideways"]);
+        assert!(
+            configure(&bad)
+                .unwrap_err()
+                .contains("id, status-segment, query")
+        );
         let bad = Args::parse_from(["artnex-mock", "--tier-price", "8k:high:1"]);
         assert!(configure(&bad).is_err());
         assert!(parse_artapi_price("flux-dev:1:2").is_ok());
         assert!(parse_artapi_price(":1").is_err());
+    }
+
+    #[test]
+    fn help_lists_every_fault_kind_as_the_library_does() {
+        use clap::CommandFactory as _;
+        let help = Args::command().render_long_help().to_string();
+        let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&artnex_mock::fault_kind_list()), "{help}");
+        for line in artnex_mock::Readings::help().lines() {
+            let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.contains(&line), "{line} in {help}");
+        }
+        let bad = Args::parse_from(["artnex-mock", "--fault", "explode"]);
+        let e = configure(&bad).unwrap_err();
+        assert!(e.contains(&artnex_mock::fault_kind_list()), "{e}");
     }
 
     #[test]

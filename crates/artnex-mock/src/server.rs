@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tower_service::Service as _;
@@ -16,11 +16,14 @@ use tower_service::Service as _;
 use crate::accounts::{Accounts, LedgerEntry};
 use crate::clock::Clock;
 use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
+use crate::facts::{
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_LARGE_BODIES, RECEIVE_BUFFER,
+};
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
-use crate::log::{RequestLog, RequestRecord};
+use crate::log::{Observer, RequestLog, RequestRecord};
 use crate::media::MediaStore;
-use crate::media::input::MAX_IMAGE_BYTES;
+use crate::readings::{Reading, Readings};
 use crate::state::{App, Core, Settings, lock};
 use crate::{DEFAULT_ARTAPI_KEY, DEFAULT_CREDITS, DEFAULT_KEY};
 
@@ -80,6 +83,10 @@ pub struct MockBuilder {
     media_capacity: usize,
     body_limit: usize,
     faults: Vec<Fault>,
+    on_request: Option<Observer>,
+    readings: Readings,
+    body_timeout: Duration,
+    large_bodies: usize,
 }
 
 impl Default for MockBuilder {
@@ -96,9 +103,12 @@ impl Default for MockBuilder {
             request_log_capacity: 10_000,
             ledger_capacity: 100_000,
             media_capacity: 1_000_000,
-            // A 10 MiB image is ~13.4 MiB of base64; leave room for the rest of the JSON.
-            body_limit: MAX_IMAGE_BYTES / 3 * 4 + 2 * 1024 * 1024,
+            body_limit: DEFAULT_BODY_LIMIT,
             faults: Vec::new(),
+            on_request: None,
+            readings: Readings::default(),
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            large_bodies: DEFAULT_LARGE_BODIES,
         }
     }
 }
@@ -195,6 +205,72 @@ impl MockBuilder {
         self
     }
 
+    /// Calls `f` with every request the simulator records (API calls, media downloads, unknown routes;
+    /// not the admin routes), after it is answered. The binary prints [`RequestRecord::summary`] with it.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// let server = artnex_mock::MockServer::builder()
+    ///     .on_request(|r| eprintln!("{}", r.summary()))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_request(mut self, f: impl Fn(&RequestRecord) + Send + Sync + 'static) -> Self {
+        self.on_request = Some(Observer(Arc::new(f)));
+        self
+    }
+
+    /// The readings of the docs' gaps to simulate (default: the spec's reading of each). See
+    /// [`Readings`] and [`Readings::alternatives`].
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// use artnex_mock::{MockServer, Readings};
+    /// for (name, readings) in Readings::alternatives() {
+    ///     let server = MockServer::builder().readings(readings).start().await?;
+    ///     // ... run the code under test against server.base_url(), report `name` on failure ...
+    ///     # let _ = (name, server);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn readings(mut self, readings: Readings) -> Self {
+        self.readings = readings;
+        self
+    }
+
+    /// Changes one switch of the readings, e.g. `.reading(StatusPath::Query)`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), artnex_mock::MockError> {
+    /// use artnex_mock::{DoneWord, MockServer, StatusPath};
+    /// let server = MockServer::builder()
+    ///     .reading(StatusPath::StatusSegment)
+    ///     .reading(DoneWord::Succeeded)
+    ///     .start()
+    ///     .await?;
+    /// # let _ = server;
+    /// # Ok(()) }
+    /// ```
+    pub fn reading(mut self, reading: impl Into<Reading>) -> Self {
+        self.readings = self.readings.with(reading);
+        self
+    }
+
+    /// How long a request body may take to arrive once the headers are in (default 30 s, the same as
+    /// for the headers). A body still incomplete then gets no answer: the connection is closed.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How many request bodies over 1 MiB are read and handled at once (default 4); the others wait their
+    /// turn, so memory stays bounded whatever the number of large uploads in flight.
+    pub fn large_bodies(mut self, n: usize) -> Self {
+        self.large_bodies = n;
+        self
+    }
+
     /// A fault active from the start.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -214,12 +290,10 @@ impl MockBuilder {
                 "every ArtAPI model needs at least one size".into(),
             ));
         }
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .map_err(|source| MockError::Bind {
-                addr: self.addr,
-                source,
-            })?;
+        let listener = listen(self.addr).map_err(|source| MockError::Bind {
+            addr: self.addr,
+            source,
+        })?;
         let addr = listener.local_addr().map_err(|source| MockError::Bind {
             addr: self.addr,
             source,
@@ -253,6 +327,9 @@ impl MockBuilder {
                 artapi_models: self.artapi_models,
                 video_padding: self.video_padding,
                 body_limit: self.body_limit.max(1024),
+                on_request: self.on_request,
+                body_timeout: self.body_timeout,
+                large_bodies: Arc::new(tokio::sync::Semaphore::new(self.large_bodies.max(1))),
             },
             addr,
             core: Mutex::new(Core {
@@ -262,6 +339,7 @@ impl MockBuilder {
             media: Mutex::new(MediaStore::new(self.media_capacity)),
             faults: Mutex::new(faults),
             log: Mutex::new(RequestLog::new(self.request_log_capacity)),
+            readings: Mutex::new(self.readings),
         });
         let router = crate::routes::router(app.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -273,6 +351,22 @@ impl MockBuilder {
             task: Some(task),
         })
     }
+}
+
+/// Binds the listening socket. Accepted connections inherit its receive buffer of [`RECEIVE_BUFFER`]
+/// bytes: an upload waiting for a large-body permit then holds that much kernel memory at most, instead
+/// of the tens of megabytes a self-tuning buffer grows to (which, with many large uploads at once, can
+/// exhaust the machine's TCP memory and get connections aborted).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_recv_buffer_size(RECEIVE_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 async fn accept_loop(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
@@ -445,6 +539,17 @@ impl MockServer {
     /// The faults still active.
     pub fn faults(&self) -> Vec<Fault> {
         lock(&self.app.faults).list()
+    }
+
+    /// The readings of the docs' gaps in force.
+    pub fn readings(&self) -> Readings {
+        *lock(&self.app.readings)
+    }
+
+    /// Switches the readings for every request that arrives from now on (a running video job keeps the
+    /// way it is paid for; its status words follow the new readings).
+    pub fn set_readings(&self, readings: Readings) {
+        *lock(&self.app.readings) = readings;
     }
 
     /// Number of media recipes currently stored (a measure of the simulator's memory use).

@@ -1,10 +1,10 @@
 //! Shared server state.
 //!
-//! Lock order (to stay deadlock-free): `faults` before `core`; `core` before `media`; `log` alone. No lock is
-//! ever held across an `.await`.
+//! Lock order (to stay deadlock-free): `faults` before `core`; `core` before `media`; `log` and `readings`
+//! alone. No lock is ever held across an `.await`.
 
 use std::net::SocketAddr;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::accounts::Accounts;
@@ -14,6 +14,7 @@ use crate::faults::FaultSet;
 use crate::jobs::Jobs;
 use crate::log::RequestLog;
 use crate::media::MediaStore;
+use crate::readings::Readings;
 
 /// Locks a mutex, recovering from poisoning (a panicking test thread must not wedge the server).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -41,6 +42,12 @@ pub(crate) struct Settings {
     pub artapi_models: Vec<ArtApiModel>,
     pub video_padding: u64,
     pub body_limit: usize,
+    /// Called with every recorded request (the binary's console log).
+    pub on_request: Option<crate::log::Observer>,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Permits for reading and handling large bodies.
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// Everything the handlers share.
@@ -53,6 +60,8 @@ pub(crate) struct App {
     pub media: Mutex<MediaStore>,
     pub faults: Mutex<FaultSet>,
     pub log: Mutex<RequestLog>,
+    /// The readings of the docs' gaps in force (changed at run time by the handle or the admin route).
+    pub readings: Mutex<Readings>,
 }
 
 impl App {

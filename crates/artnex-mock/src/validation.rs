@@ -7,13 +7,9 @@ use artnex_facts::{Credits, Kind, ModelInfo};
 use serde_json::{Map, Value};
 
 use crate::config::TierPrices;
+use crate::facts::{MAX_IMAGE_BYTES, MAX_PROMPT_CHARS, code};
 use crate::media::input::InputError;
 use crate::routes::ApiError;
-
-/// Longest prompt, in Unicode characters.
-pub(crate) const MAX_PROMPT_CHARS: usize = 4000;
-/// Longest TTS text, in Unicode characters.
-pub(crate) const MAX_TTS_CHARS: usize = 5000;
 
 fn type_name(v: &Value) -> &'static str {
     match v {
@@ -81,12 +77,12 @@ impl<'a> Fields<'a> {
 pub(crate) fn check_prompt(prompt: Option<&str>) -> Result<&str, ApiError> {
     let p = prompt
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad("missing_prompt", "The prompt field is required."))?;
+        .ok_or_else(|| ApiError::bad(code::MISSING_PROMPT, "The prompt field is required."))?;
     let n = p.chars().count();
     if n > MAX_PROMPT_CHARS {
         return Err(ApiError::bad(
-            "prompt_too_long",
-            format!("The prompt is {n} characters long; the limit is 4,000."),
+            code::PROMPT_TOO_LONG,
+            format!("The prompt is {n} characters long; the limit is {MAX_PROMPT_CHARS}."),
         ));
     }
     Ok(p)
@@ -106,14 +102,14 @@ pub(crate) fn model_of_kind(
 ) -> Result<&'static ModelInfo, ApiError> {
     let Some(id) = model else {
         return Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!("The model field is required. Use one of: {}.", ids(kind)),
         ));
     };
     match artnex_facts::lookup(id) {
         Some(info) if info.kind == kind => Ok(info),
         Some(info) => Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!(
                 "{id} is {} model and cannot be used on {}. Use one of: {}.",
                 article(info.kind),
@@ -122,7 +118,7 @@ pub(crate) fn model_of_kind(
             ),
         )),
         None => Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!(
                 "{id:?} is not a supported model ID. Use one of: {}.",
                 ids(kind)
@@ -150,7 +146,7 @@ pub(crate) fn check_tiers<'a>(
         && !TierPrices::RESOLUTIONS.contains(&r)
     {
         return Err(ApiError::bad(
-            "invalid_resolution",
+            code::INVALID_RESOLUTION,
             format!("resolution {r:?} is not supported: use 1k, 2k or 4k."),
         ));
     }
@@ -158,7 +154,7 @@ pub(crate) fn check_tiers<'a>(
         && !TierPrices::QUALITIES.contains(&q)
     {
         return Err(ApiError::bad(
-            "invalid_resolution",
+            code::INVALID_RESOLUTION,
             format!("quality {q:?} is not supported: use low, medium or high."),
         ));
     }
@@ -186,13 +182,14 @@ pub(crate) fn unit_price(
 /// The documented error for a refused input image.
 pub(crate) fn image_error(e: InputError) -> ApiError {
     match e {
-        InputError::Missing => ApiError::bad("missing_image", "The image field is required."),
-        InputError::Format(msg) => ApiError::bad("invalid_image_format", msg),
+        InputError::Missing => ApiError::bad(code::MISSING_IMAGE, "The image field is required."),
+        InputError::Format(msg) => ApiError::bad(code::INVALID_IMAGE_FORMAT, msg),
         InputError::TooLarge(n) => ApiError::bad(
-            "image_too_large",
+            code::IMAGE_TOO_LARGE,
             format!(
-                "The image is {:.1} MB; the limit is 10 MB.",
-                n as f64 / (1024.0 * 1024.0)
+                "The image is {:.1} MB; the limit is {} MB.",
+                n as f64 / (1024.0 * 1024.0),
+                MAX_IMAGE_BYTES / (1024 * 1024)
             ),
         ),
     }

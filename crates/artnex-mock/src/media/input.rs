@@ -11,14 +11,8 @@ use std::io::Cursor;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-/// The documented input limit: 10 MB before encoding (taken as 10 MiB).
-pub(crate) const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
-/// Longest HTTPS URL accepted.
-const MAX_URL_LEN: usize = 8 * 1024;
-/// Longest side of an input image the simulator accepts (its own limit; outputs follow the input's size).
-pub(crate) const MAX_INPUT_SIDE: u32 = 16384;
-/// Images with more pixels than this are checked from their header only (no full decode).
-const MAX_DECODE_PIXELS: u64 = 4 * 1024 * 1024;
+use crate::facts::{MAX_DECODE_PIXELS, MAX_IMAGE_BYTES, MAX_SIDE as MAX_INPUT_SIDE, MAX_URL_LEN};
+
 /// Thumbnail side kept from a decoded input.
 const THUMB: u32 = 32;
 

@@ -19,10 +19,11 @@ use axum::response::Response;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use crate::facts::{code, path};
+
 pub(crate) use self::png::{ImageRecipe, Style};
 
-/// How long a media URL stays valid (simulated time).
-pub(crate) const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+pub(crate) use crate::facts::URL_RETENTION as RETENTION;
 /// Images at most this large are rendered in one piece with a Content-Length; larger ones stream.
 const IN_MEMORY_PIXELS: u64 = 1024 * 1024;
 
@@ -72,14 +73,8 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) enum Asset {
     Png(ImageRecipe),
-    Mp3 {
-        frames: u32,
-    },
-    Mp4 {
-        seconds: u32,
-        width: u32,
-        height: u32,
-    },
+    Mp3 { frames: u32 },
+    Mp4(mp4::VideoRecipe),
 }
 
 /// Why a media lookup failed.
@@ -176,12 +171,12 @@ impl MediaStore {
 
 /// The URL of a media file.
 pub(crate) fn url(base: &str, kind: MediaKind, id: &str, file: &str) -> String {
-    format!("{base}/cdn/{}/{id}/{file}", kind.dir())
+    format!("{base}{}{}/{id}/{file}", path::CDN_PREFIX, kind.dir())
 }
 
 /// The URL of a video job's file.
 pub(crate) fn video_url(base: &str, id: &str) -> String {
-    format!("{base}/cdn/video/{id}/video.mp4")
+    format!("{base}{}video/{id}/video.mp4", path::CDN_PREFIX)
 }
 
 /// A `Write` that forwards bytes to an HTTP body in 64 KiB chunks (used from a blocking thread).
@@ -240,6 +235,16 @@ pub(crate) async fn render_png(recipe: ImageRecipe) -> Result<Vec<u8>, String> {
         .map_err(|e| e.to_string())?
 }
 
+/// A 500 for media the simulator failed to render (a bug: never caused by a request).
+fn rendering_failed(e: &str) -> Response {
+    let body = serde_json::json!({
+        "success": false,
+        "error": code::INTERNAL_ERROR,
+        "message": format!("rendering failed: {e}"),
+    });
+    crate::routes::json_response(StatusCode::INTERNAL_SERVER_ERROR, &body)
+}
+
 /// The HTTP response for an asset.
 pub(crate) async fn respond(asset: Asset, video_padding: u64) -> Response {
     match asset {
@@ -251,14 +256,7 @@ pub(crate) async fn respond(asset: Asset, video_padding: u64) -> Response {
                         let len = bytes.len() as u64;
                         with_type(Response::new(Body::from(bytes)), "image/png", Some(len))
                     }
-                    Err(e) => {
-                        let mut r = Response::new(Body::from(format!(
-                            "{{\"success\":false,\"error\":\"internal_error\",\"message\":\"rendering failed: {}\"}}",
-                            e.replace('"', "'")
-                        )));
-                        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                        r
-                    }
+                    Err(e) => rendering_failed(&e),
                 }
             } else {
                 let (tx, mut rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
@@ -283,15 +281,37 @@ pub(crate) async fn respond(asset: Asset, video_padding: u64) -> Response {
             "audio/mpeg",
             Some(mp3::total_len(frames)),
         ),
-        Asset::Mp4 {
-            seconds,
-            width,
-            height,
-        } => {
-            let head = mp4::file(seconds, width, height);
-            let len = mp4::total_len(head.len(), video_padding);
+        Asset::Mp4(recipe) => {
+            let planned =
+                tokio::task::spawn_blocking(move || mp4::plan(recipe, video_padding)).await;
+            let plan = match planned {
+                Ok(Ok(plan)) => plan,
+                Ok(Err(e)) => return rendering_failed(&e.to_string()),
+                Err(e) => return rendering_failed(&e.to_string()),
+            };
+            let len = plan.total_len;
+            let head = futures_util::stream::once(std::future::ready(Ok::<Bytes, io::Error>(
+                Bytes::from(plan.head.clone()),
+            )));
+            let padding = mp4::padding_stream(&plan);
+            let (tx, mut rx) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+            tokio::task::spawn_blocking(move || {
+                let mut w = ChannelWriter {
+                    tx,
+                    buf: Vec::with_capacity(64 * 1024),
+                };
+                let result = mp4::write_samples(&plan, &mut w).and_then(|()| w.flush());
+                if let Err(e) = result {
+                    let _ = w.tx.blocking_send(Err(e));
+                }
+            });
+            let samples = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+            let body = futures_util::StreamExt::chain(
+                futures_util::StreamExt::chain(head, samples),
+                padding,
+            );
             with_type(
-                Response::new(Body::from_stream(mp4::stream(head, video_padding))),
+                Response::new(Body::from_stream(body)),
                 "video/mp4",
                 Some(len),
             )

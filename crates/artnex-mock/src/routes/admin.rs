@@ -4,10 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,17 +20,151 @@ use super::json_response;
 use crate::config::KeyConfig;
 use crate::faults::{Fault, FaultKind};
 use crate::ids::key_label;
+use crate::readings::Readings;
 use crate::state::{App, lock};
 
+/// Every admin route: path, methods, what it does. The index at `/__admin/` lists this table and the
+/// router is built from it, so the two cannot disagree.
+pub(crate) const ROUTES: &[(&str, &str, &str)] = &[
+    (
+        "/__admin/",
+        "GET",
+        "this index (JSON; a small HTML page for a browser)",
+    ),
+    (
+        "/__admin/health",
+        "GET",
+        "{\"ok\": true} and the simulated time",
+    ),
+    (
+        "/__admin/ledger",
+        "GET",
+        "?key=K: balance, held, total charged, requests in the window, ledger entries",
+    ),
+    (
+        "/__admin/requests",
+        "GET",
+        "the request log (key labels, never raw keys)",
+    ),
+    (
+        "/__admin/clock",
+        "GET",
+        "simulated time, Unix time, manual or not, speed",
+    ),
+    (
+        "/__admin/clock/advance",
+        "POST",
+        "{\"seconds\": N} moves simulated time forward",
+    ),
+    (
+        "/__admin/faults",
+        "GET, POST, DELETE",
+        "list, inject ({\"kind\": ...}) or clear faults",
+    ),
+    (
+        "/__admin/keys",
+        "GET, POST",
+        "list keys (labels), or add or reconfigure one",
+    ),
+    (
+        "/__admin/balance",
+        "POST",
+        "{\"key\": K, \"credits\": N} sets a key's available balance",
+    ),
+    (
+        "/__admin/readings",
+        "GET, POST, DELETE",
+        "the readings of the docs' gaps: read, change ({\"status_path\": \"query\", ...}) or reset",
+    ),
+];
+
+fn method_router(path: &str) -> Option<MethodRouter<Arc<App>>> {
+    Some(match path {
+        "/__admin/" => get(index),
+        "/__admin/health" => get(health),
+        "/__admin/ledger" => get(ledger),
+        "/__admin/requests" => get(requests),
+        "/__admin/clock" => get(clock),
+        "/__admin/clock/advance" => post(advance),
+        "/__admin/faults" => post(add_fault).get(list_faults).delete(clear_faults),
+        "/__admin/keys" => post(add_key).get(list_keys),
+        "/__admin/balance" => post(set_balance),
+        "/__admin/readings" => get(get_readings).post(set_readings).delete(reset_readings),
+        _ => return None,
+    })
+}
+
+/// The admin routes (plus `/__admin` without the slash, for the index).
+pub(crate) fn router() -> Router<Arc<App>> {
+    ROUTES
+        .iter()
+        .filter_map(|(path, _, _)| method_router(path).map(|m| (*path, m)))
+        .fold(
+            Router::new().route("/__admin", get(index)),
+            |r, (path, m)| r.route(path, m),
+        )
+}
+
+/// `GET /__admin/`: the routes as JSON, or as a small HTML page when the client accepts `text/html`.
+pub(crate) async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let base = format!("http://{}", app.addr);
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        let routes: Vec<Value> = ROUTES
+            .iter()
+            .map(|(path, methods, does)| json!({"path": path, "methods": methods, "does": does}))
+            .collect();
+        return ok(json!({
+            "simulator": "artnex-mock",
+            "artnex_base_url": base,
+            "artapi_base_url": format!("{base}/v1"),
+            "routes": routes,
+        }));
+    }
+    let mut rows = String::new();
+    for (path, methods, does) in ROUTES {
+        let name = if methods.contains("GET") {
+            format!("<a href=\"{path}\">{path}</a>")
+        } else {
+            path.to_string()
+        };
+        rows.push_str(&format!(
+            "<tr><td><code>{methods}</code></td><td><code>{name}</code></td><td>{}</td></tr>\n",
+            escape(does)
+        ));
+    }
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>artnex-mock admin</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:2rem}}td{{padding:.2rem .8rem}}</style></head>\n\
+         <body><h1>artnex-mock admin</h1>\n<p>Artnex base URL <code>{base}</code>, ArtAPI base URL \
+         <code>{base}/v1</code>.</p>\n<table>\n{rows}</table></body></html>\n"
+    );
+    let mut r = Response::new(Body::from(html));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn ok(body: Value) -> Response {
-    json_response(StatusCode::OK, &body, None)
+    json_response(StatusCode::OK, &body)
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     json_response(
         status,
         &json!({"success": false, "error": code, "message": message.into()}),
-        None,
     )
 }
 
@@ -226,5 +364,69 @@ pub(crate) async fn set_balance(State(app): State<Arc<App>>, body: Bytes) -> Res
         ok(json!({"ok": true, "balance": b.credits}))
     } else {
         error(StatusCode::NOT_FOUND, "not_found", "No such key.")
+    }
+}
+
+fn readings_json(r: &Readings) -> Value {
+    let current: serde_json::Map<String, Value> = r
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let switches: Vec<Value> = Readings::switches()
+        .into_iter()
+        .map(|s| {
+            let values: Vec<Value> = s
+                .values
+                .iter()
+                .map(|(v, means)| json!({"value": v, "means": means}))
+                .collect();
+            json!({
+                "switch": s.key,
+                "decides": s.summary,
+                "default": s.values.first().map(|(v, _)| *v),
+                "values": values,
+            })
+        })
+        .collect();
+    json!({"readings": current, "changed": r.to_string(), "switches": switches})
+}
+
+/// `GET /__admin/readings`
+pub(crate) async fn get_readings(State(app): State<Arc<App>>) -> Response {
+    ok(readings_json(&lock(&app.readings)))
+}
+
+/// `POST /__admin/readings {"switch": "value", ...}`: changes those switches (all or none).
+pub(crate) async fn set_readings(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let changes: HashMap<String, String> = match parse(&body) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let mut readings = lock(&app.readings);
+    let mut next = *readings;
+    for (key, value) in &changes {
+        if let Err(e) = next.set(key, value) {
+            return error(StatusCode::BAD_REQUEST, "invalid_request", e);
+        }
+    }
+    *readings = next;
+    ok(readings_json(&next))
+}
+
+/// `DELETE /__admin/readings`: back to the defaults.
+pub(crate) async fn reset_readings(State(app): State<Arc<App>>) -> Response {
+    let mut readings = lock(&app.readings);
+    *readings = Readings::default();
+    ok(readings_json(&readings))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_listed_route_is_served() {
+        for (path, _, _) in super::ROUTES {
+            assert!(super::method_router(path).is_some(), "{path}");
+        }
     }
 }

@@ -9,11 +9,16 @@ use serde_json::{Map, Value, json};
 
 use super::{ApiError, Call, Success};
 use crate::config::Surface;
+use crate::facts::{
+    ARTAPI_N, ARTAPI_QUALITIES, ARTAPI_RESPONSE_FORMATS, ARTAPI_STYLES, MAX_PROMPT_CHARS,
+    RELAXED_ARTAPI_PROMPT_CHARS, code, path,
+};
 use crate::ids;
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, render_png};
+use crate::readings::Limits;
 use crate::state::App;
 use crate::state::lock;
-use crate::validation::{Fields, MAX_PROMPT_CHARS};
+use crate::validation::Fields;
 
 /// A prompt containing this marker is refused with `content_policy_violation` (the simulator's trigger
 /// for that documented error).
@@ -34,7 +39,7 @@ pub(crate) async fn create_image(State(app): State<Arc<App>>, req: Request) -> R
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::bad("invalid_request", message).with_param(param)
+    ApiError::bad(code::INVALID_REQUEST, message).with_param(param)
 }
 
 fn one_of<'a>(
@@ -81,10 +86,14 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
         .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| invalid("prompt", "You must provide a prompt."))?;
     let chars = prompt.chars().count();
-    if chars > MAX_PROMPT_CHARS {
+    let max = match call.readings.limits {
+        Limits::Relaxed => RELAXED_ARTAPI_PROMPT_CHARS,
+        _ => MAX_PROMPT_CHARS,
+    };
+    if chars > max {
         return Err(ApiError::bad(
-            "prompt_too_long",
-            format!("The prompt is {chars} characters long; the maximum is 4000."),
+            code::PROMPT_TOO_LONG,
+            format!("The prompt is {chars} characters long; the maximum is {max}."),
         )
         .with_param("prompt"));
     }
@@ -92,7 +101,7 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let spec = models.iter().find(|m| m.id == model).ok_or_else(|| {
         let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
         ApiError::bad(
-            "model_not_found",
+            code::MODEL_NOT_FOUND,
             format!(
                 "The model {model:?} does not exist. Available: {}.",
                 ids.join(", ")
@@ -102,11 +111,15 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     })?;
     let n = match n {
         None => 1,
-        Some(n) if (1..=10).contains(&n) => n as u64,
+        Some(n) if ARTAPI_N.contains(&n) => n as u64,
         Some(n) => {
             return Err(invalid(
                 "n",
-                format!("n must be between 1 and 10, got {n}."),
+                format!(
+                    "n must be between {} and {}, got {n}.",
+                    ARTAPI_N.start(),
+                    ARTAPI_N.end()
+                ),
             ));
         }
     };
@@ -118,7 +131,7 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
                 let sizes: Vec<String> =
                     spec.sizes.iter().map(|(w, h)| format!("{w}x{h}")).collect();
                 ApiError::bad(
-                    "invalid_size",
+                    code::INVALID_SIZE,
                     format!(
                         "Size {s} is not supported by this model. Supported: {}.",
                         sizes.join(", ")
@@ -127,19 +140,19 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
                 .with_param("size")
             })?,
     };
-    let quality = one_of(quality, &["standard", "hd"], "quality")?;
-    let response_format = one_of(response_format, &["url", "b64_json"], "response_format")?;
-    let style = one_of(style, &["vivid", "natural"], "style")?;
+    let quality = one_of(quality, &ARTAPI_QUALITIES, "quality")?;
+    let response_format = one_of(response_format, &ARTAPI_RESPONSE_FORMATS, "response_format")?;
+    let style = one_of(style, &ARTAPI_STYLES, "style")?;
     if prompt.contains(POLICY_TRIGGER) {
         return Err(ApiError::bad(
-            "content_policy_violation",
+            code::CONTENT_POLICY_VIOLATION,
             "Your request was rejected as a result of our safety system.",
         )
         .with_param("prompt"));
     }
 
     let credits = spec.price(quality == "hd").saturating_mul(n);
-    call.charge(credits, "/v1/images/generations", "insufficient_quota")?;
+    call.charge(credits, path::ARTAPI_IMAGES, code::INSUFFICIENT_QUOTA)?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {
@@ -184,13 +197,13 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
             }));
         }
     }
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "created": call.app.clock.unix_seconds(),
             "data": data,
         }),
         credits,
-    })
+    ))
 }
 
 #[cfg(test)]

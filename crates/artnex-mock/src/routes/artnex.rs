@@ -3,33 +3,39 @@
 use std::sync::Arc;
 
 use artnex_facts::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
-use axum::extract::{Request, State};
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, Call, Success, insufficient};
+use super::{ApiError, Call, Success, credits_value, insufficient, no_route};
 use crate::accounts::ceil_secs;
 use crate::config::Surface;
+use crate::facts::{
+    ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_DIMENSION, DEFAULT_SCALE, DEFAULT_TTS_MODEL,
+    DIMENSIONS, FIXED_DEFAULT_DURATION, MAX_SIDE, MAX_TTS_CHARS, NUM_IMAGES, RELAXED_DIMENSIONS,
+    RELAXED_SCALES, SCALES, URL_IMAGE_SIZE, URL_UPSCALE_SIZE, code, path,
+};
 use crate::faults::FaultKind;
 use crate::ids;
-use crate::jobs::{Job, Outcome, poll_interval, video_job_length};
+use crate::jobs::{Job, JobState, Outcome, poll_interval, video_job_length};
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, mp3};
+use crate::readings::{
+    AspectRatioRule, DurationDefault, ImagesField, Limits, PollQuota, PollStatus, PollThrottle,
+    Readings, ResponseNulls, StatusPath, SubmitStatus, SubmitSuccessField, SuccessStatus,
+    VideoCharge,
+};
 use crate::state::{App, lock};
 use crate::validation::{
-    Fields, MAX_TTS_CHARS, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
+    Fields, check_prompt, check_tiers, model_of_kind, parse_image, unit_price,
 };
 use crate::voices;
 
-/// Input images given as URLs count as this size for upscaling (the simulator's choice).
-pub(crate) const URL_UPSCALE_SIZE: (u32, u32) = (512, 512);
-/// Input images given as URLs count as this size for edits and background removal.
-pub(crate) const URL_IMAGE_SIZE: (u32, u32) = (1024, 1024);
-/// Longest side an upscaled image may have (the simulator's own limit).
-pub(crate) const MAX_UPSCALE_SIDE: f64 = 16384.0;
-const INSUFFICIENT: &str = "insufficient_credits";
-/// The spec's `AspectRatio` enum.
-const ASPECT_RATIOS: [&str; 3] = ["16:9", "9:16", "1:1"];
+const INSUFFICIENT: &str = code::INSUFFICIENT_CREDITS;
 
 #[derive(Debug, Clone, Copy)]
 enum Op {
@@ -74,17 +80,51 @@ async fn billable(app: Arc<App>, req: Request, op: Op) -> Response {
         call.apply_faults().await?;
         call.count_quota()?;
         let map = call.read_json(&parts.headers, body).await?;
-        match op {
+        let mut success = match op {
             Op::Generate => generate_impl(&call, &map),
             Op::Edit => edit_impl(&call, &map).await,
             Op::Video => video_impl(&call, &map).await,
             Op::Tts => tts_impl(&call, &map),
             Op::Upscale => upscale_impl(&call, &map).await,
             Op::RemoveBg => remove_bg_impl(&call, &map).await,
-        }
+        }?;
+        success.status = match op {
+            Op::Video => match call.readings.submit_status {
+                SubmitStatus::Accepted202 => StatusCode::ACCEPTED,
+                SubmitStatus::Created201 => StatusCode::CREATED,
+                _ => StatusCode::OK,
+            },
+            _ => match call.readings.success_status {
+                SuccessStatus::Accepted202 => StatusCode::ACCEPTED,
+                SuccessStatus::Created201 => StatusCode::CREATED,
+                _ => StatusCode::OK,
+            },
+        };
+        Ok(success)
     }
     .await;
     call.finish(Surface::Artnex, result).await
+}
+
+/// The `images` field of a generate or edit answer, as the readings write it.
+fn images_value(call: &Call, kind: MediaKind, n: u64) -> Value {
+    if call.readings.images_field == ImagesField::Null {
+        return Value::Null;
+    }
+    let images: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"url": media::url(&call.base_url, kind, &call.request_id, &format!("image_{i}.png"))})
+        })
+        .collect();
+    Value::Array(images)
+}
+
+/// `width` / `height` limits under the readings.
+fn dimensions(call: &Call) -> std::ops::RangeInclusive<i128> {
+    match call.readings.limits {
+        Limits::Relaxed => RELAXED_DIMENSIONS,
+        _ => DIMENSIONS,
+    }
 }
 
 fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
@@ -92,13 +132,22 @@ fn store(call: &Call, kind: MediaKind, recipe: Recipe) {
     lock(&call.app.media).insert(&call.request_id, kind, recipe, now);
 }
 
-fn dimension(value: Option<i128>, default: u32, name: &str) -> Result<u32, ApiError> {
+fn dimension(
+    value: Option<i128>,
+    default: u32,
+    name: &str,
+    range: &std::ops::RangeInclusive<i128>,
+) -> Result<u32, ApiError> {
     match value {
         None => Ok(default),
-        Some(v) if (64..=8192).contains(&v) => Ok(v as u32),
+        Some(v) if range.contains(&v) => Ok(v as u32),
         Some(v) => Err(ApiError::bad(
-            "invalid_dimensions",
-            format!("{name} {v} is outside the allowed range 64-8192."),
+            code::INVALID_DIMENSIONS,
+            format!(
+                "{name} {v} is outside the allowed range {}-{}.",
+                range.start(),
+                range.end()
+            ),
         )),
     }
 }
@@ -120,23 +169,28 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
     let side = match (info.tiers.is_some(), resolution) {
         (true, Some("2k")) => 2048,
         (true, Some("4k")) => 4096,
-        _ => 1024,
+        _ => DEFAULT_DIMENSION,
     };
-    let width = dimension(width, side, "width")?;
-    let height = dimension(height, side, "height")?;
+    let range = dimensions(call);
+    let width = dimension(width, side, "width", &range)?;
+    let height = dimension(height, side, "height", &range)?;
     let n = match num_images {
         None => 1,
-        Some(n) if (1..=4).contains(&n) => n as u64,
+        Some(n) if NUM_IMAGES.contains(&n) => n as u64,
         Some(n) => {
             return Err(ApiError::bad(
-                "invalid_num_images",
-                format!("num_images must be between 1 and 4, got {n}."),
+                code::INVALID_NUM_IMAGES,
+                format!(
+                    "num_images must be between {} and {}, got {n}.",
+                    NUM_IMAGES.start(),
+                    NUM_IMAGES.end()
+                ),
             ));
         }
     };
     let unit = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
     let credits = unit.saturating_mul(n);
-    call.charge(credits, "/v1/generate", INSUFFICIENT)?;
+    call.charge(credits, path::GENERATE, INSUFFICIENT)?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {
@@ -147,26 +201,21 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
         })
         .collect();
     store(call, MediaKind::Generate, Recipe::Images(recipes));
-    let images: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({"url": media::url(&call.base_url, MediaKind::Generate, &call.request_id, &format!("image_{i}.png"))})
-        })
-        .collect();
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
-            "images": images,
+            "images": images_value(call, MediaKind::Generate, n),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 fn required_image(value: Option<&str>) -> Result<&str, ApiError> {
     value
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad("missing_image", "The image field is required."))
+        .ok_or_else(|| ApiError::bad(code::MISSING_IMAGE, "The image field is required."))
 }
 
 async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -183,7 +232,7 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
     let (resolution, quality) = check_tiers(resolution, quality)?;
     let input = parse_image(image).await?;
     let credits = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
-    call.charge(credits, "/v1/edit", INSUFFICIENT)?;
+    call.charge(credits, path::EDIT, INSUFFICIENT)?;
 
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
@@ -196,15 +245,15 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
         },
     };
     store(call, MediaKind::Edit, Recipe::Images(vec![recipe]));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
-            "images": [{"url": media::url(&call.base_url, MediaKind::Edit, &call.request_id, "image_0.png")}],
+            "images": images_value(call, MediaKind::Edit, 1),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 /// Output frame size per aspect ratio.
@@ -225,11 +274,11 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     let aspect_ratio = f.str("aspect_ratio")?;
     let duration = f.int("duration")?;
 
-    check_prompt(prompt)?;
+    let prompt = check_prompt(prompt)?;
     let info = model_of_kind(model, Kind::Video)?;
     let Some(spec) = info.video else {
         return Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!("{} is not a video model.", info.id),
         ));
     };
@@ -237,7 +286,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         None => spec.mode,
         Some(m) => VideoMode::from_wire(m).ok_or_else(|| {
             ApiError::bad(
-                "invalid_mode",
+                code::INVALID_MODE,
                 format!(
                     "mode {m:?} is not supported: use \"text-to-video\" or \"image-to-video\"."
                 ),
@@ -246,7 +295,7 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     };
     if mode != spec.mode {
         return Err(ApiError::bad(
-            "invalid_model",
+            code::INVALID_MODEL,
             format!(
                 "{} is a {} model and cannot be used with mode {:?}.",
                 info.id,
@@ -258,20 +307,35 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     if mode == VideoMode::ImageToVideo {
         let image = image.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
             ApiError::bad(
-                "missing_image",
+                code::MISSING_IMAGE,
                 "mode is \"image-to-video\" but no image was provided.",
             )
         })?;
         parse_image(image).await?;
     }
+    let rule = call.readings.aspect_ratio;
     // A value outside the spec's AspectRatio enum is refused (the simulator's assumption: the docs only
-    // describe the fallback below, for ratios the model does not support).
+    // describe the fallback below, for ratios the model does not support), unless the reading falls back
+    // for any value.
+    let aspect_ratio = match aspect_ratio {
+        Some(a) if !ASPECT_RATIOS.contains(&a) && rule == AspectRatioRule::FallBackAll => None,
+        Some(a) if !ASPECT_RATIOS.contains(&a) => {
+            return Err(ApiError::unprocessable(format!(
+                "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
+                ASPECT_RATIOS.join(", ")
+            )));
+        }
+        other => other,
+    };
     if let Some(a) = aspect_ratio
-        && !ASPECT_RATIOS.contains(&a)
+        && rule == AspectRatioRule::Refuse
+        && !spec.aspect_ratios.is_empty()
+        && !spec.aspect_ratios.contains(&a)
     {
         return Err(ApiError::unprocessable(format!(
-            "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
-            ASPECT_RATIOS.join(", ")
+            "aspect_ratio {a:?} is not supported by {}: use one of {}.",
+            info.id,
+            spec.aspect_ratios.join(", ")
         )));
     }
     // A ratio the model does not support falls back to its default (the first it lists).
@@ -279,15 +343,30 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         (Some(a), Some(_)) if spec.aspect_ratios.contains(&a) => a,
         (_, Some(default)) => *default,
         (Some(a), None) => a,
-        (_, None) => "16:9",
+        (_, None) => DEFAULT_ASPECT_RATIO,
     };
     let clip_seconds = match duration {
-        None => spec.durations.shortest(),
+        None => match call.readings.duration_default {
+            DurationDefault::Longest => spec.durations.longest(),
+            DurationDefault::Fixed5 if spec.durations.contains(FIXED_DEFAULT_DURATION) => {
+                FIXED_DEFAULT_DURATION
+            }
+            DurationDefault::Fixed5 => {
+                return Err(ApiError::bad(
+                    code::INVALID_DURATION,
+                    format!(
+                        "the default duration of {FIXED_DEFAULT_DURATION} s is not supported by {}: send duration ({}).",
+                        info.id, spec.durations
+                    ),
+                ));
+            }
+            _ => spec.durations.shortest(),
+        },
         Some(d) => match u32::try_from(d) {
             Ok(d) if spec.durations.contains(d) => d,
             _ => {
                 return Err(ApiError::bad(
-                    "invalid_duration",
+                    code::INVALID_DURATION,
                     format!(
                         "duration {d} is not supported by {}: use {}.",
                         info.id, spec.durations
@@ -307,10 +386,12 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         clip_seconds,
         width,
         height,
+        seed: ids::mix(prompt, 0),
         price,
         processing_at: now.saturating_add(length / 10),
         done_at: now.saturating_add(length),
         fail: false,
+        charge: call.readings.video_charge,
         outcome: Outcome::Running,
         last_poll: None,
     };
@@ -319,37 +400,98 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         let mut faults = lock(&call.app.faults);
         let fail = faults.has(Some(call.key()), &call.path, &FaultKind::FailVideo);
         let mut core = call.app.core();
-        core.accounts
-            .hold(call.key(), price, &call.request_id, "/v1/video", now)
-            .map_err(|r| insufficient(r, price, INSUFFICIENT))?;
+        let paid = match job.charge {
+            VideoCharge::OnCompletion => {
+                core.accounts
+                    .hold(call.key(), price, &call.request_id, path::VIDEO, now)
+            }
+            _ => core
+                .accounts
+                .charge(call.key(), price, &call.request_id, path::VIDEO, now),
+        };
+        paid.map_err(|r| insufficient(r, price, INSUFFICIENT))?;
         core.jobs.insert(Job { fail, ..job });
         if fail {
             faults.take(Some(call.key()), &call.path, &FaultKind::FailVideo);
         }
     }
-    Ok(Success {
-        body: json!({
-            "success": true,
-            "request_id": call.request_id,
-            "status": "pending",
-        }),
-        credits: price,
-    })
+    let r = &call.readings;
+    let mut body = json!({
+        "request_id": call.request_id,
+        "status": JobState::Pending.word(r),
+    });
+    if r.submit_success_field == SubmitSuccessField::Present {
+        body["success"] = json!(true);
+    }
+    if r.video_charge != VideoCharge::OnCompletion {
+        body["credits_used"] = credits_value(price, r);
+    }
+    fill_nulls(&mut body, r);
+    Ok(Success::ok(body, price))
 }
 
-/// `GET /v1/video/{request_id}`: not counted against the quota, throttled per job.
+/// Under the `null` reading, the job fields without a value are sent as `null`.
+fn fill_nulls(body: &mut Value, readings: &Readings) {
+    if readings.response_nulls != ResponseNulls::Null {
+        return;
+    }
+    if let Some(map) = body.as_object_mut() {
+        for field in ["video_url", "credits_used", "error", "message"] {
+            map.entry(field).or_insert(Value::Null);
+        }
+    }
+}
+
+/// `GET /v1/video/{...}`: the status poll under the `id` reading (`/v1/video/{request_id}`) and the
+/// `status-segment` one (`/v1/video/status/{request_id}`); any other path here has no route.
 pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let mut call = Call::new(app, &parts);
-    let job_id = call
+    let call = Call::new(app, &parts);
+    let rest = call
         .path
-        .strip_prefix("/v1/video/")
-        .unwrap_or_default()
-        .to_string();
+        .strip_prefix(path::VIDEO_STATUS_PREFIX)
+        .unwrap_or_default();
+    let job_id = match call.readings.status_path {
+        StatusPath::Id => Some(rest),
+        StatusPath::StatusSegment => rest.strip_prefix(path::VIDEO_STATUS_SEGMENT),
+        _ => None,
+    }
+    .filter(|id| !id.contains('/'))
+    .map(str::to_string);
+    match job_id {
+        Some(id) => poll_route(call, &parts, &id).await,
+        None => no_route(call),
+    }
+}
+
+/// `GET /v1/video?request_id=...`: the status poll under the `query` reading; no route otherwise.
+pub(crate) async fn video_status_query(
+    State(app): State<Arc<App>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    let id = query
+        .ok()
+        .and_then(|q| q.0.get(path::VIDEO_STATUS_QUERY).cloned());
+    match id {
+        Some(id) if call.readings.status_path == StatusPath::Query => {
+            poll_route(call, &parts, &id).await
+        }
+        _ => no_route(call),
+    }
+}
+
+/// Authentication, faults, the quota when polls count, then the poll itself.
+async fn poll_route(mut call: Call, parts: &Parts, job_id: &str) -> Response {
     let result = async {
         call.authenticate(&parts.headers, Surface::Artnex)?;
         call.apply_faults().await?;
-        poll(&call, &job_id)
+        if call.readings.poll_quota == PollQuota::Counted {
+            call.count_quota()?;
+        }
+        poll(&call, job_id)
     }
     .await;
     call.finish(Surface::Artnex, result).await
@@ -358,42 +500,56 @@ pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> R
 fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
     let now = call.app.clock.now();
     let interval = poll_interval(call.app.settings.speed);
+    let r = &call.readings;
     let mut core = call.app.core();
     let job = core
         .jobs
         .get_mut(job_id)
         .filter(|j| j.owner == call.key())
         .ok_or_else(|| ApiError::not_found("No video job with this request_id."))?;
-    if let Some(last) = job.last_poll {
+    if let Some(last) = job.last_poll
+        && r.poll_throttle == PollThrottle::Throttled
+    {
         let next = last.saturating_add(interval);
         if now < next {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
+                code::RATE_LIMIT_EXCEEDED,
                 "Poll each video job at most once every 5 seconds.",
             )
             .with_retry(ceil_secs(next - now).max(1)));
         }
     }
     job.last_poll = Some(now);
+    let state = job.state(now);
     let mut body = json!({
         "success": true,
         "request_id": job.request_id,
-        "status": job.status(now),
+        "status": state.word(r),
     });
-    match job.outcome {
-        Outcome::Completed(_) => {
+    match state {
+        JobState::Completed => {
             body["video_url"] = json!(media::video_url(&call.base_url, &job.request_id));
-            body["credits_used"] = json!(job.price);
+            body["credits_used"] = credits_value(job.price, r);
         }
-        Outcome::Failed(_) => {
-            body["error"] = json!("generation_failed");
-            body["message"] =
-                json!("The model could not render this prompt. No credits were charged.");
+        JobState::Failed => {
+            body["error"] = json!(code::GENERATION_FAILED);
+            body["message"] = json!(match job.charge {
+                VideoCharge::AtSubmissionNoRefund =>
+                    "The model could not render this prompt. The credits are not refunded.",
+                VideoCharge::AtSubmission =>
+                    "The model could not render this prompt. The credits were refunded.",
+                _ => "The model could not render this prompt. No credits were charged.",
+            });
         }
-        Outcome::Running => {}
+        _ => {}
     }
-    Ok(Success { body, credits: 0 })
+    fill_nulls(&mut body, r);
+    let mut success = Success::ok(body, 0);
+    if state.is_running() && r.poll_status == PollStatus::Accepted202WhileRunning {
+        success.status = StatusCode::ACCEPTED;
+    }
+    Ok(success)
 }
 
 fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -404,42 +560,48 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
 
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| ApiError::bad("missing_text", "The text field is required."))?;
+        .ok_or_else(|| ApiError::bad(code::MISSING_TEXT, "The text field is required."))?;
     let chars = text.chars().count();
     if chars > MAX_TTS_CHARS {
         return Err(ApiError::bad(
-            "text_too_long",
-            format!("The text is {chars} characters long; the limit is 5,000 per request."),
+            code::TEXT_TOO_LONG,
+            format!(
+                "The text is {chars} characters long; the limit is {MAX_TTS_CHARS} per request."
+            ),
         ));
     }
-    let info = model_of_kind(Some(model.unwrap_or("tts-elevenlabs")), Kind::Speech)?;
-    let known = voices::voices(info.id).unwrap_or(&[]);
+    let info = model_of_kind(Some(model.unwrap_or(DEFAULT_TTS_MODEL)), Kind::Speech)?;
     if let Some(v) = voice
-        && !known.contains(&v)
+        && !voices::accepts_voice(info.id, v)
     {
+        let known = voices::voices(info.id).unwrap_or(&[]).join(", ");
+        let ids = if info.id == voices::ELEVENLABS_MODEL {
+            " or an ElevenLabs voice id (20 letters and digits)"
+        } else {
+            ""
+        };
         return Err(ApiError::bad(
-            "invalid_voice",
+            code::INVALID_VOICE,
             format!(
-                "voice_id {v:?} is not available for {}. Use one of: {}.",
-                info.id,
-                known.join(", ")
+                "voice_id {v:?} is not available for {}. Use one of: {known}{ids}.",
+                info.id
             ),
         ));
     }
     let credits = info.credits.fixed().unwrap_or(0);
-    call.charge(credits, "/v1/tts", INSUFFICIENT)?;
+    call.charge(credits, path::TTS, INSUFFICIENT)?;
     let frames = mp3::frames_for_chars(chars);
     store(call, MediaKind::Tts, Recipe::Audio { frames });
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "audio_url": media::url(&call.base_url, MediaKind::Tts, &call.request_id, "audio.mp3"),
             "duration_seconds": mp3::duration_seconds(frames),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -448,27 +610,36 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
     let scale = f.number("scale")?;
 
     let image = required_image(image)?;
-    let scale = scale.unwrap_or(2.0);
-    if !(1.0..=8.0).contains(&scale) {
+    let scale = scale.unwrap_or(DEFAULT_SCALE);
+    let scales = match call.readings.limits {
+        Limits::Relaxed => RELAXED_SCALES,
+        _ => SCALES,
+    };
+    if !scales.contains(&scale) {
         return Err(ApiError::bad(
-            "invalid_scale",
-            format!("scale {scale} is outside the supported range 1-8."),
+            code::INVALID_SCALE,
+            format!(
+                "scale {scale} is outside the supported range {}-{}.",
+                scales.start(),
+                scales.end()
+            ),
         ));
     }
     let input = parse_image(image).await?;
     let (w, h) = input.size_or(URL_UPSCALE_SIZE);
     let out_w = (f64::from(w) * scale).round();
     let out_h = (f64::from(h) * scale).round();
-    if out_w > MAX_UPSCALE_SIDE || out_h > MAX_UPSCALE_SIDE {
+    let max_side = f64::from(MAX_SIDE);
+    if out_w > max_side || out_h > max_side {
         return Err(ApiError::bad(
-            "invalid_scale",
+            code::INVALID_SCALE,
             format!(
-                "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is 16384 pixels per side."
+                "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is {MAX_SIDE} pixels per side."
             ),
         ));
     }
     let credits = UPSCALE_CREDITS;
-    call.charge(credits, "/v1/upscale", INSUFFICIENT)?;
+    call.charge(credits, path::UPSCALE, INSUFFICIENT)?;
     let recipe = ImageRecipe {
         width: (out_w as u32).max(1),
         height: (out_h as u32).max(1),
@@ -479,15 +650,15 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
         },
     };
     store(call, MediaKind::Upscale, Recipe::Image(recipe));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "image_url": media::url(&call.base_url, MediaKind::Upscale, &call.request_id, "image.png"),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }
 
 async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -495,7 +666,7 @@ async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success
     let image = required_image(f.str("image")?)?;
     let input = parse_image(image).await?;
     let credits = REMOVE_BACKGROUND_CREDITS;
-    call.charge(credits, "/v1/remove-bg", INSUFFICIENT)?;
+    call.charge(credits, path::REMOVE_BG, INSUFFICIENT)?;
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
         width,
@@ -506,13 +677,13 @@ async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success
         },
     };
     store(call, MediaKind::RemoveBg, Recipe::Image(recipe));
-    Ok(Success {
-        body: json!({
+    Ok(Success::ok(
+        json!({
             "success": true,
             "image_url": media::url(&call.base_url, MediaKind::RemoveBg, &call.request_id, "image.png"),
             "request_id": call.request_id,
-            "credits_used": credits,
+            "credits_used": credits_value(credits, &call.readings),
         }),
         credits,
-    })
+    ))
 }

@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ApiError, Call};
-use crate::faults::{FaultKind, Interrupt};
+use crate::config::Surface;
+use crate::facts::code;
+use crate::faults::FaultKind;
 use crate::ids;
 use crate::jobs::Outcome;
 use crate::media::{self, Asset, Missing, RETENTION};
@@ -28,32 +30,31 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
         tokio::time::sleep(verdict.latency).await;
     }
     if let Some(interrupt) = verdict.interrupt {
-        let err = match interrupt {
-            Interrupt::ServerError => {
-                ApiError::internal("Something went wrong on our end (injected fault).")
-            }
-            Interrupt::Unavailable(secs) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable",
-                "The CDN is temporarily unavailable (injected fault).",
-            )
-            .with_retry(secs),
-            Interrupt::RateLimited(secs) => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
-                "Too many downloads (injected fault).",
-            )
-            .with_retry(secs),
-        };
+        let err = ApiError::from_interrupt(interrupt, "The CDN");
         call.record(err.status.as_u16(), Some(err.code.to_string()), 0, false);
-        return err.artnex_response(&call.request_id);
+        return err.response(Surface::Artnex, &call.request_id, &call.readings);
     }
 
     match find(&call, &dir, &id, &file) {
         Ok(asset) => {
-            if lock(&call.app.faults).take(None, &call.path, &FaultKind::DropAfterCharge) {
+            let (dropped, gateway) = {
+                let mut faults = lock(&call.app.faults);
+                let dropped = faults.take(None, &call.path, &FaultKind::DropAfterCharge);
+                let gateway = FaultKind::AFTER_ANSWER.iter().find_map(|kind| {
+                    (!dropped && faults.take(None, &call.path, kind))
+                        .then(|| kind.gateway_after_status())
+                        .flatten()
+                });
+                (dropped, gateway)
+            };
+            if dropped {
                 call.record(200, None, 0, true);
                 return call.cut().await;
+            }
+            if let Some(status) = gateway {
+                let err = ApiError::gateway(status);
+                call.record(err.status.as_u16(), Some(err.code.to_string()), 0, false);
+                return err.response(Surface::Artnex, &call.request_id, &call.readings);
             }
             call.record(200, None, 0, false);
             media::respond(asset, call.app.settings.video_padding).await
@@ -63,12 +64,12 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
                 Missing::NotFound => ApiError::not_found("No media at this URL."),
                 Missing::Expired => ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "expired",
+                    code::EXPIRED,
                     "This media URL has expired (URLs are kept for 24 hours).",
                 ),
             };
             call.record(404, Some(err.code.to_string()), 0, false);
-            err.artnex_response(&call.request_id)
+            err.response(Surface::Artnex, &call.request_id, &call.readings)
         }
     }
 }
@@ -85,11 +86,14 @@ fn find(call: &Call, dir: &str, id: &str, file: &str) -> Result<Asset, Missing> 
         let core = call.app.core();
         let job = core.jobs.get(id).ok_or(Missing::NotFound)?;
         return match job.outcome {
-            Outcome::Completed(at) if at.saturating_add(RETENTION) > now => Ok(Asset::Mp4 {
-                seconds: job.clip_seconds,
-                width: job.width,
-                height: job.height,
-            }),
+            Outcome::Completed(at) if at.saturating_add(RETENTION) > now => {
+                Ok(Asset::Mp4(media::mp4::VideoRecipe {
+                    seconds: job.clip_seconds,
+                    width: job.width,
+                    height: job.height,
+                    seed: job.seed,
+                }))
+            }
             Outcome::Completed(_) => Err(Missing::Expired),
             _ => Err(Missing::NotFound),
         };

@@ -23,37 +23,32 @@ use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use crate::config::Surface;
+use crate::facts::{LARGE_BODY, code, path};
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::log::RequestRecord;
+use crate::readings::{
+    CreditsNumber, ErrorBody, Readings, RefusedQuota, RetryAfterHeader, ServerErrorBody,
+};
 use crate::server::ConnKiller;
 use crate::state::{App, lock};
 
 /// Builds the router.
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/v1/generate", post(artnex::generate))
-        .route("/v1/edit", post(artnex::edit))
-        .route("/v1/video", post(artnex::video))
-        .route("/v1/video/{request_id}", get(artnex::video_status))
-        .route("/v1/tts", post(artnex::tts))
-        .route("/v1/upscale", post(artnex::upscale))
-        .route("/v1/remove-bg", post(artnex::remove_bg))
-        .route("/v1/images/generations", post(artapi::create_image))
-        .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
-        .route("/__admin/health", get(admin::health))
-        .route("/__admin/ledger", get(admin::ledger))
-        .route("/__admin/requests", get(admin::requests))
-        .route("/__admin/clock", get(admin::clock))
-        .route("/__admin/clock/advance", post(admin::advance))
+        .route(path::GENERATE, post(artnex::generate))
+        .route(path::EDIT, post(artnex::edit))
         .route(
-            "/__admin/faults",
-            post(admin::add_fault)
-                .get(admin::list_faults)
-                .delete(admin::clear_faults),
+            path::VIDEO,
+            post(artnex::video).get(artnex::video_status_query),
         )
-        .route("/__admin/keys", post(admin::add_key).get(admin::list_keys))
-        .route("/__admin/balance", post(admin::set_balance))
+        .route("/v1/video/{*rest}", get(artnex::video_status))
+        .route(path::TTS, post(artnex::tts))
+        .route(path::UPSCALE, post(artnex::upscale))
+        .route(path::REMOVE_BG, post(artnex::remove_bg))
+        .route(path::ARTAPI_IMAGES, post(artapi::create_image))
+        .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
+        .merge(admin::router())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(app)
@@ -67,6 +62,10 @@ pub(crate) struct ApiError {
     pub message: String,
     pub retry_after: Option<u64>,
     pub param: Option<&'static str>,
+    /// Sent as an HTML page (a gateway's), not in the surface's JSON error format.
+    pub html: bool,
+    /// Not answered at all: the connection is closed (a body that did not arrive in time).
+    pub close: bool,
 }
 
 impl ApiError {
@@ -77,7 +76,77 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             param: None,
+            html: false,
+            close: false,
         }
+    }
+
+    /// The request body did not arrive within the body timeout: the connection is closed unanswered
+    /// (status 408 in the request log only).
+    pub fn body_timeout() -> ApiError {
+        ApiError {
+            close: true,
+            ..ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                code::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            )
+        }
+    }
+
+    /// A gateway's HTML error page (502 or 504), sent in place of the API's answer.
+    pub fn gateway(status: u16) -> ApiError {
+        let (status, code) = match status {
+            504 => (StatusCode::GATEWAY_TIMEOUT, code::GATEWAY_TIMEOUT),
+            _ => (StatusCode::BAD_GATEWAY, code::BAD_GATEWAY),
+        };
+        ApiError {
+            html: true,
+            ..ApiError::new(status, code, "injected gateway fault")
+        }
+    }
+
+    /// The answer of a fault that replaces the handler's (`what` names the service, e.g. "The CDN").
+    pub fn from_interrupt(interrupt: Interrupt, what: &str) -> ApiError {
+        match interrupt {
+            Interrupt::ServerError => {
+                ApiError::internal("Something went wrong on our end (injected fault).")
+            }
+            Interrupt::Unavailable(secs) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::SERVICE_UNAVAILABLE,
+                format!("{what} is temporarily unavailable (injected fault); retry later."),
+            )
+            .with_retry(secs),
+            Interrupt::RateLimited(secs) => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code::RATE_LIMIT_EXCEEDED,
+                "Too many requests (injected fault).",
+            )
+            .with_retry(secs),
+            Interrupt::Gateway(status) => ApiError::gateway(status),
+        }
+    }
+
+    /// The response in the format of `surface` under `readings` (or the HTML page of a gateway fault).
+    pub fn response(&self, surface: Surface, request_id: &str, readings: &Readings) -> Response {
+        let html_5xx =
+            readings.server_error_body == ServerErrorBody::Html && self.status.is_server_error();
+        let mut r = if self.html || html_5xx {
+            html_page(self.status)
+        } else {
+            match surface {
+                Surface::ArtApi => self.artapi_response(),
+                _ => self.artnex_response(request_id, readings.error_body),
+            }
+        };
+        match self.retry_after {
+            Some(secs) if readings.retry_after == RetryAfterHeader::Sent => {
+                r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+            }
+            _ => {}
+        }
+        r
     }
 
     /// 400 with a documented code.
@@ -87,17 +156,25 @@ impl ApiError {
 
     /// 422 `invalid_request`: well-formed JSON with a field of the wrong type.
     pub fn unprocessable(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", message)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code::INVALID_REQUEST,
+            message,
+        )
     }
 
     /// 500 `internal_error`.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", message)
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL_ERROR,
+            message,
+        )
     }
 
     /// 404 `not_found`.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
     }
 
     pub fn with_retry(mut self, secs: u64) -> ApiError {
@@ -110,27 +187,41 @@ impl ApiError {
         self
     }
 
-    /// The Artnex body: `{"success": false, "error", "message", "request_id"}`.
-    pub fn artnex_response(&self, request_id: &str) -> Response {
-        json_response(
-            self.status,
-            &json!({
+    /// The Artnex body in the reading's shape; by default `{"success": false, "error", "message",
+    /// "request_id"}`.
+    fn artnex_response(&self, request_id: &str, shape: ErrorBody) -> Response {
+        let body = match shape {
+            ErrorBody::Nested => json!({
+                "error": {"code": self.code, "message": self.message},
+                "request_id": request_id,
+            }),
+            ErrorBody::NumericCode => json!({
+                "success": false,
+                "code": self.status.as_u16(),
+                "message": self.message,
+                "request_id": request_id,
+            }),
+            _ => json!({
                 "success": false,
                 "error": self.code,
                 "message": self.message,
                 "request_id": request_id,
             }),
-            self.retry_after,
-        )
+        };
+        json_response(self.status, &body)
     }
 
     /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`. Type errors are 400 there.
-    pub fn artapi_response(&self) -> Response {
+    fn artapi_response(&self) -> Response {
         let (status, code) = match (self.status, self.code) {
-            (StatusCode::UNPROCESSABLE_ENTITY, _) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            (_, "invalid_json" | "invalid_content_type") => (self.status, "invalid_request"),
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error") => {
-                (self.status, "upstream_error")
+            (StatusCode::UNPROCESSABLE_ENTITY, _) => {
+                (StatusCode::BAD_REQUEST, code::INVALID_REQUEST)
+            }
+            (_, code::INVALID_JSON | code::INVALID_CONTENT_TYPE) => {
+                (self.status, code::INVALID_REQUEST)
+            }
+            (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL_ERROR) => {
+                (self.status, code::UPSTREAM_ERROR)
             }
             other => other,
         };
@@ -151,33 +242,68 @@ impl ApiError {
                     "param": self.param,
                 }
             }),
-            self.retry_after,
         )
     }
 }
 
-/// A JSON response with an optional `Retry-After`.
-pub(crate) fn json_response(
-    status: StatusCode,
-    body: &Value,
-    retry_after: Option<u64>,
-) -> Response {
+/// An HTML error page such as a gateway in front of the API sends (`text/html`).
+pub(crate) fn html_page(status: StatusCode) -> Response {
+    let code = status.as_u16();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let text = match code {
+        502 => "The gateway received an invalid response from the server behind it.",
+        504 => "The gateway did not receive a response in time from the server behind it.",
+        _ => "The server could not complete your request.",
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\n\
+         <body><h1>{code} {reason}</h1>\n<p>{text}</p>\n<hr><p>artnex-mock gateway</p></body></html>\n"
+    );
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+/// A JSON response.
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(secs) = retry_after {
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
-    }
     r
 }
 
-/// A successful result: the JSON body and the credits it charged (or held).
+/// A successful result: the status, the JSON body and the credits it charged (or held).
 #[derive(Debug)]
 pub(crate) struct Success {
+    pub status: StatusCode,
     pub body: Value,
     pub credits: u64,
+}
+
+impl Success {
+    /// A 200 answer.
+    pub fn ok(body: Value, credits: u64) -> Success {
+        Success {
+            status: StatusCode::OK,
+            body,
+            credits,
+        }
+    }
+}
+
+/// `credits_used` as the reading writes it.
+pub(crate) fn credits_value(credits: u64, readings: &Readings) -> Value {
+    match readings.credits_number {
+        CreditsNumber::Float => json!(credits as f64),
+        CreditsNumber::Fractional => json!(credits as f64 + 0.25),
+        _ => json!(credits),
+    }
 }
 
 /// One request in flight: its id, who made it, and how to answer (or cut) it.
@@ -188,6 +314,12 @@ pub(crate) struct Call {
     pub path: String,
     pub key: Option<String>,
     pub base_url: String,
+    /// The readings in force when the request arrived.
+    pub readings: Readings,
+    /// When the request was counted against the quota (to take it back if the reading says so).
+    counted_at: Option<std::time::Duration>,
+    /// Held while a large body is read and handled (see [`Call::read_body`]).
+    body_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     killer: Option<ConnKiller>,
 }
 
@@ -208,12 +340,16 @@ fn base_url(parts: &Parts, app: &App) -> String {
 impl Call {
     pub fn new(app: Arc<App>, parts: &Parts) -> Call {
         let base_url = base_url(parts, &app);
+        let readings = *lock(&app.readings);
         Call {
             request_id: ids::request_id(),
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
             key: None,
             base_url,
+            readings,
+            counted_at: None,
+            body_permit: None,
             killer: parts.extensions.get::<ConnKiller>().cloned(),
             app,
         }
@@ -226,7 +362,8 @@ impl Call {
 
     /// Checks `Authorization: Bearer KEY` for a key of `surface`.
     pub fn authenticate(&mut self, headers: &HeaderMap, surface: Surface) -> Result<(), ApiError> {
-        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", m);
+        let unauthorized =
+            |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code::INVALID_API_KEY, m);
         let Some(raw) = headers.get(AUTHORIZATION) else {
             return Err(unauthorized(
                 "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
@@ -235,16 +372,32 @@ impl Call {
         let Ok(value) = raw.to_str() else {
             return Err(unauthorized("The API key provided is not valid."));
         };
-        let token = value
-            .split_at_checked(7)
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer "))
-            .map(|(_, rest)| rest.trim());
-        let Some(token) = token else {
+        // The scheme is case-insensitive (RFC 7235); the key follows after exactly one space, as sent. Extra
+        // whitespace around the key (two spaces, a tab, a trailing space) is an invalid key, as the docs
+        // list it among the causes of a 401; nothing is trimmed.
+        let after_scheme = value
+            .split_at_checked(6)
+            .filter(|(scheme, rest)| {
+                scheme.eq_ignore_ascii_case("bearer") && rest.starts_with(char::is_whitespace)
+            })
+            .map(|(_, rest)| rest);
+        let Some(after_scheme) = after_scheme else {
             return Err(unauthorized(
                 "The Authorization header must be `Bearer YOUR_API_KEY` (the `Bearer ` prefix is required).",
             ));
         };
-        let known = !token.is_empty() && lock(&self.app.core).accounts.authenticate(token, surface);
+        let token = after_scheme.strip_prefix(' ').unwrap_or(after_scheme);
+        if token.is_empty() {
+            return Err(unauthorized(
+                "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
+            ));
+        }
+        if token.contains(char::is_whitespace) {
+            return Err(unauthorized(
+                "The API key provided is not valid: it has whitespace around it (send `Bearer YOUR_API_KEY` with one space and no other whitespace).",
+            ));
+        }
+        let known = lock(&self.app.core).accounts.authenticate(token, surface);
         if !known {
             return Err(unauthorized(match surface {
                 Surface::ArtApi => "Invalid API key",
@@ -263,26 +416,12 @@ impl Call {
         }
         match verdict.interrupt {
             None => Ok(()),
-            Some(Interrupt::ServerError) => Err(ApiError::internal(
-                "Something went wrong on our end (injected fault).",
-            )),
-            Some(Interrupt::Unavailable(secs)) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "service_unavailable",
-                "The service is temporarily unavailable (injected fault); retry later.",
-            )
-            .with_retry(secs)),
-            Some(Interrupt::RateLimited(secs)) => Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
-                "Too many requests (injected fault).",
-            )
-            .with_retry(secs)),
+            Some(i) => Err(ApiError::from_interrupt(i, "The service")),
         }
     }
 
     /// Counts the request against the key's rolling 24-hour quota.
-    pub fn count_quota(&self) -> Result<(), ApiError> {
+    pub fn count_quota(&mut self) -> Result<(), ApiError> {
         let now = self.app.clock.now();
         lock(&self.app.core)
             .accounts
@@ -290,11 +429,13 @@ impl Call {
             .map_err(|secs| {
                 ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limit_exceeded",
+                    code::RATE_LIMIT_EXCEEDED,
                     "You have exceeded your plan's daily request quota.",
                 )
                 .with_retry(secs)
-            })
+            })?;
+        self.counted_at = Some(now);
+        Ok(())
     }
 
     /// Deducts credits atomically; `code` is the surface's 402 code.
@@ -312,7 +453,7 @@ impl Call {
 
     /// Reads the body as a JSON object (Content-Type, size limit, syntax).
     pub async fn read_json(
-        &self,
+        &mut self,
         headers: &HeaderMap,
         body: Body,
     ) -> Result<Map<String, Value>, ApiError> {
@@ -330,7 +471,7 @@ impl Call {
             || (mime.starts_with("application/") && mime.ends_with("+json"));
         if !json_type {
             return Err(ApiError::bad(
-                "invalid_content_type",
+                code::INVALID_CONTENT_TYPE,
                 if ct.is_empty() {
                     "Missing Content-Type: send `Content-Type: application/json`.".to_string()
                 } else {
@@ -338,21 +479,20 @@ impl Call {
                 },
             ));
         }
-        let limit = self.app.settings.body_limit;
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = read_limited(body, limit, declared).await?;
+        let bytes = self.read_body(body, declared).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::bad(
-                "invalid_json",
+                code::INVALID_JSON,
                 "The request body is empty: send a JSON object.",
             ));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad(
-                "invalid_json",
+                code::INVALID_JSON,
                 format!("The request body is not valid JSON: {e}."),
             )
         })?;
@@ -364,30 +504,110 @@ impl Call {
         }
     }
 
-    /// Logs the request and answers it, or cuts the connection if a `DropAfterCharge` fault applies.
+    /// Reads the body: at most the body limit is kept (a larger body is drained, up to a cap, so the client
+    /// gets to read the 413), the whole body must arrive within the body timeout (else the connection is
+    /// closed), and a large body waits for one of the few large-body permits first, held until the
+    /// request is answered, so memory stays bounded however many large bodies arrive at once.
+    async fn read_body(&mut self, body: Body, declared: Option<u64>) -> Result<Bytes, ApiError> {
+        let settings = &self.app.settings;
+        let limit = settings.body_limit as u64;
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
+                ),
+            )
+        };
+        let drain_cap = limit.saturating_mul(4);
+        if declared.is_some_and(|d| d > drain_cap) {
+            return Err(too_large());
+        }
+        let large = settings.large_bodies.clone();
+        if declared.is_some_and(|d| d > LARGE_BODY) {
+            self.body_permit = large.clone().acquire_owned().await.ok();
+        }
+        let mut deadline = tokio::time::Instant::now() + settings.body_timeout;
+        let mut stream = body.into_data_stream();
+        let mut buf = BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit) as usize));
+        let mut seen: u64 = 0;
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+                Err(_) => return Err(ApiError::body_timeout()),
+                Ok(None) => break,
+                Ok(Some(Err(_))) => {
+                    return Err(ApiError::bad(
+                        code::INVALID_JSON,
+                        "The request body could not be read.",
+                    ));
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            seen += chunk.len() as u64;
+            if seen > drain_cap {
+                return Err(too_large());
+            }
+            if self.body_permit.is_none() && seen > LARGE_BODY {
+                // A body without a Content-Length turned out large: wait for a permit (not counted
+                // against the client's time).
+                let waited = tokio::time::Instant::now();
+                self.body_permit = large.clone().acquire_owned().await.ok();
+                deadline += waited.elapsed();
+            }
+            if seen <= limit {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if seen > limit {
+            return Err(too_large());
+        }
+        Ok(buf.freeze())
+    }
+
+    /// Logs the request and answers it; a fault that acts after the API handled a successful request
+    /// cuts the connection (`DropAfterCharge`) or answers a gateway's page instead (`Gateway50xAfter`).
     pub async fn finish(self, surface: Surface, result: Result<Success, ApiError>) -> Response {
+        let result = match result {
+            Err(e) if e.close => {
+                // A body that did not arrive in time: nothing is answered (as for slow headers).
+                self.record(e.status.as_u16(), Some(e.code.to_string()), 0, true);
+                return self.cut().await;
+            }
+            other => other,
+        };
         let (status, error, credits, response) = match result {
-            Ok(s) => (
-                StatusCode::OK,
-                None,
-                s.credits,
-                json_response(StatusCode::OK, &s.body, None),
-            ),
+            Ok(s) => (s.status, None, s.credits, json_response(s.status, &s.body)),
             Err(e) => {
-                let r = match surface {
-                    Surface::ArtApi => e.artapi_response(),
-                    _ => e.artnex_response(&self.request_id),
-                };
+                let r = e.response(surface, &self.request_id, &self.readings);
                 (r.status(), Some(e.code.to_string()), 0, r)
             }
         };
-        let dropped = status == StatusCode::OK
-            && self.key.is_some()
-            && lock(&self.app.faults).take(
-                self.key.as_deref(),
-                &self.path,
-                &FaultKind::DropAfterCharge,
-            );
+        if !status.is_success()
+            && self.readings.refused_quota == RefusedQuota::NotCounted
+            && let Some(at) = self.counted_at
+        {
+            lock(&self.app.core).accounts.uncount(self.key(), at);
+        }
+        let (mut dropped, mut replaced) = (false, None);
+        if status.is_success() && self.key.is_some() {
+            let mut faults = lock(&self.app.faults);
+            let key = self.key.as_deref();
+            dropped = faults.take(key, &self.path, &FaultKind::DropAfterCharge);
+            if !dropped {
+                replaced = FaultKind::AFTER_ANSWER.iter().find_map(|kind| {
+                    faults
+                        .take(key, &self.path, kind)
+                        .then(|| kind.gateway_after_status())
+                        .flatten()
+                });
+            }
+        }
+        if let Some(gateway) = replaced {
+            let e = ApiError::gateway(gateway);
+            self.record(e.status.as_u16(), Some(e.code.to_string()), credits, false);
+            return e.response(surface, &self.request_id, &self.readings);
+        }
         self.record(status.as_u16(), error, credits, dropped);
         if dropped {
             return self.cut().await;
@@ -408,6 +628,9 @@ impl Call {
             dropped,
             at: self.app.clock.now(),
         };
+        if let Some(observer) = &self.app.settings.on_request {
+            (observer.0)(&record);
+        }
         lock(&self.app.log).push(record);
     }
 
@@ -441,51 +664,10 @@ pub(crate) fn insufficient(
         ),
         crate::accounts::Refused::UnknownKey => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
+            code::INVALID_API_KEY,
             "The API key provided is not valid.",
         ),
     }
-}
-
-/// Reads at most `limit` bytes; a larger body is drained (up to a cap, so the client gets to read the
-/// answer) and refused with 413.
-async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!(
-                "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
-            ),
-        )
-    };
-    let drain_cap = (limit as u64).saturating_mul(4);
-    if declared.is_some_and(|d| d > drain_cap) {
-        return Err(too_large());
-    }
-    let mut stream = body.into_data_stream();
-    let mut buf =
-        BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit as u64) as usize));
-    let mut seen: u64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            return Err(ApiError::bad(
-                "invalid_json",
-                "The request body could not be read.",
-            ));
-        };
-        seen += chunk.len() as u64;
-        if seen > drain_cap {
-            return Err(too_large());
-        }
-        if seen <= limit as u64 {
-            buf.extend_from_slice(&chunk);
-        }
-    }
-    if seen > limit as u64 {
-        return Err(too_large());
-    }
-    Ok(buf.freeze())
 }
 
 /// Unknown routes, and known paths with a method the spec has no operation for, answer 404 `not_found`
@@ -493,12 +675,17 @@ async fn read_limited(body: Body, limit: usize, declared: Option<u64>) -> Result
 /// spec can only describe (path, method) pairs that exist, so there is no 405 (see spec/README.md).
 async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    let call = Call::new(app, &parts);
+    no_route(Call::new(app, &parts))
+}
+
+/// The 404 of a path the simulator has no route for (under the current readings).
+pub(crate) fn no_route(call: Call) -> Response {
     let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
     call.record(404, Some(err.code.to_string()), 0, false);
-    if call.path.starts_with("/v1/images/") {
-        err.artapi_response()
+    let surface = if call.path.starts_with(path::ARTAPI_PREFIX) {
+        Surface::ArtApi
     } else {
-        err.artnex_response(&call.request_id)
-    }
+        Surface::Artnex
+    };
+    err.response(surface, &call.request_id, &call.readings)
 }

@@ -185,3 +185,47 @@ async fn shutdown_and_drop_stop_the_server() {
     assert!(refused, "the listener closes after drop");
     assert!(http.get(&url).send().await.is_err());
 }
+
+#[tokio::test]
+async fn the_admin_root_is_an_index_in_json_or_html() {
+    let mock = Mock::start().await;
+    for path in ["/__admin/", "/__admin"] {
+        let (s, v) = admin(&mock, "GET", path, None).await;
+        assert_eq!(s, 200, "{path}");
+        let routes = v["routes"].as_array().unwrap();
+        assert!(routes.len() >= 9, "{v}");
+        assert_eq!(v["artnex_base_url"], mock.server.base_url());
+        // Every listed GET route answers (the ledger wants ?key=, so 400, not 404).
+        for r in routes {
+            let path = r["path"].as_str().unwrap();
+            if r["methods"].as_str().unwrap().contains("GET") {
+                let (status, _) = admin(&mock, "GET", path, None).await;
+                assert!(status == 200 || status == 400, "{path}: {status}");
+            }
+        }
+    }
+    let r = mock
+        .http
+        .get(mock.url("/__admin/"))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    for path in [
+        "/__admin/ledger",
+        "/__admin/faults",
+        "/__admin/clock/advance",
+    ] {
+        assert!(html.contains(path), "{path} in {html}");
+    }
+    assert!(html.contains("<a href=\"/__admin/requests\">"), "{html}");
+}

@@ -1,63 +1,28 @@
 //! The `artnex-mock` binary: flags, start-up banner, serving.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::json;
 
-/// Kills the child we started when the test ends, even on failure.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::binary::Binary;
 
 #[tokio::test]
 async fn the_binary_prints_its_url_and_keys_and_serves() {
-    let child = Command::new(env!("CARGO_BIN_EXE_artnex-mock"))
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--key",
-            "sk-bin-test:free:300",
-            "--speed",
-            "100",
-        ])
-        .args(["--fault", "latency,ms=1,times=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn artnex-mock");
-    let mut guard = Guard(child);
-    let stdout = guard.0.stdout.take().unwrap();
-    let banner = tokio::task::spawn_blocking(move || {
-        let mut banner = Vec::new();
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let done = line.starts_with("Press Ctrl-C");
-            banner.push(line);
-            if done || banner.len() > 20 {
-                break;
-            }
-        }
-        banner
-    })
-    .await
-    .unwrap();
-    let first = banner.first().cloned().unwrap_or_default();
-    let base = first
-        .strip_prefix("artnex-mock listening on ")
-        .unwrap_or_else(|| panic!("banner: {banner:?}"))
-        .trim()
-        .to_string();
+    let bin = Binary::start(&[
+        "--key",
+        "sk-bin-test:free:300",
+        "--speed",
+        "100",
+        "--fault",
+        "latency,ms=1,times=1",
+    ])
+    .await;
+    let base = bin.base.clone();
     assert!(
         base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"),
         "{base}"
     );
-    let text = banner.join("\n");
+    let text = bin.banner.join("\n");
     assert!(text.contains("sk-bin-test"), "{text}");
     assert!(text.contains(artnex_mock::DEFAULT_ARTAPI_KEY), "{text}");
     assert!(
@@ -84,7 +49,47 @@ async fn the_binary_prints_its_url_and_keys_and_serves() {
         .unwrap();
     assert_eq!(ledger["balance"], 200);
     assert_eq!(ledger["plan"], "free (100 requests/day)");
-    drop(guard);
+    let r = http
+        .post(format!("{base}/v1/tts"))
+        .bearer_auth("sk-bin-test")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // One console line per request: method, path, status (and code), credits, key label; never the key.
+    let label = ledger["key"].as_str().unwrap().to_string();
+    let lines = bin.stop();
+    let text = lines.join("\n");
+    assert!(!text.contains("sk-bin-test"), "{text}");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains(&format!(
+            "POST /v1/generate -> 200, 100 credits, {label}, req_"
+        )),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(&format!(
+            "POST /v1/tts -> 400 missing_text, 0 credits, {label}"
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn quiet_prints_no_request_lines() {
+    let bin = Binary::start(&["--quiet"]).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/tts", bin.base))
+        .bearer_auth(artnex_mock::DEFAULT_KEY)
+        .json(&json!({"text": "hi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(bin.stop(), Vec::<String>::new());
 }
 
 #[tokio::test]

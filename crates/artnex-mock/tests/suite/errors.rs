@@ -265,6 +265,66 @@ async fn missing_bearer_prefix_and_missing_header_are_401() {
         .expect_error(401, "invalid_api_key");
 }
 
+/// The docs list extra whitespace among the causes of a 401: the key is taken exactly as sent after
+/// `Bearer ` (one space), never trimmed. (Whitespace at the very end of the header is not part of the
+/// field value in HTTP, RFC 9110 section 5.5: the server never sees it, so it is not tested here.)
+#[tokio::test]
+async fn whitespace_around_the_key_is_401_invalid_api_key() {
+    let mock = Mock::start().await;
+    let body = valid_body("/v1/generate").to_string();
+    for header in [
+        format!("Bearer  {KEY}"),
+        format!("Bearer\t{KEY}"),
+        format!("Bearer \t{KEY}"),
+        format!("Bearer {KEY} x"),
+        format!("Bearer {KEY}\tx"),
+    ] {
+        let r = mock
+            .post_raw(
+                "/v1/generate",
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &header),
+                ],
+                body.clone(),
+            )
+            .await;
+        r.expect_error(401, "invalid_api_key");
+        assert!(
+            !r.body.to_string().contains(KEY),
+            "the key is not echoed: {}",
+            r.body
+        );
+    }
+    let r = mock
+        .post_raw(
+            "/v1/images/generations",
+            &[
+                ("content-type", "application/json"),
+                (
+                    "authorization",
+                    &format!("Bearer  {}", crate::support::ART_KEY),
+                ),
+            ],
+            json!({"model": "flux-dev", "prompt": "x"}).to_string(),
+        )
+        .await;
+    r.expect_error(401, "invalid_api_key");
+    assert_eq!(mock.server.total_charged(KEY), 0);
+    // Exactly one space: accepted.
+    let r = mock
+        .post_raw(
+            "/v1/generate",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &format!("Bearer {KEY}")),
+            ],
+            body,
+        )
+        .await;
+    r.expect(200);
+}
+
 #[tokio::test]
 async fn a_model_of_the_wrong_kind_is_invalid_model() {
     let mock = Mock::start().await;

@@ -16,9 +16,7 @@ const REQUESTS: usize = 3000;
 const CREDITS: u64 = 50_000_000;
 
 fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    crate::support::memory_kib(std::process::id()).map(|(_, rss)| rss)
 }
 
 #[derive(Debug, Default)]
@@ -153,6 +151,8 @@ async fn thousands_of_mixed_requests() {
         )
         .await,
     );
+    // Reset this process's peak-RSS mark (Linux), so the peak printed below is this test's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let rss_before = rss_kib();
     let run = futures_util::stream::iter(0..REQUESTS)
         .map(|i| {
@@ -186,6 +186,14 @@ async fn thousands_of_mixed_requests() {
     // Memory stays bounded: the log is a ring, media are recipes, not files.
     assert_eq!(mock.server.requests().len(), 1000);
     assert!(mock.server.media_entries() <= REQUESTS);
+    if let Some((peak, rss)) = crate::support::memory_kib(std::process::id()) {
+        println!(
+            "{REQUESTS} mixed requests, 64 at a time: peak RSS {} MiB, resident {} MiB (simulator and client \
+             in one process)",
+            peak / 1024,
+            rss / 1024
+        );
+    }
     if let (Some(before), Some(after)) = (rss_before, rss_kib()) {
         assert!(
             after.saturating_sub(before) < 256 * 1024,
@@ -193,4 +201,80 @@ async fn thousands_of_mixed_requests() {
             after - before
         );
     }
+}
+
+/// 64 bodies of ~12.7 MB (a 9.5 MB PNG as a data URI) at once, against the binary so that its memory is
+/// measured alone: every one is answered, the ledger is exact, and the peak resident memory stays
+/// bounded (the large-body permits keep at most 4 in memory at a time). The peak is printed
+/// (`cargo test -p artnex-mock --test suite large_bodies -- --nocapture`).
+#[cfg(feature = "cli")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_large_bodies_at_once_in_bounded_memory() {
+    use crate::support::binary::Binary;
+    use crate::support::memory_kib;
+
+    let _heavy = crate::support::heavy().await;
+    let key = "sk-load-large";
+    let bin = Binary::start(&["--quiet", "--key", &format!("{key}:unlimited:100000000")]).await;
+    let png = crate::support::media::padded_png(64, 64, 9_500_000);
+    let body = bytes::Bytes::from(format!(
+        "{{\"image\": \"{}\"}}",
+        crate::support::data_uri("image/png", &png)
+    ));
+    assert!(
+        (12_600_000..12_800_000).contains(&body.len()),
+        "{}",
+        body.len()
+    );
+    let (before, _) = memory_kib(bin.pid()).expect("/proc/PID/status");
+    let http = reqwest::Client::new();
+    let url = format!("{}/v1/remove-bg", bin.base);
+    let sends = (0..64).map(|_| {
+        let req = http
+            .post(&url)
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        async move { req.send().await.map(|r| r.status().as_u16()) }
+    });
+    let statuses = tokio::time::timeout(
+        Duration::from_secs(600),
+        futures_util::future::join_all(sends),
+    )
+    .await
+    .expect("the uploads finish");
+    let ok = statuses.iter().filter(|s| matches!(s, Ok(200))).count();
+    if ok != 64 {
+        let log: Value = http
+            .get(format!("{}/__admin/requests", bin.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        panic!("{statuses:?}\nserver log: {log}");
+    }
+    let ledger: Value = http
+        .get(format!("{}/__admin/ledger?key={key}", bin.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger["total_charged"], 64 * 10);
+    let (peak, resident) = memory_kib(bin.pid()).expect("/proc/PID/status");
+    println!(
+        "simulator memory, 64 concurrent ~12.7 MB bodies: peak RSS {} MiB (before {} MiB, resident after {} MiB)",
+        peak / 1024,
+        before / 1024,
+        resident / 1024
+    );
+    assert!(
+        peak < 512 * 1024,
+        "peak RSS {} MiB with 64 large bodies",
+        peak / 1024
+    );
+    bin.stop();
 }

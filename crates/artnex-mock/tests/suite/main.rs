@@ -16,6 +16,7 @@ mod ledger;
 mod load;
 mod media;
 mod quota;
+mod readings;
 mod robustness;
 mod validator;
 mod video;

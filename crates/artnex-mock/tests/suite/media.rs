@@ -214,6 +214,39 @@ async fn tts_is_a_valid_mp3_whose_length_matches_and_grows() {
         );
         let frames = media::mp3_frames(&f.bytes);
         assert_eq!(f64::from(frames) * 1152.0 / 44100.0, duration);
+        // ffmpeg decodes it to exactly the reported duration.
+        let samples = media::decoded_audio_samples(&f.bytes);
+        assert_eq!(samples, u64::from(frames) * 1152);
+        assert_eq!(samples as f64 / 44100.0, duration);
+    }
+    // Voices: names in any letter case, and ElevenLabs voice ids (20 letters and digits) on tts-elevenlabs.
+    for voice in [
+        "Rachel",
+        "JOSH",
+        "21m00Tcm4TlvDq8ikWAM",
+        "pNInz6obpgDQGcFmaJgB",
+    ] {
+        mock.post(
+            "/v1/tts",
+            Some(KEY),
+            &json!({"text": "x", "model": "tts-elevenlabs", "voice_id": voice}),
+        )
+        .await
+        .expect(200);
+    }
+    for (model, voice) in [
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ikWA"),
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ikWAM1"),
+        ("tts-elevenlabs", "21m00Tcm4TlvDq8ik-AM"),
+        ("kling-tts", "21m00Tcm4TlvDq8ikWAM"),
+    ] {
+        mock.post(
+            "/v1/tts",
+            Some(KEY),
+            &json!({"text": "x", "model": model, "voice_id": voice}),
+        )
+        .await
+        .expect_error(400, "invalid_voice");
     }
     // Voices per model.
     let r = mock
@@ -231,6 +264,76 @@ async fn tts_is_a_valid_mp3_whose_length_matches_and_grows() {
     )
     .await
     .expect_error(400, "invalid_voice");
+}
+
+/// Submits a video job, lets it finish, and downloads the file.
+async fn finished_video(mock: &Mock, body: serde_json::Value) -> bytes::Bytes {
+    let r = mock.post("/v1/video", Some(KEY), &body).await;
+    r.expect(200);
+    let id = r.body["request_id"].as_str().unwrap().to_string();
+    mock.server.advance(Duration::from_secs(3600));
+    let r = mock.get(&format!("/v1/video/{id}"), Some(KEY)).await;
+    assert_eq!(r.body["status"], "completed", "{}", r.body);
+    let f = mock.download(r.body["video_url"].as_str().unwrap()).await;
+    f.expect(200);
+    assert_eq!(f.header("content-type"), Some("video/mp4"));
+    assert_eq!(
+        f.header("content-length")
+            .map(|l| l.parse::<usize>().unwrap()),
+        Some(f.bytes.len())
+    );
+    f.bytes
+}
+
+#[tokio::test]
+async fn videos_are_h264_that_ffmpeg_decodes_frame_by_frame() {
+    let mock = Mock::start().await;
+    // (model, aspect ratio, duration, presentation size, coded size)
+    let cases = [
+        ("veo3.1", "16:9", 8u32, (1280, 720), (160, 90)),
+        ("sora-2", "9:16", 4, (720, 1280), (90, 160)),
+        ("kling-v2.5-turbo-pro", "1:1", 5, (720, 720), (90, 90)),
+    ];
+    for (model, ratio, seconds, shown, coded) in cases {
+        let bytes = finished_video(
+            &mock,
+            json!({"prompt": "a paper boat", "model": model, "aspect_ratio": ratio, "duration": seconds}),
+        )
+        .await;
+        let facts = media::check_mp4(&bytes);
+        assert_eq!(facts.duration_seconds, f64::from(seconds));
+        assert_eq!(
+            (facts.width, facts.height),
+            shown,
+            "{model}: presentation size"
+        );
+        let probe = media::probe_video(&bytes);
+        assert_eq!(probe.codec, "h264", "{model}: {probe:?}");
+        assert_eq!(probe.profile, "Constrained Baseline", "{model}: {probe:?}");
+        assert_eq!((probe.width, probe.height), coded, "{model}: coded size");
+        assert_eq!(
+            probe.frames,
+            u64::from(seconds) * 8,
+            "{model}: 8 frames a second"
+        );
+        assert_eq!(probe.duration_seconds, f64::from(seconds), "{model}");
+    }
+}
+
+#[tokio::test]
+async fn video_frames_move_and_follow_the_prompt() {
+    let mock = Mock::start().await;
+    let body = |prompt: &str| json!({"prompt": prompt, "model": "veo3-fast", "duration": 4});
+    let fox = finished_video(&mock, body("a red fox in the snow")).await;
+    let again = finished_video(&mock, body("a red fox in the snow")).await;
+    let sea = finished_video(&mock, body("waves on a grey sea")).await;
+    let first = media::video_frame_rgb(&fox, 0);
+    assert_eq!(first.len(), 160 * 90 * 3);
+    // Motion: a later frame differs from the first.
+    assert_ne!(media::video_frame_rgb(&fox, 20), first);
+    // The same prompt renders the same pictures; another prompt other colours.
+    assert_eq!(media::video_frame_rgb(&again, 0), first);
+    assert_ne!(media::video_frame_rgb(&sea, 0), first);
 }
 
 #[tokio::test]
@@ -255,6 +358,9 @@ async fn video_padding_adds_a_free_box() {
     let facts = media::check_mp4(&f.bytes);
     assert_eq!(facts.top, ["ftyp", "moov", "mdat", "free"]);
     assert!(f.bytes.len() > 3 * 1024 * 1024 + 17);
+    // Still a playable video.
+    let probe = media::probe_video(&f.bytes);
+    assert_eq!((probe.codec.as_str(), probe.frames), ("h264", 4 * 8));
 }
 
 #[tokio::test]

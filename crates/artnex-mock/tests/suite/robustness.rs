@@ -145,6 +145,121 @@ async fn unknown_fields_are_ignored() {
         .expect(200);
 }
 
+/// Every request body of a spec with its first example: (spec, template, schema, example).
+fn request_bodies() -> Vec<(&'static spec::Spec, String, Value, Value)> {
+    let mut out = Vec::new();
+    for s in [spec::artnex(), spec::artapi()] {
+        for (template, method) in s.operations() {
+            let op = s.operation(&template, &method);
+            let media = &op["requestBody"]["content"]["application/json"];
+            if media["schema"].is_null() {
+                continue;
+            }
+            let schema = s.resolve(&media["schema"]).clone();
+            let example = media["examples"]
+                .as_object()
+                .and_then(|m| m.values().next())
+                .map(|e| e["value"].clone())
+                .unwrap();
+            out.push((s, format!("{}{template}", s.prefix), schema, example));
+        }
+    }
+    out
+}
+
+fn key_for(path: &str) -> &'static str {
+    if path.starts_with("/v1/images/") {
+        ART_KEY
+    } else {
+        KEY
+    }
+}
+
+/// `null` for an optional field is the same as leaving the field out (the decision recorded in the
+/// README; the spec is to declare those fields nullable): same status, same code, for every optional
+/// field of every operation of both specs.
+#[tokio::test]
+async fn null_for_an_optional_field_is_the_same_as_leaving_it_out() {
+    let mock = Mock::start().await;
+    let mut checked = 0;
+    for (_, path, schema, example) in request_bodies() {
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for name in schema["properties"].as_object().unwrap().keys() {
+            if required.contains(&name.as_str()) {
+                continue;
+            }
+            let mut absent = example.clone();
+            absent.as_object_mut().unwrap().remove(name);
+            let mut null = example.clone();
+            null[name] = Value::Null;
+            let a = mock.post(&path, Some(key_for(&path)), &absent).await;
+            let n = mock.post(&path, Some(key_for(&path)), &null).await;
+            assert_eq!(
+                (n.status, n.code()),
+                (a.status, a.code()),
+                "{path}.{name} = null: {} (absent: {})",
+                n.body,
+                a.body
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+/// Required strings have `minLength: 1`: an empty one is refused with the code for a missing value
+/// (`model`, whose absence is `invalid_model`, included).
+#[tokio::test]
+async fn an_empty_required_string_is_refused_with_the_missing_value_code() {
+    let mock = Mock::start().await;
+    let mut checked = 0;
+    for (s, path, schema, example) in request_bodies() {
+        for name in schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+        {
+            let prop = s.resolve(&schema["properties"][name]);
+            if prop["type"] != "string" {
+                continue;
+            }
+            let mut empty = example.clone();
+            empty[name] = json!("");
+            let mut absent = example.clone();
+            absent.as_object_mut().unwrap().remove(name);
+            let e = mock.post(&path, Some(key_for(&path)), &empty).await;
+            let a = mock.post(&path, Some(key_for(&path)), &absent).await;
+            assert_eq!(e.status, 400, "{path}.{name} = \"\": {}", e.body);
+            assert_eq!(
+                (e.status, e.code()),
+                (a.status, a.code()),
+                "{path}.{name}: empty and absent differ: {} / {}",
+                e.body,
+                a.body
+            );
+            let expected = match name {
+                _ if path.starts_with("/v1/images/") => "invalid_request",
+                "prompt" => "missing_prompt",
+                "model" => "invalid_model",
+                "image" => "missing_image",
+                "text" => "missing_text",
+                other => panic!("no expectation for the required string {other}"),
+            };
+            assert_eq!(e.code(), expected, "{path}.{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+    assert_eq!(mock.server.total_charged(KEY), 0);
+    assert_eq!(mock.server.total_charged(ART_KEY), 0);
+}
+
 #[tokio::test]
 async fn unicode_prompts_are_counted_in_characters() {
     let mock = Mock::start().await;
@@ -305,4 +420,70 @@ async fn unknown_routes_and_methods_answer_json() {
     let r = mock.get("/", None).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["success"], false);
+}
+
+/// Sends headers announcing `length` body bytes, then `sent` of them spread out by `pause`, and returns
+/// what the server wrote back before closing (a guard timeout only stops a hang).
+async fn slow_body(mock: &Mock, length: usize, sent: usize, pause: std::time::Duration) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(mock.server.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/generate HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KEY}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
+        mock.server.addr()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for _ in 0..sent {
+            if write.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+        }
+        write
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        read.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection");
+    assert!(read.is_ok() || answer.is_empty());
+    drop(writer.await);
+    answer
+}
+
+#[tokio::test]
+async fn bodies_that_arrive_too_slowly_are_cut_unanswered() {
+    let mock =
+        Mock::with(crate::support::builder().body_timeout(std::time::Duration::from_millis(300)))
+            .await;
+    // A body that stalls after 10 of its 100 bytes, and one that trickles in a byte every 50 ms.
+    for (sent, pause) in [
+        (10, std::time::Duration::ZERO),
+        (1000, std::time::Duration::from_millis(50)),
+    ] {
+        let answer = slow_body(&mock, 100, sent, pause).await;
+        assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    }
+    let cut: Vec<_> = mock
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.dropped)
+        .collect();
+    assert_eq!(cut.len(), 2);
+    assert!(
+        cut.iter()
+            .all(|r| r.status == 408 && r.error.as_deref() == Some("request_timeout"))
+    );
+    assert_eq!(mock.server.total_charged(KEY), 0);
+    // The server still answers.
+    mock.post("/v1/tts", Some(KEY), &json!({"text": "x"}))
+        .await
+        .expect(200);
 }

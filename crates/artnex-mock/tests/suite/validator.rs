@@ -96,3 +96,22 @@ fn unlisted_codes_fail() {
         .unwrap_err();
     assert!(e.contains("is not in"), "{e}");
 }
+
+#[test]
+fn bounds_and_lengths_are_checked() {
+    // Ready for `minimum: 0` on credits_used: a negative count fails, zero passes.
+    let s = spec::artnex();
+    let count = json!({"type": "integer", "minimum": 0});
+    assert!(s.validate(&count, &json!(0)).is_empty());
+    assert_eq!(s.validate(&count, &json!(-1)).len(), 1);
+    let bounded = json!({"type": "number", "maximum": 8});
+    assert_eq!(s.validate(&bounded, &json!(8.5)).len(), 1);
+    let text = json!({"type": "string", "minLength": 1, "maxLength": 3});
+    assert_eq!(s.validate(&text, &json!("")).len(), 1);
+    assert_eq!(
+        s.validate(&text, &json!("🦊🦊🦊")).len(),
+        0,
+        "characters, not bytes"
+    );
+    assert_eq!(s.validate(&text, &json!("abcd")).len(), 1);
+}

@@ -231,3 +231,152 @@ pub fn solid_webp(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
         .expect("WebP");
     out
 }
+
+/// What ffprobe and a full ffmpeg decode say about a video.
+#[derive(Debug)]
+pub struct VideoProbe {
+    pub codec: String,
+    pub profile: String,
+    /// Coded frame size.
+    pub width: u32,
+    pub height: u32,
+    /// Frames decoded.
+    pub frames: u64,
+    pub duration_seconds: f64,
+}
+
+/// A media file written to the temporary directory for the decoders, removed when dropped.
+struct TempMedia(std::path::PathBuf);
+
+impl TempMedia {
+    fn new(bytes: &[u8], ext: &str) -> TempMedia {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("artnex-mock-test-{}-{n}.{ext}", std::process::id()));
+        std::fs::write(&path, bytes).expect("write a temporary media file");
+        TempMedia(path)
+    }
+}
+
+impl Drop for TempMedia {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs ffmpeg or ffprobe. The media checks are never skipped: without the tool the test fails and says
+/// how to install it.
+fn run(tool: &str, args: &[&str], file: &TempMedia) -> std::process::Output {
+    let path = file.0.to_str().expect("UTF-8 temp path");
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "{file}" { path } else { a })
+        .collect();
+    std::process::Command::new(tool)
+        .args(&args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "`{tool}` is needed to prove that the simulator's videos and audio decode, and it could not \
+                 be run ({e}). Install FFmpeg (Debian/Ubuntu: `apt-get install ffmpeg`; .ci/run installs it)."
+            )
+        })
+}
+
+/// Decodes every frame with ffmpeg (`-xerror`: any decoding error fails) and asks ffprobe for the stream.
+pub fn probe_video(bytes: &[u8]) -> VideoProbe {
+    let file = TempMedia::new(bytes, "mp4");
+    let decoded = run(
+        "ffmpeg",
+        &["-v", "error", "-xerror", "-i", "{file}", "-f", "null", "-"],
+        &file,
+    );
+    let errors = String::from_utf8_lossy(&decoded.stderr);
+    assert!(
+        decoded.status.success() && errors.trim().is_empty(),
+        "ffmpeg could not decode the video: {errors}"
+    );
+    let probe = run(
+        "ffprobe",
+        &[
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,profile,width,height,nb_read_frames,duration",
+            "-of",
+            "json",
+            "{file}",
+        ],
+        &file,
+    );
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&probe.stdout).expect("ffprobe JSON");
+    let s = &v["streams"][0];
+    let text = |k: &str| s[k].as_str().unwrap_or_default().to_string();
+    VideoProbe {
+        codec: text("codec_name"),
+        profile: text("profile"),
+        width: s["width"].as_u64().unwrap_or(0) as u32,
+        height: s["height"].as_u64().unwrap_or(0) as u32,
+        frames: text("nb_read_frames").parse().unwrap_or(0),
+        duration_seconds: text("duration").parse().unwrap_or(0.0),
+    }
+}
+
+/// Frame `index` of a video, decoded by ffmpeg to RGB (3 bytes per pixel, coded size).
+pub fn video_frame_rgb(bytes: &[u8], index: u32) -> Vec<u8> {
+    let file = TempMedia::new(bytes, "mp4");
+    let select = format!("select=eq(n\\,{index})");
+    let out = run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-i",
+            "{file}",
+            "-vf",
+            &select,
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        &file,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.stdout.is_empty(), "no frame {index}");
+    out.stdout
+}
+
+/// Decodes an audio file with ffmpeg (`-xerror`) to mono 16-bit samples; returns how many there are.
+pub fn decoded_audio_samples(bytes: &[u8]) -> u64 {
+    let file = TempMedia::new(bytes, "mp3");
+    let out = run(
+        "ffmpeg",
+        &[
+            "-v", "error", "-xerror", "-i", "{file}", "-f", "s16le", "-ac", "1", "-",
+        ],
+        &file,
+    );
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && errors.trim().is_empty(),
+        "ffmpeg could not decode the audio: {errors}"
+    );
+    out.stdout.len() as u64 / 2
+}

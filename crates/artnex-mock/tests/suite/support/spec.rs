@@ -1,5 +1,6 @@
 //! A small OpenAPI 3.0 schema validator for the specs in `spec/`: `type`, `required`, `properties`, `items`,
-//! `enum`, `nullable` and `$ref`; every other keyword is ignored.
+//! `enum`, `nullable`, `minimum`, `maximum`, `minLength`, `maxLength` and `$ref`; every other keyword is
+//! ignored.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -184,6 +185,26 @@ impl Spec {
                 errors.push(format!("{at}: expected {t}, got {value}"));
                 return;
             }
+        }
+        if let (Some(min), Some(v)) = (schema["minimum"].as_f64(), value.as_f64())
+            && v < min
+        {
+            errors.push(format!("{at}: {value} is below the minimum {min}"));
+        }
+        if let (Some(max), Some(v)) = (schema["maximum"].as_f64(), value.as_f64())
+            && v > max
+        {
+            errors.push(format!("{at}: {value} is above the maximum {max}"));
+        }
+        if let (Some(min), Some(text)) = (schema["minLength"].as_u64(), value.as_str())
+            && (text.chars().count() as u64) < min
+        {
+            errors.push(format!("{at}: {value} is shorter than {min} characters"));
+        }
+        if let (Some(max), Some(text)) = (schema["maxLength"].as_u64(), value.as_str())
+            && (text.chars().count() as u64) > max
+        {
+            errors.push(format!("{at}: {value} is longer than {max} characters"));
         }
         if let Some(options) = schema["enum"].as_array()
             && !options.contains(value)
