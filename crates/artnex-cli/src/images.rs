@@ -8,14 +8,14 @@ use serde_json::json;
 use std::process::ExitCode;
 use std::str::FromStr;
 
-fn parse<T: FromStr<Err = artnex::ValidationError>>(
+fn parse<T: FromStr<Err = artnex::catalogue::InvalidValue>>(
     value: &Option<String>,
 ) -> Result<Option<T>, Failure> {
     value
         .as_deref()
         .map(T::from_str)
         .transpose()
-        .map_err(|e| Failure::Sdk(artnex::Error::Validation(e)))
+        .map_err(|e| Failure::Usage(UsageError(e.to_string())))
 }
 
 fn request(client: &ImagesClient, a: &ImagesArgs) -> Result<ImageRequest, Failure> {

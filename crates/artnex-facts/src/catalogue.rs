@@ -225,6 +225,21 @@ impl std::str::FromStr for Model {
     }
 }
 
+/// A model serialises as its id; any id deserialises (ids the catalogue does not know become
+/// [`Model::Other`], so a model the server added is usable before a release).
+impl serde::Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Model {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Model::from_id(&id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,7 +126,7 @@ impl Dialect for Client {
         match self.inner.endpoints.iter().find(|(o, _)| *o == op) {
             Some((_, url)) => Ok(url.clone()),
             None => Err(Error::Internal {
-                operation: op,
+                operation: Some(op),
                 message: "the Artnex client has no endpoint for this operation".into(),
                 may_have_been_processed: false,
             }),
@@ -502,12 +502,10 @@ impl Builder<ArtnexSettings> {
             OperationId::EditImage,
             OperationId::CreateVideo,
             OperationId::TextToSpeech,
-            OperationId::Upscale,
+            OperationId::UpscaleImage,
             OperationId::RemoveBackground,
         ] {
-            if let Some(path) = op.path() {
-                endpoints.push((op, core.url(path)?));
-            }
+            endpoints.push((op, core.url(op.info().path)?));
         }
         Ok(Client {
             inner: Arc::new(Inner {

@@ -43,11 +43,7 @@ pub struct EditImage {
     /// The image to edit.
     pub image: ImageInput,
     /// The edit model (required before sending).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::catalogue::serde_model"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
     /// Resolution tier (gpt-image-2-edit only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +85,7 @@ impl Operation for EditImage {
     type Options = ();
 
     fn check(&self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
-        validate::prompt(&self.prompt)?;
+        validate::prompt(&self.prompt, artnex_facts::EDIT_IMAGE_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Edit)?;
         validate::tiers(info, self.resolution, self.quality)?;
         self.image.check("image", checks.image_urls)?;

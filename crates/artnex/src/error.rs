@@ -166,10 +166,10 @@ pub enum Error {
 
     /// Something inside the SDK went wrong (please report it), for example a request body that could not
     /// be serialised. Says whether the request may have been sent.
-    #[error("internal error in {operation}: {message}{}", if *may_have_been_processed { "; the request may have been processed and charged" } else { " (the request was not sent)" })]
+    #[error("internal error in {}: {message}{}", operation.map_or("download", |o| o.as_str()), if *may_have_been_processed { "; the request may have been processed and charged" } else { " (the request was not sent)" })]
     Internal {
-        /// The operation.
-        operation: OperationId,
+        /// The operation (`None` for a download).
+        operation: Option<OperationId>,
         /// What went wrong.
         message: String,
         /// Whether the request may have reached the server.
@@ -369,8 +369,8 @@ impl fmt::Display for ApiError {
 /// A failed HTTP exchange.
 #[derive(Debug)]
 pub struct TransportError {
-    /// The operation.
-    pub operation: OperationId,
+    /// The operation (`None` for a result download).
+    pub operation: Option<OperationId>,
     /// Whether the request may have reached the server (connection reset after sending, read timeout,
     /// unreadable response). `false` only when the connection was never established.
     pub may_have_been_processed: bool,
@@ -382,7 +382,8 @@ pub struct TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.operation, self.message)?;
+        let what = self.operation.map_or("download", OperationId::as_str);
+        write!(f, "{what}: {}", self.message)?;
         if self.may_have_been_processed {
             f.write_str(
                 "; the request may have been processed and charged: it was not sent again, check your results and balance before retrying",
@@ -438,146 +439,24 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $variant:ident => $wire:literal, )*) => {
-        /// The documented machine-readable error codes: the union of every `x-artnex-error-codes` list in
-        /// `spec/artnex.yaml` (the `error` field of an Artnex error body) and of the `x-artapi-error-codes` in
-        /// `spec/artapi.yaml` (the `error.code` field of an OpenAI-style error body), plus
-        /// [`ErrorCode::Unknown`] for codes added later. A code both APIs use (`invalid_api_key`,
-        /// `prompt_too_long`, `invalid_request`, `rate_limit_exceeded`) is one variant.
-        #[non_exhaustive]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum ErrorCode {
-            $( $(#[$doc])* $variant, )*
-            /// A code this version does not know, kept verbatim.
-            Unknown(String),
-        }
-
-        impl ErrorCode {
-            /// Every documented code.
-            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
-
-            /// The wire value.
-            ///
-            /// ```
-            /// assert_eq!(artnex::ErrorCode::InsufficientCredits.as_str(), "insufficient_credits");
-            /// ```
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( ErrorCode::$variant => $wire, )*
-                    ErrorCode::Unknown(code) => code,
-                }
-            }
-
-            /// Parses a wire value; unknown codes become [`ErrorCode::Unknown`].
-            ///
-            /// ```
-            /// use artnex::ErrorCode;
-            /// assert_eq!(ErrorCode::from_code("invalid_model"), ErrorCode::InvalidModel);
-            /// assert_eq!(ErrorCode::from_code("brand_new"), ErrorCode::Unknown("brand_new".into()));
-            /// ```
-            pub fn from_code(code: &str) -> ErrorCode {
-                match code {
-                    $( $wire => ErrorCode::$variant, )*
-                    other => ErrorCode::Unknown(other.to_string()),
-                }
-            }
-        }
-    };
-}
-
-error_codes! {
-    /// `missing_prompt`: the prompt is absent or empty.
-    MissingPrompt => "missing_prompt",
-    /// `invalid_model`: the model is not a supported id for this endpoint.
-    InvalidModel => "invalid_model",
-    /// `invalid_dimensions`: width or height out of range.
-    InvalidDimensions => "invalid_dimensions",
-    /// `invalid_num_images`: `num_images` outside 1-4.
-    InvalidNumImages => "invalid_num_images",
-    /// `prompt_too_long`: more than 4,000 characters.
-    PromptTooLong => "prompt_too_long",
-    /// `invalid_resolution`: resolution or quality not accepted.
-    InvalidResolution => "invalid_resolution",
-    /// `missing_image`: an image is required.
-    MissingImage => "missing_image",
-    /// `invalid_image_format`: not JPEG, PNG or WebP, or corrupt.
-    InvalidImageFormat => "invalid_image_format",
-    /// `image_too_large`: over 10 MB.
-    ImageTooLarge => "image_too_large",
-    /// `invalid_mode`: the video mode is not accepted.
-    InvalidMode => "invalid_mode",
-    /// `invalid_duration`: the clip length is not one the model supports.
-    InvalidDuration => "invalid_duration",
-    /// `missing_text`: the TTS text is absent or empty.
-    MissingText => "missing_text",
-    /// `text_too_long`: TTS text over 5,000 characters.
-    TextTooLong => "text_too_long",
-    /// `invalid_voice`: the voice is not available for the model.
-    InvalidVoice => "invalid_voice",
-    /// `invalid_scale`: the upscale factor is out of range.
-    InvalidScale => "invalid_scale",
-    /// `invalid_api_key`: the key is missing, malformed or revoked.
-    InvalidApiKey => "invalid_api_key",
-    /// `insufficient_credits`: the balance does not cover the request.
-    InsufficientCredits => "insufficient_credits",
-    /// `invalid_request`: a field has the wrong type.
-    InvalidRequest => "invalid_request",
-    /// `rate_limit_exceeded`: the daily quota is spent (or a job was polled too fast).
-    RateLimitExceeded => "rate_limit_exceeded",
-    /// `not_found`: no video job with this id.
-    NotFound => "not_found",
-    /// `invalid_content_type`: the request was not sent as `Content-Type: application/json` (assumed code).
-    InvalidContentType => "invalid_content_type",
-    /// `invalid_json`: the request body is empty or not valid JSON (assumed code).
-    InvalidJson => "invalid_json",
-    /// `payload_too_large`: the whole request body is over the server's limit (413, assumed code).
-    PayloadTooLarge => "payload_too_large",
-    /// `internal_error`: something went wrong on the server (500, assumed code).
-    InternalError => "internal_error",
-    /// `service_unavailable`: the service is temporarily unavailable (503, assumed code); retry later.
-    ServiceUnavailable => "service_unavailable",
-    /// `model_not_found` (OpenAI-compatible images API): the model id does not exist or is not on the plan.
-    ModelNotFound => "model_not_found",
-    /// `invalid_size` (OpenAI-compatible images API): the size is not supported by the model.
-    InvalidSize => "invalid_size",
-    /// `content_policy_violation` (OpenAI-compatible images API): the prompt or the output breaks the usage
-    /// policy.
-    ContentPolicyViolation => "content_policy_violation",
-    /// `insufficient_quota` (OpenAI-compatible images API): not enough credits (402 on ArtAPI, 429 on OpenAI).
-    /// Never retried.
-    InsufficientQuota => "insufficient_quota",
-    /// `upstream_error` (OpenAI-compatible images API): the provider behind the API failed (500).
-    UpstreamError => "upstream_error",
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<&str> for ErrorCode {
-    fn from(code: &str) -> Self {
-        ErrorCode::from_code(code)
-    }
-}
+/// The documented machine-readable error codes: the union of every `x-artnex-error-codes` list in
+/// `spec/artnex.yaml` (the `error` field of an Artnex error body) and of the `x-artapi-error-codes` in
+/// `spec/artapi.yaml` (the `error.code` field of an OpenAI-style error body), generated from the specs,
+/// plus [`ErrorCode::Unknown`] for codes added later. A code both APIs use (`invalid_api_key`,
+/// `prompt_too_long`, `invalid_request`, `rate_limit_exceeded`) is one variant. Each knows its
+/// description and statuses.
+///
+/// ```
+/// use artnex::ErrorCode;
+/// assert_eq!(ErrorCode::from_code("invalid_model"), ErrorCode::InvalidModel);
+/// assert_eq!(ErrorCode::from_code("brand_new"), ErrorCode::Unknown("brand_new".into()));
+/// assert!(ErrorCode::InsufficientCredits.statuses().contains(&402));
+/// ```
+pub use artnex_facts::ErrorCode;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_round_trip() {
-        for code in ErrorCode::ALL {
-            assert_eq!(&ErrorCode::from_code(code.as_str()), code);
-        }
-        assert_eq!(
-            ErrorCode::from_code("brand_new"),
-            ErrorCode::Unknown("brand_new".into())
-        );
-        assert_eq!(ErrorCode::ALL.len(), 30);
-    }
 
     #[test]
     fn ambiguous_errors_say_so() {

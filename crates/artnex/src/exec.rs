@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Error, ErrorCode, TransportError};
-use crate::operation::OperationId;
+use crate::operation::{Call, OperationId};
 use crate::retry::{Action, FailureClass, RetryPolicy, parse_retry_after};
 
 /// A request body, serialised once: every attempt sends the same bytes (cloning `Bytes` is a reference
@@ -46,7 +46,7 @@ impl Payload {
     ) -> Result<Payload, Error> {
         let mut buf = Vec::with_capacity(size_hint.max(256));
         serde_json::to_writer(&mut buf, value).map_err(|e| Error::Internal {
-            operation: op,
+            operation: Some(op),
             message: format!("the request body could not be serialised: {e}"),
             may_have_been_processed: false,
         })?;
@@ -66,7 +66,7 @@ impl Payload {
             return Ok(self);
         }
         let internal = |message: String| Error::Internal {
-            operation: op,
+            operation: Some(op),
             message,
             may_have_been_processed: false,
         };
@@ -162,7 +162,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Answer<T>, AttemptError>>,
 {
-    let billable = op.is_billable();
+    let billable = op.info().billable;
     let mut attempt = 0u32;
     loop {
         tracing::debug!(attempt, "sending");
@@ -202,9 +202,9 @@ pub(crate) struct Failure {
 const AMBIGUOUS_HINT: &str = "the request may have been processed";
 
 async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
-    let billable = op.is_billable();
+    let billable = op.info().billable;
     match e {
-        AttemptError::Send(err) => classify_transport(op, err, None),
+        AttemptError::Send(err) => classify_transport(Call::Api(op), err, None),
         AttemptError::Status(response) => {
             let parts = ResponseParts::of(&response);
             let raw = read_capped(response).await;
@@ -219,7 +219,7 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
         AttemptError::Body(err) => Failure {
             class: FailureClass::Ambiguous,
             error: Error::Transport(TransportError {
-                operation: op,
+                operation: Some(op),
                 may_have_been_processed: billable,
                 message: format!("the response could not be read ({AMBIGUOUS_HINT}): {err}"),
                 source: Some(Box::new(err)),
@@ -228,7 +228,7 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
         AttemptError::Parse(bytes, err) => Failure {
             class: FailureClass::Ambiguous,
             error: Error::Transport(TransportError {
-                operation: op,
+                operation: Some(op),
                 may_have_been_processed: billable,
                 message: format!(
                     "the server's answer is not the documented JSON ({AMBIGUOUS_HINT}): {err}; body starts with {:?}",
@@ -241,12 +241,9 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
 }
 
 /// A connection-level failure. `url` is named in the message (downloads); API calls leave it out.
-pub(crate) fn classify_transport(
-    op: OperationId,
-    err: reqwest::Error,
-    url: Option<&str>,
-) -> Failure {
-    let billable = op.is_billable();
+pub(crate) fn classify_transport(call: Call, err: reqwest::Error, url: Option<&str>) -> Failure {
+    let billable = call.is_billable();
+    let op = call.operation();
     let on = url
         .map(|u| format!(" {}", loggable_url(u)))
         .unwrap_or_default();
@@ -316,7 +313,11 @@ pub(crate) fn request_id_header(headers: &HeaderMap) -> Option<String> {
 
 /// The retry class of an HTTP status. A gateway error (502, 504) on a billable call is ambiguous: the
 /// gateway may have forwarded the request, and the service may have charged it, before it gave up.
-fn status_class(status: u16, out_of_credits: bool, retry_after: Option<Duration>) -> FailureClass {
+pub(crate) fn status_class(
+    status: u16,
+    out_of_credits: bool,
+    retry_after: Option<Duration>,
+) -> FailureClass {
     match status {
         429 if out_of_credits => FailureClass::Final,
         429 => FailureClass::RateLimited { retry_after },
@@ -363,7 +364,7 @@ pub(crate) fn classify_status(
         ErrorCode::InsufficientCredits | ErrorCode::InsufficientQuota
     ) || parts.error_type.as_deref() == Some("insufficient_quota");
     let class = status_class(status, out_of_credits, retry_after);
-    let may_have_been_processed = op.is_billable() && matches!(class, FailureClass::Ambiguous);
+    let may_have_been_processed = op.info().billable && matches!(class, FailureClass::Ambiguous);
     let api = Box::new(ApiError {
         operation: op,
         status,

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Kind, Model, Quality, Resolution};
 use crate::client::{Checks, Client};
-use crate::error::{Error, ValidationError};
+use artnex_facts as facts;
+
+use crate::error::{Error, ErrorCode, ValidationError};
 use crate::exec::Answer;
 use crate::operation::{Operation, OperationId, Settlement, sealed};
 use crate::pricing::Billable;
@@ -41,11 +43,7 @@ pub struct GenerateImage {
     /// What to draw (at most 4,000 characters).
     pub prompt: String,
     /// The model (required before sending).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::catalogue::serde_model"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
     /// How many images, 1 to 4 (the server's default is 1). Each image costs the model's full price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,13 +96,35 @@ impl Operation for GenerateImage {
     type Options = ();
 
     fn check(&self, _: &Checks) -> Result<(Self, Model), ValidationError> {
-        validate::prompt(&self.prompt)?;
+        validate::prompt(&self.prompt, facts::GENERATE_IMAGE_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Image)?;
         if let Some(n) = self.num_images {
-            validate::num_images(n)?;
+            validate::range(
+                "num_images",
+                n,
+                facts::GENERATE_IMAGE_NUM_IMAGES_MIN,
+                facts::GENERATE_IMAGE_NUM_IMAGES_MAX,
+                ErrorCode::InvalidNumImages,
+            )?;
         }
-        validate::dimension("width", self.width)?;
-        validate::dimension("height", self.height)?;
+        for (field, value, min, max) in [
+            (
+                "width",
+                self.width,
+                facts::GENERATE_IMAGE_WIDTH_MIN,
+                facts::GENERATE_IMAGE_WIDTH_MAX,
+            ),
+            (
+                "height",
+                self.height,
+                facts::GENERATE_IMAGE_HEIGHT_MIN,
+                facts::GENERATE_IMAGE_HEIGHT_MAX,
+            ),
+        ] {
+            if let Some(v) = value {
+                validate::range(field, v, min, max, ErrorCode::InvalidDimensions)?;
+            }
+        }
         validate::tiers(info, self.resolution, self.quality)?;
         Ok((self.clone(), model.clone()))
     }

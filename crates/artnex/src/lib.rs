@@ -99,11 +99,6 @@ pub use retry::RetryPolicy;
 /// [`builder::Builder::download_client`].
 pub use reqwest;
 
-/// Limits checked before sending.
-pub mod limits {
-    pub use crate::media::MAX_IMAGE_BYTES;
-    pub use crate::validate::{
-        DIMENSION_RANGE, DURATION_RANGE, MAX_NUM_IMAGES, MAX_PROMPT_CHARS, MAX_TEXT_CHARS,
-        SCALE_RANGE,
-    };
-}
+/// Every fact the specs state, generated (operations, error codes, limits with whether the docs state
+/// them, enums, the polling rule, plan quotas, the model catalogue): the `artnex-facts` crate.
+pub use artnex_facts as facts;

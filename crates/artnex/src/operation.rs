@@ -29,87 +29,44 @@ use crate::error::{Error, ValidationError};
 use crate::exec::{ErrorBody, Payload};
 use crate::pricing::{self, Billable, Estimate, PriceTable};
 
-/// An API operation, for logs, errors and the request table. Named after the spec's `operationId`s.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OperationId {
-    /// `POST /v1/generate`.
-    GenerateImage,
-    /// `POST /v1/edit`.
-    EditImage,
-    /// `POST /v1/video`.
-    CreateVideo,
-    /// `GET /v1/video/{request_id}` (the path is configurable: see
-    /// [`ClientBuilder::video_status_path`](crate::ClientBuilder::video_status_path)).
-    GetVideoStatus,
-    /// `POST /v1/tts`.
-    TextToSpeech,
-    /// `POST /v1/upscale`.
-    Upscale,
-    /// `POST /v1/remove-bg`.
-    RemoveBackground,
-    /// `POST {base}/images/generations` (the OpenAI-compatible images API).
-    CreateImage,
-    /// A result download (not an API operation; free).
+/// An API operation (`GenerateImage`, `CreateVideo`, …), for logs, errors and the request table:
+/// generated from the specs' `operationId`s, with its method, path and whether it is billable
+/// ([`OperationId::info`]).
+///
+/// ```
+/// use artnex::OperationId;
+/// assert_eq!(OperationId::RemoveBackground.as_str(), "remove_background");
+/// assert_eq!(OperationId::GenerateImage.info().path, "/v1/generate");
+/// assert!(OperationId::CreateVideo.info().billable);
+/// assert!(!OperationId::GetVideoStatus.info().billable);
+/// ```
+pub use artnex_facts::OperationId;
+
+/// What a call is, for the executor: an API operation, or a result download (free, idempotent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// An API operation.
+    Api(OperationId),
+    /// A result download.
     Download,
 }
 
-impl OperationId {
-    /// The name in logs and error messages: the spec's `operationId` (`generate_image`, `create_video`,
-    /// …), or `download`.
-    ///
-    /// ```
-    /// assert_eq!(artnex::OperationId::RemoveBackground.as_str(), "remove_background");
-    /// ```
-    pub fn as_str(self) -> &'static str {
+impl Call {
+    /// Whether the call costs credits: a billable call whose outcome is ambiguous is never replayed by
+    /// default.
+    pub(crate) fn is_billable(self) -> bool {
         match self {
-            OperationId::GenerateImage => "generate_image",
-            OperationId::EditImage => "edit_image",
-            OperationId::CreateVideo => "create_video",
-            OperationId::GetVideoStatus => "get_video_status",
-            OperationId::TextToSpeech => "text_to_speech",
-            OperationId::Upscale => "upscale",
-            OperationId::RemoveBackground => "remove_background",
-            OperationId::CreateImage => "create_image",
-            OperationId::Download => "download",
+            Call::Api(op) => op.info().billable,
+            Call::Download => false,
         }
     }
 
-    /// Whether a call costs credits (every `POST`; polls and downloads are free). A billable call whose
-    /// outcome is ambiguous is never replayed by default.
-    ///
-    /// ```
-    /// assert!(artnex::OperationId::CreateVideo.is_billable());
-    /// assert!(!artnex::OperationId::GetVideoStatus.is_billable());
-    /// ```
-    pub fn is_billable(self) -> bool {
-        !matches!(self, OperationId::GetVideoStatus | OperationId::Download)
-    }
-
-    /// The path of the operation, relative to the client's base URL (`None` for downloads). The video
-    /// status path is the default one; a client may be configured with another.
-    ///
-    /// ```
-    /// assert_eq!(artnex::OperationId::GenerateImage.path(), Some("/v1/generate"));
-    /// ```
-    pub fn path(self) -> Option<&'static str> {
-        Some(match self {
-            OperationId::GenerateImage => "/v1/generate",
-            OperationId::EditImage => "/v1/edit",
-            OperationId::CreateVideo => "/v1/video",
-            OperationId::GetVideoStatus => "/v1/video/{request_id}",
-            OperationId::TextToSpeech => "/v1/tts",
-            OperationId::Upscale => "/v1/upscale",
-            OperationId::RemoveBackground => "/v1/remove-bg",
-            OperationId::CreateImage => "/images/generations",
-            OperationId::Download => return None,
-        })
-    }
-}
-
-impl fmt::Display for OperationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    /// The operation, when it is one.
+    pub(crate) fn operation(self) -> Option<OperationId> {
+        match self {
+            Call::Api(op) => Some(op),
+            Call::Download => None,
+        }
     }
 }
 
@@ -312,7 +269,7 @@ impl<O: Operation> Checked<O> {
     pub fn estimate(&self, table: Option<&PriceTable>) -> Estimate {
         match O::billable(&self.value, &self.resolved) {
             Some(billable) => pricing::estimate(&billable, table),
-            None if O::ID.is_billable() => Estimate::Unknown,
+            None if O::ID.info().billable => Estimate::Unknown,
             None => Estimate::Credits(0),
         }
     }

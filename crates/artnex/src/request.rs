@@ -195,7 +195,7 @@ impl<O: Operation> Request<O> {
             .payload()
             .await?
             .with_extra(O::ID, &extra)?;
-        let reservation = match (client.budget_handle(), O::ID.is_billable()) {
+        let reservation = match (client.budget_handle(), O::ID.info().billable) {
             (Some(budget), true) => Some(budget.reserve(estimate)?),
             _ => None,
         };

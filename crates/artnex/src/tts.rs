@@ -53,11 +53,7 @@ pub struct TextToSpeech {
     /// The text to speak (at most 5,000 characters).
     pub text: String,
     /// The model ([`DEFAULT_MODEL`] when unset).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::catalogue::serde_model"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
     /// The voice (the model's default when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,7 +92,7 @@ impl Operation for TextToSpeech {
         validate::text(
             "text",
             &self.text,
-            validate::MAX_TEXT_CHARS,
+            artnex_facts::TEXT_TO_SPEECH_TEXT_MAX_CHARS.enforced(),
             ErrorCode::MissingText,
             ErrorCode::TextTooLong,
         )?;

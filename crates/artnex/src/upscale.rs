@@ -58,7 +58,7 @@ pub type UpscaleRequest = Request<Upscale>;
 impl sealed::Sealed for Upscale {}
 
 impl Operation for Upscale {
-    const ID: OperationId = OperationId::Upscale;
+    const ID: OperationId = OperationId::UpscaleImage;
     type Client = Client;
     type Resolved = ();
     type Response = artnex_api::types::ImageUrlResponse;

@@ -1,27 +1,21 @@
 //! Checks made before anything is sent. Each maps to the code the server would answer with; checks the
 //! server does not make (it would silently ignore or replace the value, and still charge) carry no code.
+//! Every limit comes from the specs (`artnex_facts`), and only limits the docs state are enforced: an
+//! assumed one (width and height 64–8192, scale 1–8, duration 1–60 s for models the catalogue does not
+//! know) is the server's call.
+
+use artnex_facts::{self as facts, Limit};
 
 use crate::catalogue::{AspectRatio, Kind, Model, ModelInfo, Quality, Resolution, VideoMode};
 use crate::error::{ErrorCode, ValidationError};
 use crate::pricing::kind_name;
 
-/// Longest prompt (generate, edit, video), in characters (Unicode scalar values).
-pub const MAX_PROMPT_CHARS: usize = 4000;
-/// Longest TTS text, in characters (Unicode scalar values).
-pub const MAX_TEXT_CHARS: usize = 5000;
-/// Most images per generate call.
-pub const MAX_NUM_IMAGES: u8 = 4;
-/// Accepted width and height range, in pixels.
-pub const DIMENSION_RANGE: std::ops::RangeInclusive<u32> = 64..=8192;
-/// Accepted upscale factors.
-pub const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1.0..=8.0;
-/// Accepted video durations for models the catalogue does not know, in seconds.
-pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 1..=60;
-
+/// Checks a text field: not blank (the `missing` code), and not longer than `max` in characters (Unicode
+/// scalar values, like the spec's `maxLength`) when that limit is documented (`too_long`).
 pub(crate) fn text(
     field: &'static str,
     value: &str,
-    max: usize,
+    max: Option<usize>,
     missing: ErrorCode,
     too_long: ErrorCode,
 ) -> Result<(), ValidationError> {
@@ -32,8 +26,9 @@ pub(crate) fn text(
             format!("the {field} is empty"),
         ));
     }
+    let Some(max) = max else { return Ok(()) };
     // Count at most max + 1 characters: cheap even for a huge string.
-    let count = value.chars().take(max + 1).count();
+    let count = value.chars().take(max.saturating_add(1)).count();
     if count > max {
         let total = value.chars().count();
         return Err(ValidationError::new(
@@ -45,14 +40,43 @@ pub(crate) fn text(
     Ok(())
 }
 
-pub(crate) fn prompt(value: &str) -> Result<(), ValidationError> {
+/// A prompt, against the operation's documented length limit.
+pub(crate) fn prompt(value: &str, max: Limit<usize>) -> Result<(), ValidationError> {
     text(
         "prompt",
         value,
-        MAX_PROMPT_CHARS,
+        max.enforced(),
         ErrorCode::MissingPrompt,
         ErrorCode::PromptTooLong,
     )
+}
+
+/// A number within the spec's bounds, each checked only when the docs state it (an assumed bound is the
+/// server's call: the real API may accept more).
+pub(crate) fn range<T: PartialOrd + Copy + std::fmt::Display>(
+    field: &'static str,
+    value: T,
+    min: Limit<T>,
+    max: Limit<T>,
+    code: impl Into<Option<ErrorCode>>,
+) -> Result<(), ValidationError> {
+    let (lo, hi) = (min.enforced(), max.enforced());
+    let below = lo.is_some_and(|lo| value < lo);
+    let above = hi.is_some_and(|hi| value > hi);
+    if !(below || above) {
+        return Ok(());
+    }
+    let bounds = match (lo, hi) {
+        (Some(lo), Some(hi)) => format!("{lo} to {hi}"),
+        (Some(lo), None) => format!("at least {lo}"),
+        (None, Some(hi)) => format!("at most {hi}"),
+        (None, None) => String::new(),
+    };
+    Err(ValidationError::new(
+        field,
+        code,
+        format!("{field} is {value}; it must be {bounds}"),
+    ))
 }
 
 /// The model is set, and (when the catalogue knows it) belongs to this endpoint.
@@ -148,45 +172,23 @@ pub(crate) fn tiers(
     Ok(())
 }
 
-pub(crate) fn num_images(n: u8) -> Result<(), ValidationError> {
-    if !(1..=MAX_NUM_IMAGES).contains(&n) {
-        return Err(ValidationError::new(
-            "num_images",
-            ErrorCode::InvalidNumImages,
-            format!("num_images is {n}; it must be 1 to {MAX_NUM_IMAGES}"),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn dimension(field: &'static str, value: Option<u32>) -> Result<(), ValidationError> {
-    match value {
-        Some(v) if !DIMENSION_RANGE.contains(&v) => Err(ValidationError::new(
-            field,
-            ErrorCode::InvalidDimensions,
-            format!(
-                "{field} is {v}; it must be {} to {} pixels",
-                DIMENSION_RANGE.start(),
-                DIMENSION_RANGE.end()
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
+/// An upscale factor: a finite positive number (what any scale must be), within the spec's documented
+/// bounds.
 pub(crate) fn scale(value: f64) -> Result<(), ValidationError> {
-    if !value.is_finite() || !SCALE_RANGE.contains(&value) {
+    if !value.is_finite() || value <= 0.0 {
         return Err(ValidationError::new(
             "scale",
             ErrorCode::InvalidScale,
-            format!(
-                "scale is {value}; it must be {} to {}",
-                SCALE_RANGE.start(),
-                SCALE_RANGE.end()
-            ),
+            format!("scale is {value}; it must be a positive number"),
         ));
     }
-    Ok(())
+    range(
+        "scale",
+        value,
+        facts::UPSCALE_IMAGE_SCALE_MIN,
+        facts::UPSCALE_IMAGE_SCALE_MAX,
+        ErrorCode::InvalidScale,
+    )
 }
 
 pub(crate) fn voice(voice: Option<&str>) -> Result<(), ValidationError> {
@@ -272,19 +274,13 @@ pub(crate) fn video(
                     ));
                 }
             }
-            _ => {
-                if !DURATION_RANGE.contains(&d) {
-                    return Err(ValidationError::new(
-                        "duration",
-                        ErrorCode::InvalidDuration,
-                        format!(
-                            "duration is {d} s; it must be {} to {} s",
-                            DURATION_RANGE.start(),
-                            DURATION_RANGE.end()
-                        ),
-                    ));
-                }
-            }
+            _ => range(
+                "duration",
+                d,
+                facts::CREATE_VIDEO_DURATION_MIN,
+                facts::CREATE_VIDEO_DURATION_MAX,
+                ErrorCode::InvalidDuration,
+            )?,
         }
     }
     if let (Some(ratio), Some(spec), Some(info)) = (p.aspect_ratio, spec, info) {
@@ -320,20 +316,42 @@ mod tests {
 
     #[test]
     fn lengths_count_characters_not_bytes() {
-        let emoji = "🦊".repeat(MAX_PROMPT_CHARS);
+        let limit = facts::GENERATE_IMAGE_PROMPT_MAX_CHARS;
+        let emoji = "🦊".repeat(limit.value);
         assert!(
-            prompt(&emoji).is_ok(),
+            prompt(&emoji, limit).is_ok(),
             "4000 four-byte characters are 4000 characters"
         );
-        let over = "é".repeat(MAX_PROMPT_CHARS + 1);
+        let over = "é".repeat(limit.value + 1);
         assert_eq!(
-            prompt(&over).expect_err("too long").code,
+            prompt(&over, limit).expect_err("too long").code,
             Some(ErrorCode::PromptTooLong)
         );
         assert_eq!(
-            prompt("  \n").expect_err("blank").code,
+            prompt("  \n", limit).expect_err("blank").code,
             Some(ErrorCode::MissingPrompt)
         );
+    }
+
+    #[test]
+    fn only_documented_bounds_are_enforced() {
+        let (min, max) = (
+            facts::GENERATE_IMAGE_NUM_IMAGES_MIN,
+            facts::GENERATE_IMAGE_NUM_IMAGES_MAX,
+        );
+        assert!(min.documented && max.documented);
+        assert!(range("num_images", 5u8, min, max, ErrorCode::InvalidNumImages).is_err());
+        assert!(range("num_images", 4u8, min, max, ErrorCode::InvalidNumImages).is_ok());
+        // Width 64-8192 is an assumption: a 10,000-pixel request is the server's call.
+        let (min, max) = (
+            facts::GENERATE_IMAGE_WIDTH_MIN,
+            facts::GENERATE_IMAGE_WIDTH_MAX,
+        );
+        assert!(!max.documented);
+        assert!(range("width", 10_000u32, min, max, ErrorCode::InvalidDimensions).is_ok());
+        assert!(range("width", 32u32, min, max, ErrorCode::InvalidDimensions).is_ok());
+        assert!(scale(16.0).is_ok(), "scale 1-8 is assumed");
+        assert!(scale(0.0).is_err() && scale(f64::NAN).is_err() && scale(-2.0).is_err());
     }
 
     #[test]
@@ -419,6 +437,9 @@ mod tests {
             video(None, &p(None, true, Some(30), None)),
             Ok(Some(VideoMode::ImageToVideo))
         );
-        assert!(video(None, &p(None, false, Some(61), None)).is_err());
+        assert!(
+            video(None, &p(None, false, Some(61), None)).is_ok(),
+            "1-60 s is assumed for models the catalogue does not know"
+        );
     }
 }

@@ -181,7 +181,13 @@ proptest! {
         prop_assert_eq!(up.validate().is_ok(), est.is_ok());
         if est.is_ok() {
             prop_assert_eq!(est.unwrap(), Estimate::Credits(catalogue::UPSCALE_CREDITS));
-            prop_assert!((1.0..=8.0).contains(&scale));
+            // Only what any scale must be, and the bounds the docs state (1-8 is an assumption).
+            prop_assert!(scale.is_finite() && scale > 0.0);
+            for bound in [artnex::facts::UPSCALE_IMAGE_SCALE_MIN, artnex::facts::UPSCALE_IMAGE_SCALE_MAX] {
+                if bound.documented {
+                    prop_assert!((artnex::facts::UPSCALE_IMAGE_SCALE_MIN.value..=artnex::facts::UPSCALE_IMAGE_SCALE_MAX.value).contains(&scale));
+                }
+            }
         }
         let bg = c.remove_background(image);
         if let Ok(e) = bg.estimate() {

@@ -45,11 +45,11 @@ pub(crate) use input::UrlPolicy;
 
 use crate::error::Error;
 use crate::exec::{self, ResponseParts};
-use crate::operation::OperationId;
+use crate::operation::Call;
 use crate::retry::{Action, FailureClass, RetryPolicy};
 
-/// The largest image the API accepts, before encoding: 10 MB (10 x 1024 x 1024 bytes).
-pub const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
+/// The largest image the API accepts, before encoding: 10 MB (10 x 1024 x 1024 bytes), from the spec.
+pub const MAX_IMAGE_BYTES: u64 = artnex_facts::IMAGE_INPUT_MAX_BYTES.value;
 
 /// What a result holds: an image, an audio clip or a video.
 #[non_exhaustive]
@@ -256,7 +256,7 @@ impl Media {
             response
                 .bytes()
                 .await
-                .map_err(|e| exec::classify_transport(OperationId::Download, e, Some(url)))
+                .map_err(|e| exec::classify_transport(Call::Download, e, Some(url)))
         })
         .instrument(span(url))
         .await
@@ -421,7 +421,7 @@ impl Media {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| exec::classify_transport(OperationId::Download, e, Some(url)))?
+            .map_err(|e| exec::classify_transport(Call::Download, e, Some(url)))?
         {
             if head.len() < 16 {
                 let take = (16 - head.len()).min(chunk.len());
@@ -489,7 +489,7 @@ impl Media {
             .get(parsed)
             .send()
             .await
-            .map_err(|e| exec::classify_transport(OperationId::Download, e, Some(url)))?;
+            .map_err(|e| exec::classify_transport(Call::Download, e, Some(url)))?;
         let parts = ResponseParts::of(&response);
         let status = parts.status;
         match status {
@@ -499,7 +499,7 @@ impl Media {
                 status,
             })),
             _ => Err(exec::Failure {
-                class: exec::classify_status(OperationId::Download, parts, None, None).class,
+                class: exec::status_class(status, false, parts.retry_after),
                 error: Error::Download {
                     url: url.to_string(),
                     status,

@@ -43,9 +43,9 @@
 //! |---|---|---|
 //! | `model` | set (on the request or as the client's [default](ImagesClientBuilder::default_model)), not blank | `invalid_request` |
 //! | `prompt` | not blank | `invalid_request` |
-//! | `prompt` | at most [`MAX_PROMPT_CHARS`] characters (Unicode scalar values; [configurable](ImagesClientBuilder::max_prompt_chars)) | `prompt_too_long` |
-//! | `n` | 1 to [`MAX_IMAGES`] | `invalid_request` |
-//! | `size` | width and height 1 to [`MAX_SIDE`] | `invalid_size` |
+//! | `prompt` | at most N characters, when [set](ImagesClientBuilder::max_prompt_chars) (ArtAPI's limit is not documented, so by default the server decides) | `prompt_too_long` |
+//! | `n` | 1 to 10 (`artnex::facts::CREATE_IMAGE_N_MAX`) | `invalid_request` |
+//! | `size` | width and height at least 1 (which sizes a model supports is the server's call) | `invalid_size` |
 //!
 //! `quality`, `response_format` and `style` are enums: an invalid value cannot be built. Whether a model
 //! supports a size is the server's call (`invalid_size`): the supported sizes are per provider and model.
@@ -104,13 +104,6 @@ pub const DEFAULT_BASE_URL: &str = artapi_api::DEFAULT_BASE_URL;
 pub const API_KEY_ENV: &str = "ARTAPI_KEY";
 /// The environment variable [`ImagesClient::from_env`] reads an optional base URL from.
 pub const BASE_URL_ENV: &str = "ARTAPI_BASE_URL";
-/// Default longest prompt, in characters (Unicode scalar values). See
-/// [`ImagesClientBuilder::max_prompt_chars`].
-pub const MAX_PROMPT_CHARS: usize = 4000;
-/// Most images per request (`n`).
-pub const MAX_IMAGES: u8 = 10;
-/// Largest width or height accepted in `size` (five digits, as in `spec/artapi.yaml`).
-pub const MAX_SIDE: u32 = 99_999;
 
 /// A client for an OpenAI-compatible images API. Cheap to clone (clones share the connection pool).
 ///
@@ -138,14 +131,16 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct ImagesChecks {
     pub(crate) default_model: Option<String>,
-    pub(crate) max_prompt_chars: usize,
+    pub(crate) max_prompt_chars: Option<usize>,
 }
 
 impl Default for ImagesChecks {
     fn default() -> Self {
         ImagesChecks {
             default_model: None,
-            max_prompt_chars: MAX_PROMPT_CHARS,
+            // ArtAPI's 4,000 characters is an assumption (the docs name the error, not the number): not
+            // enforced unless the spec documents it.
+            max_prompt_chars: artnex_facts::CREATE_IMAGE_PROMPT_MAX_CHARS.enforced(),
         }
     }
 }
@@ -188,7 +183,7 @@ impl Dialect for ImagesClient {
         match op {
             OperationId::CreateImage => Ok(self.inner.url.clone()),
             other => Err(Error::Internal {
-                operation: other,
+                operation: Some(other),
                 message: "the images client only generates images".into(),
                 may_have_been_processed: false,
             }),
@@ -269,14 +264,15 @@ impl ImagesClient {
         self.inner.checks.default_model.as_deref()
     }
 
-    /// The longest prompt accepted before sending, in characters.
+    /// The longest prompt accepted before sending, in characters, when the client checks one (`None`
+    /// by default: ArtAPI's limit is not documented, so the server decides).
     ///
     /// ```
     /// # let images = artnex::openai::ImagesClient::new("sk-example")?;
-    /// assert_eq!(images.max_prompt_chars(), artnex::openai::MAX_PROMPT_CHARS);
+    /// assert_eq!(images.max_prompt_chars(), None);
     /// # Ok::<(), artnex::Error>(())
     /// ```
-    pub fn max_prompt_chars(&self) -> usize {
+    pub fn max_prompt_chars(&self) -> Option<usize> {
         self.inner.checks.max_prompt_chars
     }
 
@@ -358,12 +354,13 @@ impl Builder<ImagesSettings> {
         self
     }
 
-    /// The longest prompt accepted before sending, in characters (default [`MAX_PROMPT_CHARS`], ArtAPI's
-    /// assumed limit). Other providers accept longer prompts.
+    /// Refuse prompts longer than this many characters before sending (`prompt_too_long`). Off by
+    /// default: ArtAPI documents the error but not the number (the specs assume 4,000), and other
+    /// providers accept longer prompts.
     ///
     /// ```
-    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example").max_prompt_chars(32_000).build()?;
-    /// assert!(images.generate("a".repeat(10_000)).model("m").validate().is_ok());
+    /// let images = artnex::openai::ImagesClient::builder().api_key("sk-example").max_prompt_chars(4_000).build()?;
+    /// assert!(images.generate("a".repeat(4_001)).model("m").validate().is_err());
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn max_prompt_chars(mut self, chars: usize) -> Self {
@@ -398,7 +395,10 @@ impl Builder<ImagesSettings> {
                         .default_model
                         .map(|m| m.trim().to_string())
                         .filter(|m| !m.is_empty()),
-                    max_prompt_chars: self.settings.max_prompt_chars.unwrap_or(MAX_PROMPT_CHARS),
+                    max_prompt_chars: self
+                        .settings
+                        .max_prompt_chars
+                        .or(ImagesChecks::default().max_prompt_chars),
                 },
             }),
         })

@@ -47,7 +47,7 @@ impl ImagesResponse {
                 (None, Some(url)) if !url.trim().is_empty() => downloads.url(url, MediaKind::Image),
                 _ => {
                     return Err(Error::Transport(TransportError {
-                        operation: OperationId::CreateImage,
+                        operation: Some(OperationId::CreateImage),
                         may_have_been_processed: true,
                         message: format!(
                             "image {i} of the answer has neither `url` nor `b64_json`: the request was processed (and may have been charged) but the answer is unusable; it was not sent again"

@@ -197,18 +197,10 @@ pub struct CreateVideo {
     pub prompt: String,
     /// The video model (required before sending). Its catalogue entry fixes the mode, durations and
     /// aspect ratios.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::catalogue::serde_model"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
     /// Text-to-video or image-to-video (the model's own mode when unset).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::catalogue::serde_mode"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<VideoMode>,
     /// The start image (image-to-video).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,7 +246,7 @@ impl Operation for CreateVideo {
     type Options = WaitOptions;
 
     fn check(&self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
-        validate::prompt(&self.prompt)?;
+        validate::prompt(&self.prompt, artnex_facts::CREATE_VIDEO_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Video)?;
         if let Some(image) = &self.image {
             image.check("image", checks.image_urls)?;

@@ -164,7 +164,7 @@ async fn rejected_requests_send_nothing() {
             .unwrap_err(),
         c.tts("").await.unwrap_err(),
         c.upscale("https://example.com/a.png")
-            .scale(0.5)
+            .scale(0.0)
             .await
             .unwrap_err(),
         c.generate("fox")

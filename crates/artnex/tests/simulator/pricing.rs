@@ -28,8 +28,8 @@ fn charged(mock: &MockServer, request_id: &str) -> u64 {
 async fn estimate_equals_the_simulators_charge_for_every_model_and_combination() {
     let mut tiers = TierPrices::flat(0);
     let mut table = PriceTable::new();
-    for r in Resolution::ALL {
-        for q in Quality::ALL {
+    for &r in Resolution::ALL {
+        for &q in Quality::ALL {
             tiers.set(r.as_str(), q.as_str(), tier_price(r, q));
             table = table.tier(Model::GptImage2, r, q, tier_price(r, q)).tier(
                 Model::GptImage2Edit,
@@ -122,7 +122,8 @@ async fn estimate_equals_the_simulators_charge_for_every_model_and_combination()
         let ratios: Vec<Option<AspectRatio>> = std::iter::once(None)
             .chain(
                 AspectRatio::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .filter(|a| spec.aspect_ratios.contains(&a.as_str()))
                     .map(Some),
             )
