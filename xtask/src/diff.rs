@@ -270,16 +270,10 @@ fn parameters(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     }
 }
 
-fn body_schema<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
-    let body = spec.resolve(op.get("requestBody")?);
-    let content = body.get("content")?.as_object()?;
-    content.values().next()?.get("schema")
-}
-
 fn request_body(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     match (
-        body_schema(d.base, old).cloned(),
-        body_schema(d.head, new).cloned(),
+        d.base.request_schema(old).cloned(),
+        d.head.request_schema(new).cloned(),
     ) {
         (None, Some(_)) => d.push(
             true,
@@ -298,17 +292,6 @@ fn request_body(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     }
 }
 
-fn success_schema<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
-    let responses = op.get("responses")?.as_object()?;
-    let (_, r) = responses.iter().find(|(s, _)| s.starts_with('2'))?;
-    spec.resolve(r)
-        .get("content")?
-        .as_object()?
-        .values()
-        .next()?
-        .get("schema")
-}
-
 fn success_response(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
     let statuses = |op: &Value| -> BTreeSet<String> {
         op.get("responses")
@@ -325,8 +308,8 @@ fn success_response(d: &mut Diff<'_>, label: &str, old: &Value, new: &Value) {
         );
     }
     if let (Some(a), Some(b)) = (
-        success_schema(d.base, old).cloned(),
-        success_schema(d.head, new).cloned(),
+        d.base.success_schema(old).cloned(),
+        d.head.success_schema(new).cloned(),
     ) {
         schema(d, label, "response", &a, &b, Direction::Response);
     }

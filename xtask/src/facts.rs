@@ -54,8 +54,10 @@ pub struct OperationFact {
     pub billable: bool,
     /// `summary`.
     pub summary: String,
-    /// Top-level request body properties `(name, required)`, in spec order.
-    pub fields: Vec<(String, bool)>,
+    /// Top-level request body properties, in spec order.
+    pub fields: Vec<FieldFact>,
+    /// Top-level success response properties, in spec order.
+    pub response_fields: Vec<FieldFact>,
     /// The error codes it lists `(status, code)`, in spec order.
     pub error_codes: Vec<(u16, String)>,
 }
@@ -322,10 +324,54 @@ pub fn read(specs: &[Spec]) -> Result<Facts> {
     Ok(facts)
 }
 
-fn body_schema<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
-    let body = spec.resolve(op.get("requestBody")?);
-    let content = body.get("content")?.as_object()?;
-    Some(spec.resolve(content.values().next()?.get("schema")?))
+/// A top-level property of a request or response body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFact {
+    /// The JSON name.
+    pub name: String,
+    /// Whether it is required.
+    pub required: bool,
+    /// The `FieldKind` variant of its JSON type.
+    pub kind: &'static str,
+}
+
+/// The `FieldKind` of a property: its `type`, through `$ref`s and a single-element `allOf`.
+fn field_kind(spec: &Spec, prop: &Value) -> &'static str {
+    match spec.resolve(prop).get("type").and_then(Value::as_str) {
+        Some("string") => "String",
+        Some("integer") => "Integer",
+        Some("number") => "Number",
+        Some("boolean") => "Boolean",
+        Some("array") => "Array",
+        Some("object") => "Object",
+        _ => "Any",
+    }
+}
+
+/// The properties of an object schema, in spec order.
+fn top_level_fields(spec: &Spec, schema: Option<&Value>) -> Vec<FieldFact> {
+    let Some(schema) = schema.map(|s| spec.resolve(s)) else {
+        return Vec::new();
+    };
+    let required: BTreeSet<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| {
+            props
+                .iter()
+                .map(|(name, prop)| FieldFact {
+                    name: name.clone(),
+                    required: required.contains(name.as_str()),
+                    kind: field_kind(spec, prop),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn read_operations(spec: &Spec, api: &str) -> Result<Vec<OperationFact>> {
@@ -343,19 +389,8 @@ fn read_operations(spec: &Spec, api: &str) -> Result<Vec<OperationFact>> {
                     op.label()
                 ))
             })?;
-        let mut fields = Vec::new();
-        if let Some(body) = body_schema(spec, op.op) {
-            let required: BTreeSet<&str> = body
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            if let Some(props) = body.get("properties").and_then(Value::as_object) {
-                for name in props.keys() {
-                    fields.push((name.clone(), required.contains(name.as_str())));
-                }
-            }
-        }
+        let fields = top_level_fields(spec, spec.request_schema(op.op));
+        let response_fields = top_level_fields(spec, spec.success_schema(op.op));
         let mut error_codes = Vec::new();
         for listing in listings(spec, op.op, &op.label())? {
             error_codes.push((listing.status, listing.code));
@@ -374,6 +409,7 @@ fn read_operations(spec: &Spec, api: &str) -> Result<Vec<OperationFact>> {
                 .unwrap_or_default()
                 .to_string(),
             fields,
+            response_fields,
             error_codes,
         });
     }
@@ -550,7 +586,7 @@ fn check_value(ty: LimitType, value: &Value, what: &str) -> Result<f64> {
 fn read_limits(spec: &Spec, out: &mut Vec<LimitFact>) -> Result<()> {
     for op in spec.operations() {
         let id = op.id().unwrap_or_default();
-        let Some(body) = body_schema(spec, op.op) else {
+        let Some(body) = spec.request_schema(op.op).map(|b| spec.resolve(b)) else {
             continue;
         };
         let Some(props) = body.get("properties").and_then(Value::as_object) else {
@@ -641,7 +677,9 @@ fn referencing_fields(spec: &Spec, name: &str) -> Vec<String> {
     let target = format!("#/components/schemas/{name}");
     let mut out = Vec::new();
     for op in spec.operations() {
-        let Some(props) = body_schema(spec, op.op)
+        let Some(props) = spec
+            .request_schema(op.op)
+            .map(|b| spec.resolve(b))
             .and_then(|b| b.get("properties"))
             .and_then(Value::as_object)
         else {

@@ -115,6 +115,28 @@ impl Spec {
         current
     }
 
+    /// The schema of an operation's request body (its one media type), as written (maybe a `$ref`).
+    pub fn request_schema<'a>(&'a self, op: &'a Value) -> Option<&'a Value> {
+        let body = self.resolve(op.get("requestBody")?);
+        body.get("content")?
+            .as_object()?
+            .values()
+            .next()?
+            .get("schema")
+    }
+
+    /// The schema of an operation's first 2xx response, as written (maybe a `$ref`).
+    pub fn success_schema<'a>(&'a self, op: &'a Value) -> Option<&'a Value> {
+        let responses = op.get("responses")?.as_object()?;
+        let (_, r) = responses.iter().find(|(s, _)| s.starts_with('2'))?;
+        self.resolve(r)
+            .get("content")?
+            .as_object()?
+            .values()
+            .next()?
+            .get("schema")
+    }
+
     /// A name for a schema: the last segment of its `$ref`, or a short description of an inline schema.
     pub fn schema_name(schema: &Value) -> String {
         if let Some(r) = Self::reference(schema) {

@@ -292,11 +292,16 @@ fn facts_surface(facts: &Facts) -> String {
     }
     out.push_str("operations:\n");
     for op in &facts.operations {
-        let fields: Vec<String> = op
-            .fields
-            .iter()
-            .map(|(n, r)| if *r { format!("{n}*") } else { n.clone() })
-            .collect();
+        let list = |fields: &[crate::facts::FieldFact]| {
+            fields
+                .iter()
+                .map(|f| {
+                    let req = if f.required { "*" } else { "" };
+                    format!("{}{req}:{}", f.name, f.kind.to_ascii_lowercase())
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         let codes: Vec<String> = op
             .error_codes
             .iter()
@@ -311,9 +316,10 @@ fn facts_surface(facts: &Facts) -> String {
             op.path,
             op.id,
             if op.billable { "billable" } else { "free" },
-            fields.join(","),
+            list(&op.fields),
             op.summary
         );
+        let _ = writeln!(out, "    response: {}", list(&op.response_fields));
         let _ = writeln!(out, "    errors: {}", codes.join(", "));
     }
     out.push_str("error codes:\n");

@@ -2,8 +2,8 @@
 // Do not edit by hand: change the spec (or the generator settings in xtask/) and regenerate.
 
 use crate::{
-    Credits, Durations, ErrorCodeInfo, FieldInfo, Kind, Limit, ModelInfo, OperationInfo,
-    PollingRule, Tiers, VideoSpec,
+    Credits, Durations, ErrorCodeInfo, FieldInfo, FieldKind, Kind, Limit, ModelInfo,
+    OperationInfo, PollingRule, Tiers, VideoSpec,
 };
 use std::time::Duration;
 ///Which API (which spec) an operation, error code or enum belongs to.
@@ -86,30 +86,59 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "prompt",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "model",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "width",
                 required: false,
+                kind: FieldKind::Integer,
             },
             FieldInfo {
                 name: "height",
                 required: false,
+                kind: FieldKind::Integer,
             },
             FieldInfo {
                 name: "num_images",
                 required: false,
+                kind: FieldKind::Integer,
             },
             FieldInfo {
                 name: "resolution",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "quality",
                 required: false,
+                kind: FieldKind::String,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: true,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "images",
+                required: false,
+                kind: FieldKind::Array,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
             },
         ],
         error_codes: &[
@@ -142,22 +171,49 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "prompt",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "image",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "model",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "resolution",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "quality",
                 required: false,
+                kind: FieldKind::String,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: true,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "images",
+                required: false,
+                kind: FieldKind::Array,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
             },
         ],
         error_codes: &[
@@ -191,26 +247,69 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "prompt",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "model",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "mode",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "image",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "aspect_ratio",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "duration",
                 required: false,
+                kind: FieldKind::Integer,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: false,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "status",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "video_url",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
+            },
+            FieldInfo {
+                name: "error",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "message",
+                required: false,
+                kind: FieldKind::String,
             },
         ],
         error_codes: &[
@@ -242,6 +341,43 @@ pub static OPERATIONS: &[OperationInfo] = &[
         billable: false,
         summary: "Poll the status of a video job.",
         request_fields: &[],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: false,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "status",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "video_url",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
+            },
+            FieldInfo {
+                name: "error",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "message",
+                required: false,
+                kind: FieldKind::String,
+            },
+        ],
         error_codes: &[
             (401, "invalid_api_key"),
             (404, "not_found"),
@@ -262,14 +398,44 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "text",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "model",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "voice_id",
                 required: false,
+                kind: FieldKind::String,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: true,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "audio_url",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "duration_seconds",
+                required: false,
+                kind: FieldKind::Number,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
             },
         ],
         error_codes: &[
@@ -300,10 +466,34 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "image",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "scale",
                 required: false,
+                kind: FieldKind::Number,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: true,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "image_url",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
             },
         ],
         error_codes: &[
@@ -334,6 +524,29 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "image",
                 required: true,
+                kind: FieldKind::String,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "success",
+                required: true,
+                kind: FieldKind::Boolean,
+            },
+            FieldInfo {
+                name: "image_url",
+                required: true,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "request_id",
+                required: false,
+                kind: FieldKind::String,
+            },
+            FieldInfo {
+                name: "credits_used",
+                required: false,
+                kind: FieldKind::Integer,
             },
         ],
         error_codes: &[
@@ -363,30 +576,49 @@ pub static OPERATIONS: &[OperationInfo] = &[
             FieldInfo {
                 name: "model",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "prompt",
                 required: true,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "n",
                 required: false,
+                kind: FieldKind::Integer,
             },
             FieldInfo {
                 name: "size",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "quality",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "response_format",
                 required: false,
+                kind: FieldKind::String,
             },
             FieldInfo {
                 name: "style",
                 required: false,
+                kind: FieldKind::String,
+            },
+        ],
+        response_fields: &[
+            FieldInfo {
+                name: "created",
+                required: true,
+                kind: FieldKind::Integer,
+            },
+            FieldInfo {
+                name: "data",
+                required: true,
+                kind: FieldKind::Array,
             },
         ],
         error_codes: &[

@@ -57,6 +57,6 @@ pub use enums::InvalidValue;
 pub use errors::ErrorCodeInfo;
 pub use generated::*;
 pub use limits::{Limit, PollingRule};
-pub use operations::{FieldInfo, OperationInfo};
+pub use operations::{FieldInfo, FieldKind, OperationInfo};
 
 pub(crate) use enums::wire_enum;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::{Api, Method, OperationId, Plan};
 
-/// A top-level field of an operation's JSON request body.
+/// A top-level field of an operation's JSON request body or success response.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FieldInfo {
@@ -13,6 +13,28 @@ pub struct FieldInfo {
     pub name: &'static str,
     /// Whether the spec requires it.
     pub required: bool,
+    /// Its JSON type in the spec.
+    pub kind: FieldKind,
+}
+
+/// The JSON type of a field, as the spec declares it (`type`, through `$ref`s).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// `string`.
+    String,
+    /// `integer`.
+    Integer,
+    /// `number`.
+    Number,
+    /// `boolean`.
+    Boolean,
+    /// `array`.
+    Array,
+    /// `object`.
+    Object,
+    /// No single type (a composition, or none declared).
+    Any,
 }
 
 /// Everything the specs say about one operation.
@@ -44,6 +66,8 @@ pub struct OperationInfo {
     pub summary: &'static str,
     /// The top-level fields of the JSON request body, in spec order (empty without a body).
     pub request_fields: &'static [FieldInfo],
+    /// The top-level fields of the JSON success response, in spec order.
+    pub response_fields: &'static [FieldInfo],
     /// The `(status, code)` pairs its error-code list names, in spec order.
     pub error_codes: &'static [(u16, &'static str)],
 }

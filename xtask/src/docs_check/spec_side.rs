@@ -199,10 +199,14 @@ impl SpecSide {
                 assumed,
                 models: models(op),
                 errors: errors(op),
-                request: body_schema(spec, op)
+                request: spec
+                    .request_schema(op)
+                    .map(|b| spec.resolve(b))
                     .map(|s| fields(spec, s, "", 0))
                     .unwrap_or_default(),
-                response: success_schema(spec, op)
+                response: spec
+                    .success_schema(op)
+                    .map(|b| spec.resolve(b))
                     .map(|s| fields(spec, s, "", 0))
                     .unwrap_or_default(),
                 request_examples: op
@@ -368,25 +372,12 @@ fn errors(op: &Value) -> Vec<SpecError> {
     out
 }
 
-fn body_schema<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
-    op.pointer("/requestBody/content/application~1json/schema")
-        .map(|s| spec.resolve(s))
-}
-
 fn success_content(op: &Value) -> Option<&Value> {
     let responses = op.get("responses")?.as_object()?;
     responses
         .iter()
         .find(|(s, _)| s.starts_with('2'))
         .and_then(|(_, r)| r.pointer("/content/application~1json"))
-}
-
-fn success_schema<'a>(spec: &'a Spec, op: &'a Value) -> Option<&'a Value> {
-    let responses = op.get("responses")?.as_object()?;
-    let (_, resp) = responses.iter().find(|(s, _)| s.starts_with('2'))?;
-    spec.resolve(resp)
-        .pointer("/content/application~1json/schema")
-        .map(|s| spec.resolve(s))
 }
 
 /// A property with its `$ref` followed; keys written next to the `$ref` win.

@@ -33,7 +33,7 @@ fn source(facts: &Facts) -> Result<String> {
     let w = &mut src;
     let _ = writeln!(
         w,
-        "use crate::{{Credits, Durations, ErrorCodeInfo, FieldInfo, Kind, Limit, ModelInfo, OperationInfo, PollingRule, Tiers, VideoSpec}};"
+        "use crate::{{Credits, Durations, ErrorCodeInfo, FieldInfo, FieldKind, Kind, Limit, ModelInfo, OperationInfo, PollingRule, Tiers, VideoSpec}};"
     );
     let _ = writeln!(w, "use std::time::Duration;");
     apis(facts, w);
@@ -154,11 +154,18 @@ fn operations(facts: &Facts, w: &mut String) {
         doc("The operation table, in spec order (the Artnex spec first).")
     );
     for op in &facts.operations {
-        let fields: Vec<String> = op
-            .fields
-            .iter()
-            .map(|(n, r)| format!("FieldInfo {{ name: {n:?}, required: {r} }}"))
-            .collect();
+        let field_list = |fields: &[crate::facts::FieldFact]| {
+            fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "FieldInfo {{ name: {:?}, required: {}, kind: FieldKind::{} }}",
+                        f.name, f.required, f.kind
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let codes: Vec<String> = op
             .error_codes
             .iter()
@@ -166,7 +173,7 @@ fn operations(facts: &Facts, w: &mut String) {
             .collect();
         let _ = writeln!(
             w,
-            "OperationInfo {{ id: OperationId::{}, operation_id: {:?}, api: Api::{}, method: Method::{}, path: {:?}, billable: {}, summary: {:?}, request_fields: &[{}], error_codes: &[{}] }},",
+            "OperationInfo {{ id: OperationId::{}, operation_id: {:?}, api: Api::{}, method: Method::{}, path: {:?}, billable: {}, summary: {:?}, request_fields: &[{}], response_fields: &[{}], error_codes: &[{}] }},",
             op.variant,
             op.id,
             op.api,
@@ -174,7 +181,8 @@ fn operations(facts: &Facts, w: &mut String) {
             op.path,
             op.billable,
             op.summary,
-            fields.join(", "),
+            field_list(&op.fields),
+            field_list(&op.response_fields),
             codes.join(", ")
         );
     }
