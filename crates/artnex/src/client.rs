@@ -104,7 +104,7 @@ impl sealed::Sealed for Client {}
 
 impl Dialect for Client {
     type Settings = Checks;
-    type ErrorBody = artnex_api::types::ErrorResponse;
+    type ErrorBody = crate::exec::ArtnexErrorBody;
 
     fn settings(&self) -> &Checks {
         &self.inner.checks

@@ -2,14 +2,13 @@
 
 use std::fmt;
 
-use artapi_api::types;
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
-use crate::exec::{ErrorBody, ErrorParts};
+use crate::exec::{ErrorBody, ErrorParts, FlatError, error_parts};
 
 /// A successful answer, read tolerantly: unknown fields are ignored, `created` may be missing, null, a
 /// float or a string, `data` may be missing or null. `b64_json` is decoded while parsing (once, straight
@@ -103,7 +102,7 @@ pub struct OpenAiErrorBody(ErrorParts);
 impl<'de> Deserialize<'de> for OpenAiErrorBody {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
-        parse_error_body(value)
+        error_parts(value, FlatError::IsMessage)
             .map(OpenAiErrorBody)
             .ok_or_else(|| de::Error::custom("not an OpenAI-style error body"))
     }
@@ -112,61 +111,6 @@ impl<'de> Deserialize<'de> for OpenAiErrorBody {
 impl ErrorBody for OpenAiErrorBody {
     fn into_parts(self) -> ErrorParts {
         self.0
-    }
-}
-
-fn text_of(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn parse_error_body(value: Value) -> Option<ErrorParts> {
-    let Value::Object(mut top) = value else {
-        return None;
-    };
-    match top.remove("error") {
-        Some(detail @ Value::Object(_)) => {
-            if let Ok(d) = serde_json::from_value::<types::ErrorDetail>(detail.clone()) {
-                return Some(ErrorParts {
-                    code: d.code.filter(|c| !c.is_empty()),
-                    message: d.message,
-                    request_id: None,
-                    error_type: d.type_.filter(|t| !t.is_empty()),
-                    param: d.param.filter(|p| !p.is_empty()),
-                });
-            }
-            let code = text_of(detail.get("code"));
-            let error_type = text_of(detail.get("type"));
-            let message = text_of(detail.get("message"));
-            if code.is_none() && error_type.is_none() && message.is_none() {
-                return None;
-            }
-            Some(ErrorParts {
-                message: message
-                    .or_else(|| error_type.clone())
-                    .or_else(|| code.clone())
-                    .unwrap_or_default(),
-                code,
-                request_id: None,
-                error_type,
-                param: text_of(detail.get("param")),
-            })
-        }
-        Some(Value::String(message)) if !message.trim().is_empty() => Some(ErrorParts {
-            message,
-            ..ErrorParts::default()
-        }),
-        _ => {
-            let message = text_of(top.get("message")).or_else(|| text_of(top.get("detail")))?;
-            Some(ErrorParts {
-                message,
-                code: text_of(top.get("code")),
-                ..ErrorParts::default()
-            })
-        }
     }
 }
 
