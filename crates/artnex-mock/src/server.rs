@@ -14,11 +14,11 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower_service::Service as _;
 
 use crate::accounts::{Accounts, LedgerEntry};
-use crate::clock::Clock;
-use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
-use crate::facts::{
+use crate::choices::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_LARGE_BODIES, RECEIVE_BUFFER,
 };
+use crate::clock::Clock;
+use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
 use crate::log::{Observer, RequestLog, RequestRecord};
