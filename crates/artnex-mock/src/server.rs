@@ -457,7 +457,7 @@ impl MockServer {
 
     /// The ArtAPI base URL for OpenAI-style clients, `http://127.0.0.1:PORT/v1`.
     pub fn artapi_base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}{}", self.addr, crate::facts::ARTAPI_BASE_PATH)
     }
 
     /// The address the server listens on.
