@@ -7,7 +7,9 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::config::{KeyConfig, Plan, Surface};
-use crate::facts::{NEVER_RETRY_AFTER, QUOTA_WINDOW};
+use artnex_facts::QUOTA_WINDOW;
+
+use crate::choices::NEVER_RETRY_AFTER;
 use crate::ids::key_label;
 
 /// What a ledger entry records.

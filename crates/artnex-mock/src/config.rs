@@ -1,7 +1,9 @@
 //! Keys, plans and the simulator's own price tables.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use artnex_facts::{Api, Quality, Resolution};
 use serde::Deserialize;
 
 /// Credits given to a key when none are stated (the default keys have this many).
@@ -28,6 +30,14 @@ impl Surface {
         }
     }
 
+    /// The surface of an API of the specs (Artnex for an API the simulator does not know).
+    pub fn of_api(api: Api) -> Surface {
+        match api {
+            Api::ArtApi => Surface::ArtApi,
+            _ => Surface::Artnex,
+        }
+    }
+
     /// Parses [`Surface::as_str`] output.
     pub fn from_name(name: &str) -> Option<Surface> {
         match name.to_ascii_lowercase().as_str() {
@@ -42,9 +52,9 @@ impl Surface {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Plan {
-    /// 100 requests a day (documented).
+    /// The documented Free plan (100 requests a day: `artnex_facts::Plan::Free`).
     Free,
-    /// 1,000 requests a day (documented).
+    /// The documented Pro plan (1,000 requests a day: `artnex_facts::Plan::Pro`).
     #[default]
     Pro,
     /// A custom daily limit (the documented "Enterprise: custom").
@@ -57,8 +67,8 @@ impl Plan {
     /// Requests allowed per rolling 24 hours; `None` means no limit.
     pub fn daily_limit(self) -> Option<u32> {
         match self {
-            Plan::Free => Some(100),
-            Plan::Pro => Some(1000),
+            Plan::Free => artnex_facts::Plan::Free.requests_per_day(),
+            Plan::Pro => artnex_facts::Plan::Pro.requests_per_day(),
             Plan::Custom(n) => Some(n),
             Plan::Unlimited => None,
         }
@@ -81,11 +91,15 @@ impl Plan {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Plan::Free => f.write_str("free (100 requests/day)"),
-            Plan::Pro => f.write_str("pro (1000 requests/day)"),
-            Plan::Custom(n) => write!(f, "custom ({n} requests/day)"),
-            Plan::Unlimited => f.write_str("unlimited"),
+        let name = match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+            Plan::Custom(_) => "custom",
+            Plan::Unlimited => "unlimited",
+        };
+        match self.daily_limit() {
+            Some(n) => write!(f, "{name} ({n} requests/day)"),
+            None => f.write_str(name),
         }
     }
 }
@@ -210,54 +224,68 @@ impl fmt::Debug for KeyConfig {
 }
 
 /// The simulator's own credit table for `gpt-image-2` and `gpt-image-2-edit`, whose real prices are not
-/// published. Indexed by `resolution` (`1k`, `2k`, `4k`) and `quality` (`low`, `medium`, `high`).
+/// published. Indexed by `resolution` ([`Resolution`]: `1k`, `2k`, `4k`) and `quality` ([`Quality`]: `low`,
+/// `medium`, `high`), the spec's enums.
 ///
-/// Default ([`TierPrices::simulator_default`]): 1k = 100 / 200 / 400, 2k = twice that, 4k = four times.
+/// Default ([`TierPrices::simulator_default`]): 1k = 100 / 200 / 400, 2k = twice that, 4k = four times
+/// (each quality doubles the one before it, each resolution doubles the one below it).
 /// A request that omits `resolution` or `quality` is priced as `1k` / `medium`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierPrices {
-    table: [[u64; 3]; 3],
+    table: BTreeMap<(Resolution, Quality), u64>,
 }
 
 impl TierPrices {
-    /// The accepted `resolution` values.
-    pub const RESOLUTIONS: [&'static str; 3] = ["1k", "2k", "4k"];
-    /// The accepted `quality` values.
-    pub const QUALITIES: [&'static str; 3] = ["low", "medium", "high"];
     /// The resolution a request without one is priced at (the simulator's choice).
-    pub const DEFAULT_RESOLUTION: &'static str = "1k";
+    pub const DEFAULT_RESOLUTION: Resolution = Resolution::OneK;
     /// The quality a request without one is priced at (the simulator's choice).
-    pub const DEFAULT_QUALITY: &'static str = "medium";
+    pub const DEFAULT_QUALITY: Quality = Quality::Medium;
+
+    fn from_fn(price: impl Fn(usize, usize) -> u64) -> TierPrices {
+        let mut table = BTreeMap::new();
+        for (r, resolution) in Resolution::ALL.iter().enumerate() {
+            for (q, quality) in Quality::ALL.iter().enumerate() {
+                table.insert((*resolution, *quality), price(r, q));
+            }
+        }
+        TierPrices { table }
+    }
 
     /// The simulator's default table (see the type docs).
     pub fn simulator_default() -> TierPrices {
-        let base = [100, 200, 400];
-        TierPrices {
-            table: [base, base.map(|c| c * 2), base.map(|c| c * 4)],
-        }
+        let doubled = |n: usize| 1u64.checked_shl(n as u32).unwrap_or(u64::MAX);
+        TierPrices::from_fn(|r, q| 100u64.saturating_mul(doubled(r)).saturating_mul(doubled(q)))
     }
 
     /// Every cell set to `credits`.
     pub fn flat(credits: u64) -> TierPrices {
-        TierPrices {
-            table: [[credits; 3]; 3],
-        }
+        TierPrices::from_fn(|_, _| credits)
     }
 
-    /// The credits per image for a resolution and quality, or `None` for values outside the table.
+    /// The credits per image for a resolution and quality.
+    pub fn tier(&self, resolution: Resolution, quality: Quality) -> u64 {
+        self.table.get(&(resolution, quality)).copied().unwrap_or(0)
+    }
+
+    /// The credits per image for a resolution and quality given by their wire values (`2k`, `high`), or
+    /// `None` for values outside the spec's enums.
     pub fn price(&self, resolution: &str, quality: &str) -> Option<u64> {
-        let r = Self::RESOLUTIONS.iter().position(|v| *v == resolution)?;
-        let q = Self::QUALITIES.iter().position(|v| *v == quality)?;
-        Some(self.table[r][q])
+        let key = (
+            Resolution::from_wire(resolution)?,
+            Quality::from_wire(quality)?,
+        );
+        self.table.get(&key).copied()
     }
 
-    /// Sets one cell; returns `false` (and changes nothing) for a resolution or quality outside the table.
+    /// Sets one cell (wire values); returns `false` (and changes nothing) for a resolution or quality outside
+    /// the spec's enums.
     pub fn set(&mut self, resolution: &str, quality: &str, credits: u64) -> bool {
-        let r = Self::RESOLUTIONS.iter().position(|v| *v == resolution);
-        let q = Self::QUALITIES.iter().position(|v| *v == quality);
-        match (r, q) {
+        match (
+            Resolution::from_wire(resolution),
+            Quality::from_wire(quality),
+        ) {
             (Some(r), Some(q)) => {
-                self.table[r][q] = credits;
+                self.table.insert((r, q), credits);
                 true
             }
             _ => false,
@@ -380,6 +408,7 @@ mod tests {
         assert_eq!(t.price("2k", "low"), Some(200));
         assert_eq!(t.price("4k", "high"), Some(1600));
         assert_eq!(t.price("8k", "high"), None);
+        assert_eq!(t.tier(Resolution::FourK, Quality::Low), 400);
         let t = t.with("1k", "low", 7);
         assert_eq!(t.price("1k", "low"), Some(7));
     }

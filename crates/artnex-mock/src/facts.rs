@@ -1,155 +1,158 @@
-//! Every path, limit and error code the simulator uses, in one place.
+//! The spec facts the simulator serves, read from the generated `artnex-facts` crate: operation paths and
+//! methods, billable flags, error codes and their statuses, limits, request enums, the polling rule and the
+//! plan quotas all come from there, so a change to `spec/` reaches the simulator through `cargo xtask
+//! generate` alone. This module only adapts them to the simulator (where a path is served, which status a
+//! code has in a dialect, a limit as a range).
 //!
-//! The first part is what `spec/artnex.yaml` and `spec/artapi.yaml` state (a later step generates it into
-//! `artnex-facts`, and this module then re-exports it); the second part is the simulator's own choices
-//! where the docs are silent (listed in the crate README). Nothing else in the crate spells out a path, a
-//! limit or an error code.
+//! The last section holds the few facts the specs state that `artnex-facts` does not generate yet: each is
+//! marked `FALLBACK` and listed in the crate README (*Where the simulator's facts come from*).
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-/// Request paths.
-pub(crate) mod path {
-    /// `POST`: text to image.
-    pub const GENERATE: &str = "/v1/generate";
-    /// `POST`: image editing.
-    pub const EDIT: &str = "/v1/edit";
-    /// `POST`: submit a video job.
-    pub const VIDEO: &str = "/v1/video";
-    /// `GET /v1/video/{request_id}`: the spec's status poll.
-    pub const VIDEO_STATUS_PREFIX: &str = "/v1/video/";
-    /// After [`VIDEO_STATUS_PREFIX`]: `GET /v1/video/status/{request_id}`, the `status-segment` reading.
-    pub const VIDEO_STATUS_SEGMENT: &str = "status/";
-    /// The query parameter of `GET /v1/video?request_id=...`, the `query` reading.
-    pub const VIDEO_STATUS_QUERY: &str = "request_id";
-    /// `POST`: text to speech.
-    pub const TTS: &str = "/v1/tts";
-    /// `POST`: upscaling.
-    pub const UPSCALE: &str = "/v1/upscale";
-    /// `POST`: background removal.
-    pub const REMOVE_BG: &str = "/v1/remove-bg";
-    /// `POST`: the OpenAI-compatible images API.
-    pub const ARTAPI_IMAGES: &str = "/v1/images/generations";
-    /// Paths starting with this belong to the ArtAPI surface (its error format).
-    pub const ARTAPI_PREFIX: &str = "/v1/images/";
-    /// Media downloads (the simulator's CDN).
-    pub const CDN_PREFIX: &str = "/cdn/";
+use artnex_facts::{Api, ErrorCode, Limit, OPERATIONS, OperationId, OperationInfo};
+use axum::http::StatusCode;
+
+/// The path the simulator serves an operation at: the spec's path, under the ArtAPI base for ArtAPI (whose
+/// spec paths are relative to its `/v1` server URL). `None` for an API the simulator does not know.
+pub(crate) fn served_path(op: &OperationInfo) -> Option<String> {
+    match op.api {
+        Api::Artnex => Some(op.path.to_string()),
+        Api::ArtApi => Some(format!("{ARTAPI_BASE_PATH}{}", op.path)),
+        _ => None,
+    }
 }
 
-/// Error codes (the `error` field of an Artnex error body, `error.code` on ArtAPI).
-pub(crate) mod code {
-    pub const MISSING_PROMPT: &str = "missing_prompt";
-    pub const PROMPT_TOO_LONG: &str = "prompt_too_long";
-    pub const INVALID_MODEL: &str = "invalid_model";
-    pub const INVALID_DIMENSIONS: &str = "invalid_dimensions";
-    pub const INVALID_NUM_IMAGES: &str = "invalid_num_images";
-    pub const INVALID_RESOLUTION: &str = "invalid_resolution";
-    pub const MISSING_IMAGE: &str = "missing_image";
-    pub const INVALID_IMAGE_FORMAT: &str = "invalid_image_format";
-    pub const IMAGE_TOO_LARGE: &str = "image_too_large";
-    pub const INVALID_MODE: &str = "invalid_mode";
-    pub const INVALID_DURATION: &str = "invalid_duration";
-    pub const MISSING_TEXT: &str = "missing_text";
-    pub const TEXT_TOO_LONG: &str = "text_too_long";
-    pub const INVALID_VOICE: &str = "invalid_voice";
-    pub const INVALID_SCALE: &str = "invalid_scale";
-    pub const INVALID_REQUEST: &str = "invalid_request";
-    pub const INVALID_CONTENT_TYPE: &str = "invalid_content_type";
-    pub const INVALID_JSON: &str = "invalid_json";
-    pub const INVALID_API_KEY: &str = "invalid_api_key";
-    pub const INSUFFICIENT_CREDITS: &str = "insufficient_credits";
-    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
-    pub const RATE_LIMIT_EXCEEDED: &str = "rate_limit_exceeded";
-    pub const NOT_FOUND: &str = "not_found";
-    pub const INTERNAL_ERROR: &str = "internal_error";
-    pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
-    /// The `error` of a video job that failed (status poll body, not an HTTP error).
-    pub const GENERATION_FAILED: &str = "generation_failed";
-    /// A media URL past its 24 hours (the simulator's CDN).
-    pub const EXPIRED: &str = "expired";
-    /// A body that did not arrive in time (request log only: the connection is closed, nothing is sent).
-    pub const REQUEST_TIMEOUT: &str = "request_timeout";
-    // ArtAPI.
-    pub const MODEL_NOT_FOUND: &str = "model_not_found";
-    pub const INVALID_SIZE: &str = "invalid_size";
-    pub const INSUFFICIENT_QUOTA: &str = "insufficient_quota";
-    pub const CONTENT_POLICY_VIOLATION: &str = "content_policy_violation";
-    pub const UPSTREAM_ERROR: &str = "upstream_error";
-    // A gateway's HTML pages (request log only: the body is HTML, without a code).
-    pub const BAD_GATEWAY: &str = "bad_gateway";
-    pub const GATEWAY_TIMEOUT: &str = "gateway_timeout";
+/// [`served_path`] of an operation, for ledger entries and URLs (empty for an unknown API).
+pub(crate) fn endpoint(id: OperationId) -> String {
+    served_path(id.info()).unwrap_or_default()
 }
 
-// --- What the specs state -----------------------------------------------------------------------------
+/// The API whose surface a request path belongs to: the API of the operation whose served path shares the
+/// path's first two segments (`/v1/images/...` is ArtAPI); Artnex otherwise.
+pub(crate) fn api_of_path(path: &str) -> Api {
+    let stem = |p: &str| -> String { p.split('/').take(3).collect::<Vec<_>>().join("/") };
+    let wanted = stem(path);
+    OPERATIONS
+        .iter()
+        .filter(|op| op.api != Api::Artnex)
+        .find(|op| served_path(op).is_some_and(|p| stem(&p) == wanted))
+        .map_or(Api::Artnex, |op| op.api)
+}
 
-/// Longest prompt, in Unicode characters (both surfaces; ArtAPI's is an assumption).
-pub(crate) const MAX_PROMPT_CHARS: usize = 4000;
-/// Longest TTS text, in Unicode characters.
-pub(crate) const MAX_TTS_CHARS: usize = 5000;
-/// `width` / `height` of `/v1/generate` (assumed range).
-pub(crate) const DIMENSIONS: RangeInclusive<i128> = 64..=8192;
-/// `width` / `height` when omitted.
+/// The status `code` is listed with by the operations of `api` (each code has one status per dialect).
+pub(crate) fn listed_status(code: &ErrorCode, api: Api) -> Option<StatusCode> {
+    let wire = code.as_str();
+    OPERATIONS
+        .iter()
+        .filter(|op| op.api == api)
+        .flat_map(|op| op.error_codes)
+        .find(|(_, c)| *c == wire)
+        .and_then(|(status, _)| StatusCode::from_u16(*status).ok())
+}
+
+/// The status of a listed code: the Artnex spec's, or ArtAPI's for a code only ArtAPI lists.
+pub(crate) fn status_of(code: &ErrorCode) -> Option<StatusCode> {
+    Api::ALL.iter().find_map(|api| listed_status(code, *api))
+}
+
+/// A limit's value as a bound on a JSON integer.
+pub(crate) fn int<T: Copy + Into<i128>>(limit: Limit<T>) -> i128 {
+    limit.value.into()
+}
+
+/// An integer field's range from its two limits.
+pub(crate) fn int_range<T: Copy + Into<i128>>(
+    min: Limit<T>,
+    max: Limit<T>,
+) -> RangeInclusive<i128> {
+    int(min)..=int(max)
+}
+
+/// The documented input-image limit in bytes, before encoding.
+pub(crate) const MAX_IMAGE_BYTES: usize = artnex_facts::IMAGE_INPUT_MAX_BYTES.value as usize;
+
+/// The docs' minimum time between two polls of one video job.
+pub(crate) const POLL_INTERVAL: Duration = artnex_facts::VIDEO_POLLING.min_interval;
+
+// --- FALLBACK: facts the specs state that artnex-facts does not generate (yet) ------------------------
+
+/// FALLBACK (spec: ArtAPI's `servers` URL ends in `/v1`): where the ArtAPI surface is mounted.
+pub(crate) const ARTAPI_BASE_PATH: &str = "/v1";
+
+/// FALLBACK (spec: `GenerateRequest.width` / `height` descriptions, "1024 for most models when omitted";
+/// not a `default:`): `width` / `height` when omitted.
 pub(crate) const DEFAULT_DIMENSION: u32 = 1024;
-/// `num_images` of `/v1/generate`.
-pub(crate) const NUM_IMAGES: RangeInclusive<i128> = 1..=4;
-/// `scale` of `/v1/upscale` (assumed range).
-pub(crate) const SCALES: RangeInclusive<f64> = 1.0..=8.0;
-/// `scale` when omitted.
+
+/// FALLBACK (spec: `GenerateRequest.num_images` `default: 1`): `num_images` when omitted.
+pub(crate) const DEFAULT_NUM_IMAGES: u64 = 1;
+
+/// FALLBACK (spec: `UpscaleRequest.scale` `default: 2`): `scale` when omitted.
 pub(crate) const DEFAULT_SCALE: f64 = 2.0;
-/// The `AspectRatio` enum.
-pub(crate) const ASPECT_RATIOS: [&str; 3] = ["16:9", "9:16", "1:1"];
-/// The `AspectRatio` default.
-pub(crate) const DEFAULT_ASPECT_RATIO: &str = "16:9";
-/// The TTS model used when a request names none.
+
+/// FALLBACK (spec: `TtsRequest.model` `default: tts-elevenlabs`): the TTS model of a request without one.
 pub(crate) const DEFAULT_TTS_MODEL: &str = "tts-elevenlabs";
-/// The documented input-image limit: 10 MB before encoding (taken as 10 MiB).
-pub(crate) const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
-/// The rolling quota window.
-pub(crate) const QUOTA_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
-/// How long a media URL stays valid (simulated time).
+
+/// FALLBACK (spec: ArtAPI `n` `default: 1`): `n` when omitted.
+pub(crate) const DEFAULT_ARTAPI_N: u64 = 1;
+
+/// FALLBACK (spec: the failed-job example and `VideoStatusResponse.error`, an assumed code that is not in
+/// any error-code list): the `error` of a video job that failed.
+pub(crate) const GENERATION_FAILED: &str = "generation_failed";
+
+/// FALLBACK (spec: the result URLs' descriptions, "available for 24 hours"): how long a media URL stays
+/// valid (simulated time).
 pub(crate) const URL_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
-/// ArtAPI `n`.
-pub(crate) const ARTAPI_N: RangeInclusive<i128> = 1..=10;
-/// ArtAPI `quality` values (the first is the default).
-pub(crate) const ARTAPI_QUALITIES: [&str; 2] = ["standard", "hd"];
-/// ArtAPI `response_format` values (the first is the default).
-pub(crate) const ARTAPI_RESPONSE_FORMATS: [&str; 2] = ["url", "b64_json"];
-/// ArtAPI `style` values (the first is the default).
-pub(crate) const ARTAPI_STYLES: [&str; 2] = ["vivid", "natural"];
 
-// --- The alternative readings of the limits the docs do not state (`Limits::Relaxed`) -----------------
+/// FALLBACK (spec: the `type` of each `x-artapi-error-codes` listing, which `OperationInfo::error_codes`
+/// does not carry): the OpenAI-style error `type` of an ArtAPI answer with `status`.
+pub(crate) fn artapi_error_type(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "authentication_error",
+        StatusCode::PAYMENT_REQUIRED => "billing_error",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+        s if s.is_server_error() => "api_error",
+        _ => "invalid_request_error",
+    }
+}
 
-/// `width` / `height` under the relaxed reading.
-pub(crate) const RELAXED_DIMENSIONS: RangeInclusive<i128> = 16..=16384;
-/// `scale` under the relaxed reading (the output stays within [`MAX_SIDE`]).
-pub(crate) const RELAXED_SCALES: RangeInclusive<f64> = 0.5..=16.0;
-/// ArtAPI `prompt` length under the relaxed reading.
-pub(crate) const RELAXED_ARTAPI_PROMPT_CHARS: usize = 32_000;
-/// The clip length of a request without `duration` under the `5s` reading.
-pub(crate) const FIXED_DEFAULT_DURATION: u32 = 5;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-// --- The simulator's own choices ----------------------------------------------------------------------
+    #[test]
+    fn every_operation_is_served_and_artapi_paths_are_recognised() {
+        for op in OPERATIONS {
+            let path = served_path(op).unwrap_or_default();
+            assert!(path.starts_with('/'), "{}: {path:?}", op.operation_id);
+            assert_eq!(api_of_path(&path), op.api, "{path}");
+        }
+        assert_eq!(api_of_path("/v1/images/edits"), Api::ArtApi);
+        assert_eq!(api_of_path("/v1/nothing"), Api::Artnex);
+        assert_eq!(api_of_path("/cdn/x/y"), Api::Artnex);
+    }
 
-/// Input images given as URLs count as this size for upscaling.
-pub(crate) const URL_UPSCALE_SIZE: (u32, u32) = (512, 512);
-/// Input images given as URLs count as this size for edits and background removal.
-pub(crate) const URL_IMAGE_SIZE: (u32, u32) = (1024, 1024);
-/// Longest side of an input image, and of an upscaled output.
-pub(crate) const MAX_SIDE: u32 = 16384;
-/// Longest HTTPS URL accepted as an input image.
-pub(crate) const MAX_URL_LEN: usize = 8 * 1024;
-/// Input images with more pixels than this are checked from their header only (no full decode).
-pub(crate) const MAX_DECODE_PIXELS: u64 = 4 * 1024 * 1024;
-/// Default request body limit: a 10 MiB image is ~13.4 MiB of base64; leave room for the rest of the JSON.
-pub(crate) const DEFAULT_BODY_LIMIT: usize = MAX_IMAGE_BYTES / 3 * 4 + 2 * 1024 * 1024;
-/// A request body larger than this waits for one of the large-body permits before it is read.
-pub(crate) const LARGE_BODY: u64 = 1024 * 1024;
-/// The kernel receive buffer of every connection (bytes).
-pub(crate) const RECEIVE_BUFFER: u32 = 256 * 1024;
-/// How many large bodies are read and handled at once (the rest wait; memory stays bounded).
-pub(crate) const DEFAULT_LARGE_BODIES: usize = 4;
-/// How long a request body may take to arrive once its headers are in (slow headers are cut by the HTTP
-/// layer after the same time).
-pub(crate) const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-/// The `Retry-After` of a 429 whose window will never free a slot (a daily limit of zero).
-pub(crate) const NEVER_RETRY_AFTER: u64 = QUOTA_WINDOW.as_secs();
+    #[test]
+    fn codes_have_one_status_per_dialect() {
+        for op in OPERATIONS {
+            for (status, code) in op.error_codes {
+                let code = ErrorCode::from_code(code);
+                assert_eq!(
+                    listed_status(&code, op.api).map(|s| s.as_u16()),
+                    Some(*status),
+                    "{} {code}",
+                    op.operation_id
+                );
+            }
+        }
+        // A code both dialects list has the Artnex status.
+        for code in ErrorCode::ALL {
+            if let Some(artnex) = listed_status(code, Api::Artnex) {
+                assert_eq!(status_of(code), Some(artnex), "{code}");
+            } else {
+                assert_eq!(status_of(code), listed_status(code, Api::ArtApi), "{code}");
+            }
+        }
+        assert_eq!(status_of(&ErrorCode::from_code("expired")), None);
+    }
+}

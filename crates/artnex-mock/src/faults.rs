@@ -238,7 +238,7 @@ impl Fault {
         }
         match &self.path {
             Some(p) => path_matches(p, path),
-            None => !path.starts_with(crate::facts::path::CDN_PREFIX),
+            None => !path.starts_with(crate::choices::CDN_PREFIX),
         }
     }
 }

@@ -10,7 +10,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::accounts::Accounts;
-use crate::facts::path;
+use artnex_facts::OperationId;
+
+use crate::facts::endpoint;
 use crate::readings::{DoneWord, FailedWord, Readings, RunningWords, VideoCharge};
 
 /// Fixed part of a job's length (before the speed-up).
@@ -19,8 +21,9 @@ pub const VIDEO_BASE_SECONDS: f64 = 20.0;
 pub const VIDEO_SECONDS_PER_CLIP_SECOND: f64 = 6.0;
 /// Price per clip of a model whose factor is 1.
 pub const VIDEO_REFERENCE_CREDITS: f64 = 3000.0;
-/// Minimum simulated time between two polls of one job (before the speed-up).
-pub const POLL_INTERVAL_SECONDS: f64 = 5.0;
+/// Minimum simulated time between two polls of one job (before the speed-up): the docs' polling interval
+/// (`artnex_facts::VIDEO_POLLING`).
+pub const POLL_INTERVAL_SECONDS: f64 = crate::facts::POLL_INTERVAL.as_secs_f64();
 /// Finished jobs are forgotten this long after they ended (their video URL expired 24 h before).
 const FORGET_AFTER: Duration = Duration::from_secs(48 * 60 * 60);
 
@@ -156,14 +159,16 @@ impl Jobs {
             self.due.pop_first();
             if let Some(job) = self.map.get_mut(&id) {
                 let (owner, price) = (job.owner.as_str(), job.price);
+                let path = endpoint(OperationId::CreateVideo);
+                let path = path.as_str();
                 match (job.fail, job.charge) {
                     (true, VideoCharge::AtSubmission) => {
-                        accounts.refund(owner, price, &id, path::VIDEO, at);
+                        accounts.refund(owner, price, &id, path, at);
                     }
                     (true, VideoCharge::AtSubmissionNoRefund) => {}
-                    (true, _) => accounts.release(owner, price, &id, path::VIDEO, at),
+                    (true, _) => accounts.release(owner, price, &id, path, at),
                     (false, VideoCharge::OnCompletion) => {
-                        accounts.capture(owner, price, &id, path::VIDEO, at);
+                        accounts.capture(owner, price, &id, path, at);
                     }
                     (false, _) => {}
                 }

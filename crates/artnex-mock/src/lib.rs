@@ -32,6 +32,7 @@
 //! the admin routes under `/__admin/`.
 
 mod accounts;
+mod choices;
 mod clock;
 mod config;
 mod facts;
@@ -77,5 +78,6 @@ pub const DEFAULT_KEY: &str = "sk-mock-artnex";
 /// The ArtAPI test key every simulator has unless told otherwise: Pro plan, 1,000,000 credits.
 pub const DEFAULT_ARTAPI_KEY: &str = "sk-mock-artapi";
 
-/// The largest input image accepted, in bytes before base64 encoding (the documented 10 MB, as 10 MiB).
+/// The largest input image accepted, in bytes before base64 encoding: the spec's
+/// `artnex_facts::IMAGE_INPUT_MAX_BYTES` (the documented 10 MB).
 pub const MAX_IMAGE_BYTES: usize = facts::MAX_IMAGE_BYTES;

@@ -102,7 +102,9 @@ fn parse_tier(spec: &str) -> Result<(String, String, u64), String> {
                 .map_err(|_| format!("--tier-price {spec:?}: credits must be a whole number"))?;
             if TierPrices::simulator_default().price(r, q).is_none() {
                 return Err(format!(
-                    "--tier-price {spec:?}: resolution must be 1k/2k/4k and quality low/medium/high"
+                    "--tier-price {spec:?}: resolution must be {} and quality {}",
+                    artnex_facts::Resolution::VALUES.join("/"),
+                    artnex_facts::Quality::VALUES.join("/")
                 ));
             }
             Ok((r.to_string(), q.to_string(), credits))

@@ -128,9 +128,9 @@ switch! {
 }
 
 switch! {
-    /// Whether polling one job faster than every 5 seconds is refused (Artnex assumption 10).
+    /// Whether polling one job faster than the docs' polling interval is refused (Artnex assumption 10).
     PollThrottle = "poll_throttle" {
-        Throttled = "5s" => "a poll sooner than 5 s (divided by the speed-up) after the last is 429 with Retry-After",
+        Throttled = "5s" => "a poll sooner than the docs' polling interval (divided by the speed-up) after the last is 429 with Retry-After",
         Unthrottled = "none" => "polls are never throttled",
     }
 }
@@ -259,7 +259,7 @@ switch! {
 switch! {
     /// The limits the docs do not state (Artnex assumption 7, ArtAPI assumption 2).
     Limits = "limits" {
-        Assumed = "assumed" => "width/height 64-8192, scale 1-8, ArtAPI prompt 4,000 characters",
+        Assumed = "assumed" => "the spec's assumed limits (width/height, scale, ArtAPI prompt length), as artnex-facts states them",
         Relaxed = "relaxed" => "width/height 16-16384, scale 0.5-16, ArtAPI prompt 32,000 characters",
     }
 }

@@ -14,11 +14,11 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower_service::Service as _;
 
 use crate::accounts::{Accounts, LedgerEntry};
-use crate::clock::Clock;
-use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
-use crate::facts::{
+use crate::choices::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_LARGE_BODIES, RECEIVE_BUFFER,
 };
+use crate::clock::Clock;
+use crate::config::{ArtApiModel, KeyConfig, Plan, TierPrices, artapi_default_models};
 use crate::faults::{Fault, FaultSet};
 use crate::jobs::Jobs;
 use crate::log::{Observer, RequestLog, RequestRecord};
@@ -457,7 +457,7 @@ impl MockServer {
 
     /// The ArtAPI base URL for OpenAI-style clients, `http://127.0.0.1:PORT/v1`.
     pub fn artapi_base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}{}", self.addr, crate::facts::ARTAPI_BASE_PATH)
     }
 
     /// The address the server listens on.

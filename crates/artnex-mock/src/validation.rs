@@ -3,11 +3,11 @@
 //! Type errors (a string where a number belongs, a float for an integer) are `422 invalid_request`; values
 //! of the right type that break a documented rule are `400` with the documented code.
 
-use artnex_facts::{Credits, Kind, ModelInfo};
+use artnex_facts::{Credits, ErrorCode, Kind, Limit, ModelInfo, Quality, Resolution};
 use serde_json::{Map, Value};
 
 use crate::config::TierPrices;
-use crate::facts::{MAX_IMAGE_BYTES, MAX_PROMPT_CHARS, code};
+use crate::facts::MAX_IMAGE_BYTES;
 use crate::media::input::InputError;
 use crate::routes::ApiError;
 
@@ -73,16 +73,25 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A present, non-blank prompt of at most 4,000 characters.
-pub(crate) fn check_prompt(prompt: Option<&str>) -> Result<&str, ApiError> {
+/// A present, non-blank prompt within the operation's length limits (`min`, `max` characters).
+pub(crate) fn check_prompt(
+    prompt: Option<&str>,
+    min: Limit<usize>,
+    max: Limit<usize>,
+) -> Result<&str, ApiError> {
     let p = prompt
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad(code::MISSING_PROMPT, "The prompt field is required."))?;
+        .filter(|s| !s.trim().is_empty() && s.chars().count() >= min.value)
+        .ok_or_else(|| {
+            ApiError::listed(ErrorCode::MissingPrompt, "The prompt field is required.")
+        })?;
     let n = p.chars().count();
-    if n > MAX_PROMPT_CHARS {
-        return Err(ApiError::bad(
-            code::PROMPT_TOO_LONG,
-            format!("The prompt is {n} characters long; the limit is {MAX_PROMPT_CHARS}."),
+    if n > max.value {
+        return Err(ApiError::listed(
+            ErrorCode::PromptTooLong,
+            format!(
+                "The prompt is {n} characters long; the limit is {}.",
+                max.value
+            ),
         ));
     }
     Ok(p)
@@ -101,15 +110,15 @@ pub(crate) fn model_of_kind(
     kind: Kind,
 ) -> Result<&'static ModelInfo, ApiError> {
     let Some(id) = model else {
-        return Err(ApiError::bad(
-            code::INVALID_MODEL,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidModel,
             format!("The model field is required. Use one of: {}.", ids(kind)),
         ));
     };
     match artnex_facts::lookup(id) {
         Some(info) if info.kind == kind => Ok(info),
-        Some(info) => Err(ApiError::bad(
-            code::INVALID_MODEL,
+        Some(info) => Err(ApiError::listed(
+            ErrorCode::InvalidModel,
             format!(
                 "{id} is {} model and cannot be used on {}. Use one of: {}.",
                 article(info.kind),
@@ -117,8 +126,8 @@ pub(crate) fn model_of_kind(
                 ids(kind)
             ),
         )),
-        None => Err(ApiError::bad(
-            code::INVALID_MODEL,
+        None => Err(ApiError::listed(
+            ErrorCode::InvalidModel,
             format!(
                 "{id:?} is not a supported model ID. Use one of: {}.",
                 ids(kind)
@@ -137,55 +146,67 @@ fn article(kind: Kind) -> &'static str {
     }
 }
 
+/// A request enum's value (exact wire form), or `invalid_resolution` naming the valid ones.
+fn tier<T: Copy>(
+    value: Option<&str>,
+    field: &str,
+    values: &[&str],
+    from_wire: fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    match value {
+        None => Ok(None),
+        Some(v) => from_wire(v).map(Some).ok_or_else(|| {
+            ApiError::listed(
+                ErrorCode::InvalidResolution,
+                format!(
+                    "{field} {v:?} is not supported: use one of {}.",
+                    values.join(", ")
+                ),
+            )
+        }),
+    }
+}
+
 /// Checks `resolution` and `quality` against their enums.
-pub(crate) fn check_tiers<'a>(
-    resolution: Option<&'a str>,
-    quality: Option<&'a str>,
-) -> Result<(Option<&'a str>, Option<&'a str>), ApiError> {
-    if let Some(r) = resolution
-        && !TierPrices::RESOLUTIONS.contains(&r)
-    {
-        return Err(ApiError::bad(
-            code::INVALID_RESOLUTION,
-            format!("resolution {r:?} is not supported: use 1k, 2k or 4k."),
-        ));
-    }
-    if let Some(q) = quality
-        && !TierPrices::QUALITIES.contains(&q)
-    {
-        return Err(ApiError::bad(
-            code::INVALID_RESOLUTION,
-            format!("quality {q:?} is not supported: use low, medium or high."),
-        ));
-    }
+pub(crate) fn check_tiers(
+    resolution: Option<&str>,
+    quality: Option<&str>,
+) -> Result<(Option<Resolution>, Option<Quality>), ApiError> {
+    let resolution = tier(
+        resolution,
+        Resolution::FIELD,
+        Resolution::VALUES,
+        Resolution::from_wire,
+    )?;
+    let quality = tier(quality, Quality::FIELD, Quality::VALUES, Quality::from_wire)?;
     Ok((resolution, quality))
 }
 
 /// The per-unit price of a model: its fixed price, or the simulator's tier table for gpt-image-2 models.
 pub(crate) fn unit_price(
     info: &ModelInfo,
-    resolution: Option<&str>,
-    quality: Option<&str>,
+    resolution: Option<Resolution>,
+    quality: Option<Quality>,
     table: &TierPrices,
 ) -> u64 {
     match info.credits {
         Credits::Fixed(c) => c,
-        _ => table
-            .price(
-                resolution.unwrap_or(TierPrices::DEFAULT_RESOLUTION),
-                quality.unwrap_or(TierPrices::DEFAULT_QUALITY),
-            )
-            .unwrap_or(0),
+        _ => table.tier(
+            resolution.unwrap_or(TierPrices::DEFAULT_RESOLUTION),
+            quality.unwrap_or(TierPrices::DEFAULT_QUALITY),
+        ),
     }
 }
 
 /// The documented error for a refused input image.
 pub(crate) fn image_error(e: InputError) -> ApiError {
     match e {
-        InputError::Missing => ApiError::bad(code::MISSING_IMAGE, "The image field is required."),
-        InputError::Format(msg) => ApiError::bad(code::INVALID_IMAGE_FORMAT, msg),
-        InputError::TooLarge(n) => ApiError::bad(
-            code::IMAGE_TOO_LARGE,
+        InputError::Missing => {
+            ApiError::listed(ErrorCode::MissingImage, "The image field is required.")
+        }
+        InputError::Format(msg) => ApiError::listed(ErrorCode::InvalidImageFormat, msg),
+        InputError::TooLarge(n) => ApiError::listed(
+            ErrorCode::ImageTooLarge,
             format!(
                 "The image is {:.1} MB; the limit is {} MB.",
                 n as f64 / (1024.0 * 1024.0),

@@ -11,7 +11,8 @@ use std::io::Cursor;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::facts::{MAX_DECODE_PIXELS, MAX_IMAGE_BYTES, MAX_SIDE as MAX_INPUT_SIDE, MAX_URL_LEN};
+use crate::choices::{MAX_DECODE_PIXELS, MAX_SIDE as MAX_INPUT_SIDE, MAX_URL_LEN};
+use crate::facts::MAX_IMAGE_BYTES;
 
 /// Thumbnail side kept from a decoded input.
 const THUMB: u32 = 32;

@@ -19,7 +19,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::facts::{code, path};
+use artnex_facts::ErrorCode;
+
+use crate::choices::CDN_PREFIX;
 
 pub(crate) use self::png::{ImageRecipe, Style};
 
@@ -171,12 +173,12 @@ impl MediaStore {
 
 /// The URL of a media file.
 pub(crate) fn url(base: &str, kind: MediaKind, id: &str, file: &str) -> String {
-    format!("{base}{}{}/{id}/{file}", path::CDN_PREFIX, kind.dir())
+    format!("{base}{}{}/{id}/{file}", CDN_PREFIX, kind.dir())
 }
 
 /// The URL of a video job's file.
 pub(crate) fn video_url(base: &str, id: &str) -> String {
-    format!("{base}{}video/{id}/video.mp4", path::CDN_PREFIX)
+    format!("{base}{CDN_PREFIX}video/{id}/video.mp4")
 }
 
 /// A `Write` that forwards bytes to an HTTP body in 64 KiB chunks (used from a blocking thread).
@@ -239,7 +241,7 @@ pub(crate) async fn render_png(recipe: ImageRecipe) -> Result<Vec<u8>, String> {
 fn rendering_failed(e: &str) -> Response {
     let body = serde_json::json!({
         "success": false,
-        "error": code::INTERNAL_ERROR,
+        "error": ErrorCode::InternalError.as_str(),
         "message": format!("rendering failed: {e}"),
     });
     crate::routes::json_response(StatusCode::INTERNAL_SERVER_ERROR, &body)

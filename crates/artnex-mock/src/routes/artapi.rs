@@ -2,17 +2,16 @@
 
 use std::sync::Arc;
 
+use artnex_facts::{ErrorCode, ImageQuality, ImageStyle, OperationId, ResponseFormat};
 use axum::extract::{Request, State};
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::{ApiError, Call, Success};
+use crate::choices::RELAXED_ARTAPI_PROMPT_CHARS;
 use crate::config::Surface;
-use crate::facts::{
-    ARTAPI_N, ARTAPI_QUALITIES, ARTAPI_RESPONSE_FORMATS, ARTAPI_STYLES, MAX_PROMPT_CHARS,
-    RELAXED_ARTAPI_PROMPT_CHARS, code, path,
-};
+use crate::facts::{DEFAULT_ARTAPI_N, endpoint, int_range};
 use crate::ids;
 use crate::media::{self, ImageRecipe, MediaKind, Recipe, Style, render_png};
 use crate::readings::Limits;
@@ -30,7 +29,9 @@ pub(crate) async fn create_image(State(app): State<Arc<App>>, req: Request) -> R
     let result = async {
         call.authenticate(&parts.headers, Surface::ArtApi)?;
         call.apply_faults().await?;
-        call.count_quota()?;
+        if OperationId::CreateImage.info().billable {
+            call.count_quota()?;
+        }
         let map = call.read_json(&parts.headers, body).await?;
         generate(&call, &map).await
     }
@@ -39,24 +40,28 @@ pub(crate) async fn create_image(State(app): State<Arc<App>>, req: Request) -> R
 }
 
 fn invalid(param: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::bad(code::INVALID_REQUEST, message).with_param(param)
+    ApiError::listed(ErrorCode::InvalidRequest, message).with_param(param)
 }
 
-fn one_of<'a>(
-    value: Option<&'a str>,
-    allowed: &[&'a str],
+/// A request enum's value (exact wire form), its spec default when omitted, or `invalid_request`.
+fn one_of<T: Copy>(
+    value: Option<&str>,
+    default: Option<T>,
     param: &'static str,
-) -> Result<&'a str, ApiError> {
+    values: &[&str],
+    from_wire: fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
     match value {
-        None => Ok(allowed[0]),
-        Some(v) if allowed.contains(&v) => Ok(v),
-        Some(v) => Err(invalid(
-            param,
-            format!(
-                "{v:?} is not a valid {param}: use one of {}.",
-                allowed.join(", ")
-            ),
-        )),
+        None => Ok(default),
+        Some(v) => from_wire(v).map(Some).ok_or_else(|| {
+            invalid(
+                param,
+                format!(
+                    "{v:?} is not a valid {param}: use one of {}.",
+                    values.join(", ")
+                ),
+            )
+        }),
     }
 }
 
@@ -88,11 +93,11 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let chars = prompt.chars().count();
     let max = match call.readings.limits {
         Limits::Relaxed => RELAXED_ARTAPI_PROMPT_CHARS,
-        _ => MAX_PROMPT_CHARS,
+        _ => artnex_facts::CREATE_IMAGE_PROMPT_MAX_CHARS.value,
     };
     if chars > max {
-        return Err(ApiError::bad(
-            code::PROMPT_TOO_LONG,
+        return Err(ApiError::listed(
+            ErrorCode::PromptTooLong,
             format!("The prompt is {chars} characters long; the maximum is {max}."),
         )
         .with_param("prompt"));
@@ -100,8 +105,8 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let models = &call.app.settings.artapi_models;
     let spec = models.iter().find(|m| m.id == model).ok_or_else(|| {
         let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
-        ApiError::bad(
-            code::MODEL_NOT_FOUND,
+        ApiError::listed(
+            ErrorCode::ModelNotFound,
             format!(
                 "The model {model:?} does not exist. Available: {}.",
                 ids.join(", ")
@@ -109,16 +114,20 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
         )
         .with_param("model")
     })?;
+    let counts = int_range(
+        artnex_facts::CREATE_IMAGE_N_MIN,
+        artnex_facts::CREATE_IMAGE_N_MAX,
+    );
     let n = match n {
-        None => 1,
-        Some(n) if ARTAPI_N.contains(&n) => n as u64,
+        None => DEFAULT_ARTAPI_N,
+        Some(n) if counts.contains(&n) => n as u64,
         Some(n) => {
             return Err(invalid(
                 "n",
                 format!(
                     "n must be between {} and {}, got {n}.",
-                    ARTAPI_N.start(),
-                    ARTAPI_N.end()
+                    counts.start(),
+                    counts.end()
                 ),
             ));
         }
@@ -130,8 +139,8 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
             .ok_or_else(|| {
                 let sizes: Vec<String> =
                     spec.sizes.iter().map(|(w, h)| format!("{w}x{h}")).collect();
-                ApiError::bad(
-                    code::INVALID_SIZE,
+                ApiError::listed(
+                    ErrorCode::InvalidSize,
                     format!(
                         "Size {s} is not supported by this model. Supported: {}.",
                         sizes.join(", ")
@@ -140,19 +149,43 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
                 .with_param("size")
             })?,
     };
-    let quality = one_of(quality, &ARTAPI_QUALITIES, "quality")?;
-    let response_format = one_of(response_format, &ARTAPI_RESPONSE_FORMATS, "response_format")?;
-    let style = one_of(style, &ARTAPI_STYLES, "style")?;
+    let quality = one_of(
+        quality,
+        ImageQuality::SERVER_DEFAULT,
+        ImageQuality::FIELD,
+        ImageQuality::VALUES,
+        ImageQuality::from_wire,
+    )?;
+    let response_format = one_of(
+        response_format,
+        ResponseFormat::SERVER_DEFAULT,
+        ResponseFormat::FIELD,
+        ResponseFormat::VALUES,
+        ResponseFormat::from_wire,
+    )?;
+    let style = one_of(
+        style,
+        ImageStyle::SERVER_DEFAULT,
+        ImageStyle::FIELD,
+        ImageStyle::VALUES,
+        ImageStyle::from_wire,
+    )?;
     if prompt.contains(POLICY_TRIGGER) {
-        return Err(ApiError::bad(
-            code::CONTENT_POLICY_VIOLATION,
+        return Err(ApiError::listed(
+            ErrorCode::ContentPolicyViolation,
             "Your request was rejected as a result of our safety system.",
         )
         .with_param("prompt"));
     }
 
-    let credits = spec.price(quality == "hd").saturating_mul(n);
-    call.charge(credits, path::ARTAPI_IMAGES, code::INSUFFICIENT_QUOTA)?;
+    let credits = spec
+        .price(quality == Some(ImageQuality::Hd))
+        .saturating_mul(n);
+    call.charge(
+        credits,
+        &endpoint(OperationId::CreateImage),
+        ErrorCode::InsufficientQuota,
+    )?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {
@@ -165,14 +198,14 @@ async fn generate(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiE
     let revised = format!(
         "{}, {}",
         prompt.trim(),
-        if style == "natural" {
+        if style == Some(ImageStyle::Natural) {
             "natural colours, soft realistic lighting"
         } else {
             "vivid colours, dramatic lighting"
         }
     );
     let mut data = Vec::with_capacity(recipes.len());
-    if response_format == "b64_json" {
+    if response_format == Some(ResponseFormat::B64Json) {
         for recipe in recipes {
             let png = render_png(recipe)
                 .await

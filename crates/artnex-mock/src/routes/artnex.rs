@@ -2,8 +2,12 @@
 
 use std::sync::Arc;
 
-use artnex_facts::{Kind, REMOVE_BACKGROUND_CREDITS, UPSCALE_CREDITS, VideoMode};
 use std::collections::HashMap;
+
+use artnex_facts::{
+    AspectRatio, ErrorCode, Kind, OperationId, REMOVE_BACKGROUND_CREDITS, Resolution,
+    UPSCALE_CREDITS, VideoMode,
+};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
@@ -14,11 +18,14 @@ use serde_json::{Map, Value, json};
 
 use super::{ApiError, Call, Success, credits_value, insufficient, no_route};
 use crate::accounts::ceil_secs;
+use crate::choices::{
+    FIXED_DEFAULT_DURATION, MAX_SIDE, RELAXED_DIMENSIONS, RELAXED_SCALES, STATUS_SEGMENT,
+    URL_IMAGE_SIZE, URL_UPSCALE_SIZE,
+};
 use crate::config::Surface;
 use crate::facts::{
-    ASPECT_RATIOS, DEFAULT_ASPECT_RATIO, DEFAULT_DIMENSION, DEFAULT_SCALE, DEFAULT_TTS_MODEL,
-    DIMENSIONS, FIXED_DEFAULT_DURATION, MAX_SIDE, MAX_TTS_CHARS, NUM_IMAGES, RELAXED_DIMENSIONS,
-    RELAXED_SCALES, SCALES, URL_IMAGE_SIZE, URL_UPSCALE_SIZE, code, path,
+    DEFAULT_DIMENSION, DEFAULT_NUM_IMAGES, DEFAULT_SCALE, DEFAULT_TTS_MODEL, GENERATION_FAILED,
+    POLL_INTERVAL, endpoint, int_range,
 };
 use crate::faults::FaultKind;
 use crate::ids;
@@ -35,61 +42,57 @@ use crate::validation::{
 };
 use crate::voices;
 
-const INSUFFICIENT: &str = code::INSUFFICIENT_CREDITS;
-
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Generate,
-    Edit,
-    Video,
-    Tts,
-    Upscale,
-    RemoveBg,
-}
+const INSUFFICIENT: ErrorCode = ErrorCode::InsufficientCredits;
 
 pub(crate) async fn generate(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::Generate).await
+    with_body(app, req, OperationId::GenerateImage).await
 }
 
 pub(crate) async fn edit(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::Edit).await
+    with_body(app, req, OperationId::EditImage).await
 }
 
 pub(crate) async fn video(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::Video).await
+    with_body(app, req, OperationId::CreateVideo).await
 }
 
 pub(crate) async fn tts(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::Tts).await
+    with_body(app, req, OperationId::TextToSpeech).await
 }
 
 pub(crate) async fn upscale(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::Upscale).await
+    with_body(app, req, OperationId::UpscaleImage).await
 }
 
 pub(crate) async fn remove_bg(State(app): State<Arc<App>>, req: Request) -> Response {
-    billable(app, req, Op::RemoveBg).await
+    with_body(app, req, OperationId::RemoveBackground).await
 }
 
-/// The pipeline every billable Artnex call follows: authenticate, faults, quota, body, validate, charge.
-async fn billable(app: Arc<App>, req: Request, op: Op) -> Response {
+/// The pipeline of every Artnex call with a JSON body: authenticate, faults, the quota (for a billable
+/// operation), body, validate, charge.
+async fn with_body(app: Arc<App>, req: Request, op: OperationId) -> Response {
     let (parts, body) = req.into_parts();
     let mut call = Call::new(app, &parts);
     let result = async {
         call.authenticate(&parts.headers, Surface::Artnex)?;
         call.apply_faults().await?;
-        call.count_quota()?;
+        if op.info().billable {
+            call.count_quota()?;
+        }
         let map = call.read_json(&parts.headers, body).await?;
         let mut success = match op {
-            Op::Generate => generate_impl(&call, &map),
-            Op::Edit => edit_impl(&call, &map).await,
-            Op::Video => video_impl(&call, &map).await,
-            Op::Tts => tts_impl(&call, &map),
-            Op::Upscale => upscale_impl(&call, &map).await,
-            Op::RemoveBg => remove_bg_impl(&call, &map).await,
+            OperationId::GenerateImage => generate_impl(&call, &map),
+            OperationId::EditImage => edit_impl(&call, &map).await,
+            OperationId::CreateVideo => video_impl(&call, &map).await,
+            OperationId::TextToSpeech => tts_impl(&call, &map),
+            OperationId::UpscaleImage => upscale_impl(&call, &map).await,
+            OperationId::RemoveBackground => remove_bg_impl(&call, &map).await,
+            other => Err(ApiError::not_found(format!(
+                "{other} has no JSON body in the simulator."
+            ))),
         }?;
         success.status = match op {
-            Op::Video => match call.readings.submit_status {
+            OperationId::CreateVideo => match call.readings.submit_status {
                 SubmitStatus::Accepted202 => StatusCode::ACCEPTED,
                 SubmitStatus::Created201 => StatusCode::CREATED,
                 _ => StatusCode::OK,
@@ -119,11 +122,25 @@ fn images_value(call: &Call, kind: MediaKind, n: u64) -> Value {
     Value::Array(images)
 }
 
-/// `width` / `height` limits under the readings.
-fn dimensions(call: &Call) -> std::ops::RangeInclusive<i128> {
+/// `width` and `height` limits under the readings: the spec's (assumed) ones, or the relaxed reading's.
+fn dimensions(
+    call: &Call,
+) -> (
+    std::ops::RangeInclusive<i128>,
+    std::ops::RangeInclusive<i128>,
+) {
     match call.readings.limits {
-        Limits::Relaxed => RELAXED_DIMENSIONS,
-        _ => DIMENSIONS,
+        Limits::Relaxed => (RELAXED_DIMENSIONS, RELAXED_DIMENSIONS),
+        _ => (
+            int_range(
+                artnex_facts::GENERATE_IMAGE_WIDTH_MIN,
+                artnex_facts::GENERATE_IMAGE_WIDTH_MAX,
+            ),
+            int_range(
+                artnex_facts::GENERATE_IMAGE_HEIGHT_MIN,
+                artnex_facts::GENERATE_IMAGE_HEIGHT_MAX,
+            ),
+        ),
     }
 }
 
@@ -141,8 +158,8 @@ fn dimension(
     match value {
         None => Ok(default),
         Some(v) if range.contains(&v) => Ok(v as u32),
-        Some(v) => Err(ApiError::bad(
-            code::INVALID_DIMENSIONS,
+        Some(v) => Err(ApiError::listed(
+            ErrorCode::InvalidDimensions,
             format!(
                 "{name} {v} is outside the allowed range {}-{}.",
                 range.start(),
@@ -162,35 +179,43 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
     let resolution = f.str("resolution")?;
     let quality = f.str("quality")?;
 
-    check_prompt(prompt)?;
+    check_prompt(
+        prompt,
+        artnex_facts::GENERATE_IMAGE_PROMPT_MIN_CHARS,
+        artnex_facts::GENERATE_IMAGE_PROMPT_MAX_CHARS,
+    )?;
     let info = model_of_kind(model, Kind::Image)?;
     let (resolution, quality) = check_tiers(resolution, quality)?;
     // Tiered models without explicit dimensions render at their resolution tier.
     let side = match (info.tiers.is_some(), resolution) {
-        (true, Some("2k")) => 2048,
-        (true, Some("4k")) => 4096,
+        (true, Some(Resolution::TwoK)) => 2048,
+        (true, Some(Resolution::FourK)) => 4096,
         _ => DEFAULT_DIMENSION,
     };
-    let range = dimensions(call);
-    let width = dimension(width, side, "width", &range)?;
-    let height = dimension(height, side, "height", &range)?;
+    let (widths, heights) = dimensions(call);
+    let width = dimension(width, side, "width", &widths)?;
+    let height = dimension(height, side, "height", &heights)?;
+    let counts = int_range(
+        artnex_facts::GENERATE_IMAGE_NUM_IMAGES_MIN,
+        artnex_facts::GENERATE_IMAGE_NUM_IMAGES_MAX,
+    );
     let n = match num_images {
-        None => 1,
-        Some(n) if NUM_IMAGES.contains(&n) => n as u64,
+        None => DEFAULT_NUM_IMAGES,
+        Some(n) if counts.contains(&n) => n as u64,
         Some(n) => {
-            return Err(ApiError::bad(
-                code::INVALID_NUM_IMAGES,
+            return Err(ApiError::listed(
+                ErrorCode::InvalidNumImages,
                 format!(
                     "num_images must be between {} and {}, got {n}.",
-                    NUM_IMAGES.start(),
-                    NUM_IMAGES.end()
+                    counts.start(),
+                    counts.end()
                 ),
             ));
         }
     };
     let unit = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
     let credits = unit.saturating_mul(n);
-    call.charge(credits, path::GENERATE, INSUFFICIENT)?;
+    call.charge(credits, &endpoint(OperationId::GenerateImage), INSUFFICIENT)?;
 
     let recipes: Vec<ImageRecipe> = (0..n)
         .map(|i| ImageRecipe {
@@ -215,7 +240,7 @@ fn generate_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiEr
 fn required_image(value: Option<&str>) -> Result<&str, ApiError> {
     value
         .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| ApiError::bad(code::MISSING_IMAGE, "The image field is required."))
+        .ok_or_else(|| ApiError::listed(ErrorCode::MissingImage, "The image field is required."))
 }
 
 async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> {
@@ -226,13 +251,17 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
     let resolution = f.str("resolution")?;
     let quality = f.str("quality")?;
 
-    check_prompt(prompt)?;
+    check_prompt(
+        prompt,
+        artnex_facts::EDIT_IMAGE_PROMPT_MIN_CHARS,
+        artnex_facts::EDIT_IMAGE_PROMPT_MAX_CHARS,
+    )?;
     let image = required_image(image)?;
     let info = model_of_kind(model, Kind::Edit)?;
     let (resolution, quality) = check_tiers(resolution, quality)?;
     let input = parse_image(image).await?;
     let credits = unit_price(info, resolution, quality, &call.app.settings.tier_prices);
-    call.charge(credits, path::EDIT, INSUFFICIENT)?;
+    call.charge(credits, &endpoint(OperationId::EditImage), INSUFFICIENT)?;
 
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
@@ -256,12 +285,21 @@ async fn edit_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Api
     ))
 }
 
-/// Output frame size per aspect ratio.
-fn frame_size(aspect: &str) -> (u32, u32) {
+/// Output frame size per aspect ratio (the simulator's choice: 720p; landscape without a ratio).
+fn frame_size(aspect: Option<AspectRatio>) -> (u32, u32) {
     match aspect {
-        "9:16" => (720, 1280),
-        "1:1" => (720, 720),
+        Some(AspectRatio::Portrait) => (720, 1280),
+        Some(AspectRatio::Square) => (720, 720),
         _ => (1280, 720),
+    }
+}
+
+/// `"a" or "b"` for a list of wire values.
+fn quoted_list(values: &[&str]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
     }
 }
 
@@ -274,28 +312,33 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     let aspect_ratio = f.str("aspect_ratio")?;
     let duration = f.int("duration")?;
 
-    let prompt = check_prompt(prompt)?;
+    let prompt = check_prompt(
+        prompt,
+        artnex_facts::CREATE_VIDEO_PROMPT_MIN_CHARS,
+        artnex_facts::CREATE_VIDEO_PROMPT_MAX_CHARS,
+    )?;
     let info = model_of_kind(model, Kind::Video)?;
     let Some(spec) = info.video else {
-        return Err(ApiError::bad(
-            code::INVALID_MODEL,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidModel,
             format!("{} is not a video model.", info.id),
         ));
     };
     let mode = match mode {
         None => spec.mode,
         Some(m) => VideoMode::from_wire(m).ok_or_else(|| {
-            ApiError::bad(
-                code::INVALID_MODE,
+            ApiError::listed(
+                ErrorCode::InvalidMode,
                 format!(
-                    "mode {m:?} is not supported: use \"text-to-video\" or \"image-to-video\"."
+                    "mode {m:?} is not supported: use {}.",
+                    quoted_list(VideoMode::VALUES)
                 ),
             )
         })?,
     };
     if mode != spec.mode {
-        return Err(ApiError::bad(
-            code::INVALID_MODEL,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidModel,
             format!(
                 "{} is a {} model and cannot be used with mode {:?}.",
                 info.id,
@@ -306,9 +349,9 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     }
     if mode == VideoMode::ImageToVideo {
         let image = image.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            ApiError::bad(
-                code::MISSING_IMAGE,
-                "mode is \"image-to-video\" but no image was provided.",
+            ApiError::listed(
+                ErrorCode::MissingImage,
+                format!("mode is {mode:?} but no image was provided."),
             )
         })?;
         parse_image(image).await?;
@@ -317,20 +360,22 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
     // A value outside the spec's AspectRatio enum is refused (the simulator's assumption: the docs only
     // describe the fallback below, for ratios the model does not support), unless the reading falls back
     // for any value.
-    let aspect_ratio = match aspect_ratio {
-        Some(a) if !ASPECT_RATIOS.contains(&a) && rule == AspectRatioRule::FallBackAll => None,
-        Some(a) if !ASPECT_RATIOS.contains(&a) => {
+    let aspect_ratio = match aspect_ratio.map(|a| (a, AspectRatio::from_wire(a))) {
+        Some((_, None)) if rule == AspectRatioRule::FallBackAll => None,
+        Some((a, None)) => {
             return Err(ApiError::unprocessable(format!(
                 "aspect_ratio {a:?} is not a valid aspect ratio: use one of {}.",
-                ASPECT_RATIOS.join(", ")
+                AspectRatio::VALUES.join(", ")
             )));
         }
-        other => other,
+        Some((_, ratio)) => ratio,
+        None => None,
     };
+    let listed = |a: AspectRatio| spec.aspect_ratios.contains(&a.as_str());
     if let Some(a) = aspect_ratio
         && rule == AspectRatioRule::Refuse
         && !spec.aspect_ratios.is_empty()
-        && !spec.aspect_ratios.contains(&a)
+        && !listed(a)
     {
         return Err(ApiError::unprocessable(format!(
             "aspect_ratio {a:?} is not supported by {}: use one of {}.",
@@ -339,11 +384,15 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         )));
     }
     // A ratio the model does not support falls back to its default (the first it lists).
-    let aspect = match (aspect_ratio, spec.aspect_ratios.first()) {
-        (Some(a), Some(_)) if spec.aspect_ratios.contains(&a) => a,
-        (_, Some(default)) => *default,
-        (Some(a), None) => a,
-        (_, None) => DEFAULT_ASPECT_RATIO,
+    let model_default = spec
+        .aspect_ratios
+        .first()
+        .and_then(|a| AspectRatio::from_wire(a));
+    let aspect = match (aspect_ratio, model_default) {
+        (Some(a), Some(_)) if listed(a) => Some(a),
+        (_, Some(default)) => Some(default),
+        (Some(a), None) => Some(a),
+        (None, None) => AspectRatio::SERVER_DEFAULT,
     };
     let clip_seconds = match duration {
         None => match call.readings.duration_default {
@@ -352,8 +401,8 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
                 FIXED_DEFAULT_DURATION
             }
             DurationDefault::Fixed5 => {
-                return Err(ApiError::bad(
-                    code::INVALID_DURATION,
+                return Err(ApiError::listed(
+                    ErrorCode::InvalidDuration,
                     format!(
                         "the default duration of {FIXED_DEFAULT_DURATION} s is not supported by {}: send duration ({}).",
                         info.id, spec.durations
@@ -365,8 +414,8 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         Some(d) => match u32::try_from(d) {
             Ok(d) if spec.durations.contains(d) => d,
             _ => {
-                return Err(ApiError::bad(
-                    code::INVALID_DURATION,
+                return Err(ApiError::listed(
+                    ErrorCode::InvalidDuration,
                     format!(
                         "duration {d} is not supported by {}: use {}.",
                         info.id, spec.durations
@@ -400,14 +449,15 @@ async fn video_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, Ap
         let mut faults = lock(&call.app.faults);
         let fail = faults.has(Some(call.key()), &call.path, &FaultKind::FailVideo);
         let mut core = call.app.core();
+        let path = endpoint(OperationId::CreateVideo);
         let paid = match job.charge {
             VideoCharge::OnCompletion => {
                 core.accounts
-                    .hold(call.key(), price, &call.request_id, path::VIDEO, now)
+                    .hold(call.key(), price, &call.request_id, &path, now)
             }
             _ => core
                 .accounts
-                .charge(call.key(), price, &call.request_id, path::VIDEO, now),
+                .charge(call.key(), price, &call.request_id, &path, now),
         };
         paid.map_err(|r| insufficient(r, price, INSUFFICIENT))?;
         core.jobs.insert(Job { fail, ..job });
@@ -442,29 +492,66 @@ fn fill_nulls(body: &mut Value, readings: &Readings) {
     }
 }
 
-/// `GET /v1/video/{...}`: the status poll under the `id` reading (`/v1/video/{request_id}`) and the
-/// `status-segment` one (`/v1/video/status/{request_id}`); any other path here has no route.
-pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> Response {
-    let (parts, _) = req.into_parts();
-    let call = Call::new(app, &parts);
-    let rest = call
-        .path
-        .strip_prefix(path::VIDEO_STATUS_PREFIX)
-        .unwrap_or_default();
-    let job_id = match call.readings.status_path {
-        StatusPath::Id => Some(rest),
-        StatusPath::StatusSegment => rest.strip_prefix(path::VIDEO_STATUS_SEGMENT),
-        _ => None,
-    }
-    .filter(|id| !id.contains('/'))
-    .map(str::to_string);
-    match job_id {
-        Some(id) => poll_route(call, &parts, &id).await,
-        None => no_route(call),
+/// Where the status poll is served: the spec's path, and the paths of the other `status_path` readings,
+/// derived from it (`/v1/video/{request_id}` gives `/v1/video/status/{request_id}` and
+/// `/v1/video?request_id=...`).
+pub(crate) struct StatusPaths {
+    /// The path (template) of the `segment` reading.
+    pub segment: String,
+    /// The path of the `query` reading.
+    pub query: String,
+    /// The name of the job id's path parameter, the query parameter of the `query` reading.
+    pub param: String,
+}
+
+impl StatusPaths {
+    /// The paths for the spec's status operation.
+    pub fn of_spec() -> StatusPaths {
+        let spec = endpoint(OperationId::GetVideoStatus);
+        let (parent, last) = spec.rsplit_once('/').unwrap_or((spec.as_str(), ""));
+        StatusPaths {
+            segment: format!("{parent}/{STATUS_SEGMENT}/{last}"),
+            query: parent.to_string(),
+            param: last
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .to_string(),
+        }
     }
 }
 
-/// `GET /v1/video?request_id=...`: the status poll under the `query` reading; no route otherwise.
+/// The job id of a status-poll path (the last segment; the router matched the rest).
+fn job_id_of(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// The status poll at the spec's path, under the `id` reading; no route otherwise.
+pub(crate) async fn video_status(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    match call.readings.status_path {
+        StatusPath::Id => {
+            let id = job_id_of(&call.path);
+            poll_route(call, &parts, &id).await
+        }
+        _ => no_route(call),
+    }
+}
+
+/// The status poll at `.../status/{request_id}`, under the `status-segment` reading; no route otherwise.
+pub(crate) async fn video_status_segment(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    let call = Call::new(app, &parts);
+    match call.readings.status_path {
+        StatusPath::StatusSegment => {
+            let id = job_id_of(&call.path);
+            poll_route(call, &parts, &id).await
+        }
+        _ => no_route(call),
+    }
+}
+
+/// The status poll as `GET /v1/video?request_id=...`, under the `query` reading; no route otherwise.
 pub(crate) async fn video_status_query(
     State(app): State<Arc<App>>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -472,9 +559,8 @@ pub(crate) async fn video_status_query(
 ) -> Response {
     let (parts, _) = req.into_parts();
     let call = Call::new(app, &parts);
-    let id = query
-        .ok()
-        .and_then(|q| q.0.get(path::VIDEO_STATUS_QUERY).cloned());
+    let param = StatusPaths::of_spec().param;
+    let id = query.ok().and_then(|q| q.0.get(&param).cloned());
     match id {
         Some(id) if call.readings.status_path == StatusPath::Query => {
             poll_route(call, &parts, &id).await
@@ -488,7 +574,8 @@ async fn poll_route(mut call: Call, parts: &Parts, job_id: &str) -> Response {
     let result = async {
         call.authenticate(&parts.headers, Surface::Artnex)?;
         call.apply_faults().await?;
-        if call.readings.poll_quota == PollQuota::Counted {
+        let billable = OperationId::GetVideoStatus.info().billable;
+        if billable || call.readings.poll_quota == PollQuota::Counted {
             call.count_quota()?;
         }
         poll(&call, job_id)
@@ -512,10 +599,12 @@ fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
     {
         let next = last.saturating_add(interval);
         if now < next {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                code::RATE_LIMIT_EXCEEDED,
-                "Poll each video job at most once every 5 seconds.",
+            return Err(ApiError::listed(
+                ErrorCode::RateLimitExceeded,
+                format!(
+                    "Poll each video job at most once every {} seconds.",
+                    POLL_INTERVAL.as_secs_f64()
+                ),
             )
             .with_retry(ceil_secs(next - now).max(1)));
         }
@@ -533,7 +622,7 @@ fn poll(call: &Call, job_id: &str) -> Result<Success, ApiError> {
             body["credits_used"] = credits_value(job.price, r);
         }
         JobState::Failed => {
-            body["error"] = json!(code::GENERATION_FAILED);
+            body["error"] = json!(GENERATION_FAILED);
             body["message"] = json!(match job.charge {
                 VideoCharge::AtSubmissionNoRefund =>
                     "The model could not render this prompt. The credits are not refunded.",
@@ -560,14 +649,13 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
 
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| ApiError::bad(code::MISSING_TEXT, "The text field is required."))?;
+        .ok_or_else(|| ApiError::listed(ErrorCode::MissingText, "The text field is required."))?;
     let chars = text.chars().count();
-    if chars > MAX_TTS_CHARS {
-        return Err(ApiError::bad(
-            code::TEXT_TOO_LONG,
-            format!(
-                "The text is {chars} characters long; the limit is {MAX_TTS_CHARS} per request."
-            ),
+    let max = artnex_facts::TEXT_TO_SPEECH_TEXT_MAX_CHARS.value;
+    if chars > max {
+        return Err(ApiError::listed(
+            ErrorCode::TextTooLong,
+            format!("The text is {chars} characters long; the limit is {max} per request."),
         ));
     }
     let info = model_of_kind(Some(model.unwrap_or(DEFAULT_TTS_MODEL)), Kind::Speech)?;
@@ -580,8 +668,8 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
         } else {
             ""
         };
-        return Err(ApiError::bad(
-            code::INVALID_VOICE,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidVoice,
             format!(
                 "voice_id {v:?} is not available for {}. Use one of: {known}{ids}.",
                 info.id
@@ -589,7 +677,7 @@ fn tts_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, ApiError> 
         ));
     }
     let credits = info.credits.fixed().unwrap_or(0);
-    call.charge(credits, path::TTS, INSUFFICIENT)?;
+    call.charge(credits, &endpoint(OperationId::TextToSpeech), INSUFFICIENT)?;
     let frames = mp3::frames_for_chars(chars);
     store(call, MediaKind::Tts, Recipe::Audio { frames });
     Ok(Success::ok(
@@ -613,11 +701,14 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
     let scale = scale.unwrap_or(DEFAULT_SCALE);
     let scales = match call.readings.limits {
         Limits::Relaxed => RELAXED_SCALES,
-        _ => SCALES,
+        _ => {
+            artnex_facts::UPSCALE_IMAGE_SCALE_MIN.value
+                ..=artnex_facts::UPSCALE_IMAGE_SCALE_MAX.value
+        }
     };
     if !scales.contains(&scale) {
-        return Err(ApiError::bad(
-            code::INVALID_SCALE,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidScale,
             format!(
                 "scale {scale} is outside the supported range {}-{}.",
                 scales.start(),
@@ -631,15 +722,15 @@ async fn upscale_impl(call: &Call, map: &Map<String, Value>) -> Result<Success, 
     let out_h = (f64::from(h) * scale).round();
     let max_side = f64::from(MAX_SIDE);
     if out_w > max_side || out_h > max_side {
-        return Err(ApiError::bad(
-            code::INVALID_SCALE,
+        return Err(ApiError::listed(
+            ErrorCode::InvalidScale,
             format!(
                 "scale {scale} on a {w}x{h} image gives {out_w}x{out_h}; the simulator's limit is {MAX_SIDE} pixels per side."
             ),
         ));
     }
     let credits = UPSCALE_CREDITS;
-    call.charge(credits, path::UPSCALE, INSUFFICIENT)?;
+    call.charge(credits, &endpoint(OperationId::UpscaleImage), INSUFFICIENT)?;
     let recipe = ImageRecipe {
         width: (out_w as u32).max(1),
         height: (out_h as u32).max(1),
@@ -666,7 +757,11 @@ async fn remove_bg_impl(call: &Call, map: &Map<String, Value>) -> Result<Success
     let image = required_image(f.str("image")?)?;
     let input = parse_image(image).await?;
     let credits = REMOVE_BACKGROUND_CREDITS;
-    call.charge(credits, path::REMOVE_BG, INSUFFICIENT)?;
+    call.charge(
+        credits,
+        &endpoint(OperationId::RemoveBackground),
+        INSUFFICIENT,
+    )?;
     let (width, height) = input.size_or(URL_IMAGE_SIZE);
     let recipe = ImageRecipe {
         width,

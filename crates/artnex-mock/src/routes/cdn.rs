@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{ApiError, Call};
+use crate::choices::own_code;
 use crate::config::Surface;
-use crate::facts::code;
 use crate::faults::FaultKind;
 use crate::ids;
 use crate::jobs::Outcome;
@@ -62,9 +62,9 @@ pub(crate) async fn media(State(app): State<Arc<App>>, req: Request) -> Response
         Err(missing) => {
             let err = match missing {
                 Missing::NotFound => ApiError::not_found("No media at this URL."),
-                Missing::Expired => ApiError::new(
+                Missing::Expired => ApiError::own(
                     StatusCode::NOT_FOUND,
-                    code::EXPIRED,
+                    own_code::EXPIRED,
                     "This media URL has expired (URLs are kept for 24 hours).",
                 ),
             };

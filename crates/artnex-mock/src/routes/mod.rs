@@ -17,13 +17,16 @@ use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETR
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
+use artnex_facts::{Api, ErrorCode, Method, OPERATIONS, OperationId};
+
+use crate::choices::{LARGE_BODY, own_code};
 use crate::config::Surface;
-use crate::facts::{LARGE_BODY, code, path};
+use crate::facts;
 use crate::faults::{FaultKind, Interrupt};
 use crate::ids;
 use crate::log::RequestRecord;
@@ -33,20 +36,43 @@ use crate::readings::{
 use crate::server::ConnKiller;
 use crate::state::{App, lock};
 
-/// Builds the router.
+/// The handler of an operation, on its method; `None` for an operation the simulator does not implement
+/// (an `artnex-facts` newer than the simulator: the crate's conformance test then fails).
+fn operation_route(id: OperationId, method: Method) -> Option<MethodRouter<Arc<App>>> {
+    let filter = match method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        _ => return None,
+    };
+    let route = match id {
+        OperationId::GenerateImage => on(filter, artnex::generate),
+        OperationId::EditImage => on(filter, artnex::edit),
+        OperationId::CreateVideo => on(filter, artnex::video),
+        OperationId::GetVideoStatus => on(filter, artnex::video_status),
+        OperationId::TextToSpeech => on(filter, artnex::tts),
+        OperationId::UpscaleImage => on(filter, artnex::upscale),
+        OperationId::RemoveBackground => on(filter, artnex::remove_bg),
+        OperationId::CreateImage => on(filter, artapi::create_image),
+        _ => return None,
+    };
+    Some(route)
+}
+
+/// Builds the router: every operation of `artnex_facts::OPERATIONS` at its served path and method, the
+/// alternative status-poll paths of the `status_path` reading, the CDN and the admin routes.
 pub(crate) fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route(path::GENERATE, post(artnex::generate))
-        .route(path::EDIT, post(artnex::edit))
-        .route(
-            path::VIDEO,
-            post(artnex::video).get(artnex::video_status_query),
-        )
-        .route("/v1/video/{*rest}", get(artnex::video_status))
-        .route(path::TTS, post(artnex::tts))
-        .route(path::UPSCALE, post(artnex::upscale))
-        .route(path::REMOVE_BG, post(artnex::remove_bg))
-        .route(path::ARTAPI_IMAGES, post(artapi::create_image))
+    let mut router = Router::new();
+    for op in OPERATIONS {
+        if let (Some(path), Some(route)) =
+            (facts::served_path(op), operation_route(op.id, op.method))
+        {
+            router = router.route(&path, route);
+        }
+    }
+    let poll = artnex::StatusPaths::of_spec();
+    router
+        .route(&poll.segment, get(artnex::video_status_segment))
+        .route(&poll.query, get(artnex::video_status_query))
         .route("/cdn/{dir}/{id}/{file}", get(cdn::media))
         .merge(admin::router())
         .fallback(not_found)
@@ -58,7 +84,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub retry_after: Option<u64>,
     pub param: Option<&'static str>,
@@ -69,7 +95,7 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -81,14 +107,26 @@ impl ApiError {
         }
     }
 
+    /// An error with a code the specs list, at the status they list it with (the Artnex dialect's; an
+    /// ArtAPI answer takes ArtAPI's when it is rendered).
+    pub fn listed(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        let status = facts::status_of(&code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ApiError::new(status, code, message)
+    }
+
+    /// An error with one of the simulator's own codes (not in the specs).
+    pub fn own(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(status, ErrorCode::from_code(code), message)
+    }
+
     /// The request body did not arrive within the body timeout: the connection is closed unanswered
     /// (status 408 in the request log only).
     pub fn body_timeout() -> ApiError {
         ApiError {
             close: true,
-            ..ApiError::new(
+            ..ApiError::own(
                 StatusCode::REQUEST_TIMEOUT,
-                code::REQUEST_TIMEOUT,
+                own_code::REQUEST_TIMEOUT,
                 "the request body did not arrive in time",
             )
         }
@@ -97,12 +135,12 @@ impl ApiError {
     /// A gateway's HTML error page (502 or 504), sent in place of the API's answer.
     pub fn gateway(status: u16) -> ApiError {
         let (status, code) = match status {
-            504 => (StatusCode::GATEWAY_TIMEOUT, code::GATEWAY_TIMEOUT),
-            _ => (StatusCode::BAD_GATEWAY, code::BAD_GATEWAY),
+            504 => (StatusCode::GATEWAY_TIMEOUT, own_code::GATEWAY_TIMEOUT),
+            _ => (StatusCode::BAD_GATEWAY, own_code::BAD_GATEWAY),
         };
         ApiError {
             html: true,
-            ..ApiError::new(status, code, "injected gateway fault")
+            ..ApiError::own(status, code, "injected gateway fault")
         }
     }
 
@@ -112,15 +150,13 @@ impl ApiError {
             Interrupt::ServerError => {
                 ApiError::internal("Something went wrong on our end (injected fault).")
             }
-            Interrupt::Unavailable(secs) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::SERVICE_UNAVAILABLE,
+            Interrupt::Unavailable(secs) => ApiError::listed(
+                ErrorCode::ServiceUnavailable,
                 format!("{what} is temporarily unavailable (injected fault); retry later."),
             )
             .with_retry(secs),
-            Interrupt::RateLimited(secs) => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                code::RATE_LIMIT_EXCEEDED,
+            Interrupt::RateLimited(secs) => ApiError::listed(
+                ErrorCode::RateLimitExceeded,
                 "Too many requests (injected fault).",
             )
             .with_retry(secs),
@@ -149,32 +185,19 @@ impl ApiError {
         r
     }
 
-    /// 400 with a documented code.
-    pub fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    /// 422 `invalid_request`: well-formed JSON with a field of the wrong type.
+    /// `invalid_request`: well-formed JSON with a field of the wrong type.
     pub fn unprocessable(message: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code::INVALID_REQUEST,
-            message,
-        )
+        ApiError::listed(ErrorCode::InvalidRequest, message)
     }
 
-    /// 500 `internal_error`.
+    /// `internal_error`.
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            code::INTERNAL_ERROR,
-            message,
-        )
+        ApiError::listed(ErrorCode::InternalError, message)
     }
 
-    /// 404 `not_found`.
+    /// `not_found`.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, code::NOT_FOUND, message)
+        ApiError::listed(ErrorCode::NotFound, message)
     }
 
     pub fn with_retry(mut self, secs: u64) -> ApiError {
@@ -192,7 +215,7 @@ impl ApiError {
     fn artnex_response(&self, request_id: &str, shape: ErrorBody) -> Response {
         let body = match shape {
             ErrorBody::Nested => json!({
-                "error": {"code": self.code, "message": self.message},
+                "error": {"code": self.code.as_str(), "message": self.message},
                 "request_id": request_id,
             }),
             ErrorBody::NumericCode => json!({
@@ -203,7 +226,7 @@ impl ApiError {
             }),
             _ => json!({
                 "success": false,
-                "error": self.code,
+                "error": self.code.as_str(),
                 "message": self.message,
                 "request_id": request_id,
             }),
@@ -211,34 +234,23 @@ impl ApiError {
         json_response(self.status, &body)
     }
 
-    /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`. Type errors are 400 there.
+    /// The OpenAI-style body: `{"error": {"message", "type", "code", "param"}}`, at the status ArtAPI
+    /// lists the code with. Artnex codes ArtAPI does not name become its own: a body that is not JSON is
+    /// `invalid_request`, an internal error `upstream_error`.
     fn artapi_response(&self) -> Response {
-        let (status, code) = match (self.status, self.code) {
-            (StatusCode::UNPROCESSABLE_ENTITY, _) => {
-                (StatusCode::BAD_REQUEST, code::INVALID_REQUEST)
-            }
-            (_, code::INVALID_JSON | code::INVALID_CONTENT_TYPE) => {
-                (self.status, code::INVALID_REQUEST)
-            }
-            (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL_ERROR) => {
-                (self.status, code::UPSTREAM_ERROR)
-            }
-            other => other,
+        let code = match &self.code {
+            ErrorCode::InvalidJson | ErrorCode::InvalidContentType => ErrorCode::InvalidRequest,
+            ErrorCode::InternalError => ErrorCode::UpstreamError,
+            other => other.clone(),
         };
-        let kind = match status.as_u16() {
-            401 => "authentication_error",
-            402 => "billing_error",
-            429 => "rate_limit_error",
-            s if s >= 500 => "api_error",
-            _ => "invalid_request_error",
-        };
+        let status = facts::listed_status(&code, Api::ArtApi).unwrap_or(self.status);
         json_response(
             status,
             &json!({
                 "error": {
                     "message": self.message,
-                    "type": kind,
-                    "code": code,
+                    "type": facts::artapi_error_type(status),
+                    "code": code.as_str(),
                     "param": self.param,
                 }
             }),
@@ -362,8 +374,7 @@ impl Call {
 
     /// Checks `Authorization: Bearer KEY` for a key of `surface`.
     pub fn authenticate(&mut self, headers: &HeaderMap, surface: Surface) -> Result<(), ApiError> {
-        let unauthorized =
-            |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, code::INVALID_API_KEY, m);
+        let unauthorized = |m: &str| ApiError::listed(ErrorCode::InvalidApiKey, m);
         let Some(raw) = headers.get(AUTHORIZATION) else {
             return Err(unauthorized(
                 "Missing API key: send `Authorization: Bearer YOUR_API_KEY`.",
@@ -427,9 +438,8 @@ impl Call {
             .accounts
             .count_request(self.key(), now)
             .map_err(|secs| {
-                ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    code::RATE_LIMIT_EXCEEDED,
+                ApiError::listed(
+                    ErrorCode::RateLimitExceeded,
                     "You have exceeded your plan's daily request quota.",
                 )
                 .with_retry(secs)
@@ -439,7 +449,7 @@ impl Call {
     }
 
     /// Deducts credits atomically; `code` is the surface's 402 code.
-    pub fn charge(&self, credits: u64, endpoint: &str, code: &'static str) -> Result<(), ApiError> {
+    pub fn charge(&self, credits: u64, endpoint: &str, code: ErrorCode) -> Result<(), ApiError> {
         let now = self.app.clock.now();
         let result =
             self.app
@@ -470,8 +480,8 @@ impl Call {
         let json_type = mime == "application/json"
             || (mime.starts_with("application/") && mime.ends_with("+json"));
         if !json_type {
-            return Err(ApiError::bad(
-                code::INVALID_CONTENT_TYPE,
+            return Err(ApiError::listed(
+                ErrorCode::InvalidContentType,
                 if ct.is_empty() {
                     "Missing Content-Type: send `Content-Type: application/json`.".to_string()
                 } else {
@@ -485,14 +495,14 @@ impl Call {
             .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = self.read_body(body, declared).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad(
-                code::INVALID_JSON,
+            return Err(ApiError::listed(
+                ErrorCode::InvalidJson,
                 "The request body is empty: send a JSON object.",
             ));
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::bad(
-                code::INVALID_JSON,
+            ApiError::listed(
+                ErrorCode::InvalidJson,
                 format!("The request body is not valid JSON: {e}."),
             )
         })?;
@@ -512,11 +522,11 @@ impl Call {
         let settings = &self.app.settings;
         let limit = settings.body_limit as u64;
         let too_large = || {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                code::PAYLOAD_TOO_LARGE,
+            ApiError::listed(
+                ErrorCode::PayloadTooLarge,
                 format!(
-                    "The request body is larger than the {limit}-byte limit (images: 10 MB before base64 encoding)."
+                    "The request body is larger than the {limit}-byte limit (images: {} bytes before base64 encoding).",
+                    facts::MAX_IMAGE_BYTES
                 ),
             )
         };
@@ -537,8 +547,8 @@ impl Call {
                 Err(_) => return Err(ApiError::body_timeout()),
                 Ok(None) => break,
                 Ok(Some(Err(_))) => {
-                    return Err(ApiError::bad(
-                        code::INVALID_JSON,
+                    return Err(ApiError::listed(
+                        ErrorCode::InvalidJson,
                         "The request body could not be read.",
                     ));
                 }
@@ -652,19 +662,17 @@ impl Call {
 pub(crate) fn insufficient(
     refused: crate::accounts::Refused,
     credits: u64,
-    code: &'static str,
+    code: ErrorCode,
 ) -> ApiError {
     match refused {
-        crate::accounts::Refused::Insufficient { available } => ApiError::new(
-            StatusCode::PAYMENT_REQUIRED,
+        crate::accounts::Refused::Insufficient { available } => ApiError::listed(
             code,
             format!(
                 "Your account does not have enough credits to complete the request (needs {credits}, has {available})."
             ),
         ),
-        crate::accounts::Refused::UnknownKey => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            code::INVALID_API_KEY,
+        crate::accounts::Refused::UnknownKey => ApiError::listed(
+            ErrorCode::InvalidApiKey,
             "The API key provided is not valid.",
         ),
     }
@@ -682,10 +690,6 @@ async fn not_found(State(app): State<Arc<App>>, req: Request) -> Response {
 pub(crate) fn no_route(call: Call) -> Response {
     let err = ApiError::not_found(format!("No route for {} {}.", call.method, call.path));
     call.record(404, Some(err.code.to_string()), 0, false);
-    let surface = if call.path.starts_with(path::ARTAPI_PREFIX) {
-        Surface::ArtApi
-    } else {
-        Surface::Artnex
-    };
+    let surface = Surface::of_api(facts::api_of_path(&call.path));
     err.response(surface, &call.request_id, &call.readings)
 }

@@ -48,7 +48,8 @@ async fn the_binary_prints_its_url_and_keys_and_serves() {
         .await
         .unwrap();
     assert_eq!(ledger["balance"], 200);
-    assert_eq!(ledger["plan"], "free (100 requests/day)");
+    let free = artnex_facts::Plan::Free.requests_per_day().unwrap();
+    assert_eq!(ledger["plan"], format!("free ({free} requests/day)"));
     let r = http
         .post(format!("{base}/v1/tts"))
         .bearer_auth("sk-bin-test")

@@ -1,11 +1,13 @@
-//! Every error code the spec documents, for every operation, provoked and checked (status, code, body
-//! shape). The list of cases is driven by the spec's `x-artnex-error-codes`, so a code added to the spec
-//! without a case here fails the test.
+//! Every error code the spec lists, for every operation, provoked and checked (status, code, body shape).
+//! The cases are driven by the generated facts table (`artnex_facts::OPERATIONS`, from the spec's
+//! `x-artnex-error-codes`), so a code added to the spec without a case here fails the test, and each answer's
+//! status must be the one the table lists.
 
+use artnex_facts::{Api, Method, OPERATIONS};
 use artnex_mock::{Fault, FaultKind, KeyConfig, Plan};
 use serde_json::{Value, json};
 
-use crate::support::{KEY, Mock, Resp, data_uri, media, spec, text};
+use crate::support::{KEY, Mock, Resp, data_uri, media, text};
 
 const BROKE: &str = "sk-test-broke";
 const LIMITED: &str = "sk-test-limited";
@@ -59,10 +61,18 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
     };
     let body = match code {
         "missing_prompt" => with(valid, "prompt", json!("   ")),
-        "prompt_too_long" => with(valid, "prompt", json!(text('a', 4001))),
+        "prompt_too_long" => with(valid, "prompt", json!(text('a', prompt_max(template) + 1))),
         "invalid_model" => with(valid, "model", json!("not-a-model")),
-        "invalid_dimensions" => with(valid, "width", json!(32)),
-        "invalid_num_images" => with(valid, "num_images", json!(5)),
+        "invalid_dimensions" => with(
+            valid,
+            "width",
+            json!(artnex_facts::GENERATE_IMAGE_WIDTH_MIN.value - 1),
+        ),
+        "invalid_num_images" => with(
+            valid,
+            "num_images",
+            json!(artnex_facts::GENERATE_IMAGE_NUM_IMAGES_MAX.value + 1),
+        ),
         "invalid_resolution" => with(valid, "resolution", json!("8k")),
         "missing_image" if template == "/v1/video" => without(i2v, "image"),
         "missing_image" => without(valid, "image"),
@@ -75,9 +85,20 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
         "invalid_mode" => with(valid, "mode", json!("video-to-video")),
         "invalid_duration" => with(valid, "duration", json!(7)),
         "missing_text" => without(valid, "text"),
-        "text_too_long" => with(valid, "text", json!(text('b', 5001))),
+        "text_too_long" => with(
+            valid,
+            "text",
+            json!(text(
+                'b',
+                artnex_facts::TEXT_TO_SPEECH_TEXT_MAX_CHARS.value + 1
+            )),
+        ),
         "invalid_voice" => with(valid, "voice_id", json!("nobody")),
-        "invalid_scale" => with(valid, "scale", json!(9)),
+        "invalid_scale" => with(
+            valid,
+            "scale",
+            json!(artnex_facts::UPSCALE_IMAGE_SCALE_MAX.value + 1.0),
+        ),
         "invalid_request" => {
             let field = match template {
                 "/v1/generate" => "width",
@@ -147,6 +168,15 @@ async fn provoke_post(mock: &Mock, template: &str, status: u16, code: &str) -> R
     mock.post(template, Some(KEY), &body).await
 }
 
+/// The longest prompt an Artnex operation accepts.
+fn prompt_max(template: &str) -> usize {
+    match template {
+        "/v1/edit" => artnex_facts::EDIT_IMAGE_PROMPT_MAX_CHARS.value,
+        "/v1/video" => artnex_facts::CREATE_VIDEO_PROMPT_MAX_CHARS.value,
+        _ => artnex_facts::GENERATE_IMAGE_PROMPT_MAX_CHARS.value,
+    }
+}
+
 /// The server-side failures the spec lists (500, 503) can only be provoked by an injected fault.
 fn inject_server_fault(mock: &Mock, code: &str) {
     let kind = if code == "internal_error" {
@@ -187,25 +217,23 @@ async fn every_documented_artnex_error_code() {
     let mock =
         Mock::with(crate::support::builder().key(KeyConfig::artnex(BROKE, Plan::Unlimited, 5)))
             .await;
-    let spec = spec::artnex();
     let mut covered = 0;
-    for (template, method) in spec.operations() {
-        for e in spec.error_codes(&template, &method) {
-            let resp = if method == "GET" {
-                provoke_poll(&mock, &e.code).await
+    for op in OPERATIONS.iter().filter(|op| op.api == Api::Artnex) {
+        let (template, method) = (op.path, op.method);
+        for &(status, code) in op.error_codes {
+            let resp = if method == Method::Get {
+                provoke_poll(&mock, code).await
             } else {
-                provoke_post(&mock, &template, e.status, &e.code).await
+                provoke_post(&mock, template, status, code).await
             };
             assert_eq!(
                 (resp.status, resp.code()),
-                (e.status, e.code.as_str()),
-                "{method} {template}: expected {} {}, got body {}",
-                e.status,
-                e.code,
+                (status, code),
+                "{method} {template}: expected {status} {code}, got body {}",
                 resp.body
             );
             assert!(resp.body["message"].as_str().is_some_and(|m| !m.is_empty()));
-            if e.status == 429 || e.status == 503 {
+            if status == 429 || status == 503 {
                 assert!(resp.retry_after().is_some_and(|s| s >= 1));
             }
             covered += 1;

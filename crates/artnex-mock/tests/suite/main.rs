@@ -11,6 +11,7 @@ mod artapi;
 mod binary;
 mod errors;
 mod examples;
+mod facts;
 mod faults;
 mod ledger;
 mod load;

@@ -192,7 +192,8 @@ async fn remove_bg_returns_a_transparent_png() {
 async fn tts_is_a_valid_mp3_whose_length_matches_and_grows() {
     let mock = Mock::start().await;
     let mut last = 0.0;
-    for text in ["Hi.", &"Welcome to Artnex. ".repeat(10), &"a".repeat(5000)] {
+    let longest = "a".repeat(artnex_facts::TEXT_TO_SPEECH_TEXT_MAX_CHARS.value);
+    for text in ["Hi.", &"Welcome to Artnex. ".repeat(10), &longest] {
         let r = mock
             .post(
                 "/v1/tts",

@@ -7,15 +7,17 @@ use serde_json::json;
 
 use crate::support::{Mock, builder};
 
-const DAY: u64 = 24 * 60 * 60;
+/// The quota window (a day).
+const DAY: u64 = artnex_facts::QUOTA_WINDOW.as_secs();
 
 #[tokio::test]
-async fn free_plan_allows_100_requests_per_rolling_day() {
+async fn free_plan_allows_its_documented_requests_per_rolling_day() {
     let key = "sk-test-free";
+    let free = artnex_facts::Plan::Free.requests_per_day().unwrap();
     let mock = Mock::with(builder().key(KeyConfig::artnex(key, Plan::Free, 1_000_000))).await;
     // Requests that fail validation count too (the simulator's reading of "every request").
     let invalid = json!({"model": "z-image-turbo"});
-    for _ in 0..100 {
+    for _ in 0..free {
         mock.post("/v1/generate", Some(key), &invalid)
             .await
             .expect_error(400, "missing_prompt");
@@ -24,7 +26,7 @@ async fn free_plan_allows_100_requests_per_rolling_day() {
     r.expect_error(429, "rate_limit_exceeded");
     assert_eq!(r.retry_after(), Some(DAY));
 
-    // Half a day later the window still holds all 100.
+    // Half a day later the window still holds all of them.
     mock.server.advance(Duration::from_secs(DAY / 2));
     let r = mock
         .post("/v1/tts", Some(key), &json!({"text": "hi"}))

@@ -629,7 +629,7 @@ async fn relaxed_limits() {
         .post_unchecked(
             "/v1/images/generations",
             Some(ART_KEY),
-            &json!({"model": "flux-dev", "prompt": "p".repeat(5000)}),
+            &json!({"model": "flux-dev", "prompt": "p".repeat(artnex_facts::CREATE_IMAGE_PROMPT_MAX_CHARS.value + 1000)}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -646,7 +646,7 @@ async fn relaxed_limits() {
         .post_unchecked(
             "/v1/generate",
             Some(KEY),
-            &json!({"prompt": "p".repeat(4001), "model": "z-image-turbo"}),
+            &json!({"prompt": "p".repeat(artnex_facts::GENERATE_IMAGE_PROMPT_MAX_CHARS.value + 1), "model": "z-image-turbo"}),
         )
         .await;
     assert_eq!((r.status, r.code()), (400, "prompt_too_long"));

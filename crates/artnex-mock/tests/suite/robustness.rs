@@ -95,8 +95,9 @@ async fn every_field_with_the_wrong_type_is_422() {
     let mock = Mock::start().await;
     let spec = spec::artnex();
     let mut checked = 0;
-    for (template, method) in spec.operations() {
-        let op = spec.operation(&template, &method);
+    for info in spec.ops() {
+        let template = spec.server_path(info);
+        let op = spec.operation(info.path, info.method.as_str());
         let schema_ref = &op["requestBody"]["content"]["application/json"]["schema"];
         if schema_ref.is_null() {
             continue;
@@ -149,8 +150,9 @@ async fn unknown_fields_are_ignored() {
 fn request_bodies() -> Vec<(&'static spec::Spec, String, Value, Value)> {
     let mut out = Vec::new();
     for s in [spec::artnex(), spec::artapi()] {
-        for (template, method) in s.operations() {
-            let op = s.operation(&template, &method);
+        for info in s.ops() {
+            let template = info.path;
+            let op = s.operation(template, info.method.as_str());
             let media = &op["requestBody"]["content"]["application/json"];
             if media["schema"].is_null() {
                 continue;
@@ -263,24 +265,27 @@ async fn an_empty_required_string_is_refused_with_the_missing_value_code() {
 #[tokio::test]
 async fn unicode_prompts_are_counted_in_characters() {
     let mock = Mock::start().await;
-    let at_limit = text('🦊', 4000);
-    assert_eq!(at_limit.len(), 16_000);
+    let max = artnex_facts::GENERATE_IMAGE_PROMPT_MAX_CHARS.value;
+    let at_limit = text('🦊', max);
+    assert_eq!(at_limit.len(), 4 * max);
     let body = json!({"prompt": at_limit, "model": "z-image-turbo", "width": 64, "height": 64});
     mock.post("/v1/generate", Some(KEY), &body)
         .await
         .expect(200);
-    let body = json!({"prompt": text('é', 4001), "model": "z-image-turbo"});
+    let body = json!({"prompt": text('é', max + 1), "model": "z-image-turbo"});
     mock.post("/v1/generate", Some(KEY), &body)
         .await
         .expect_error(400, "prompt_too_long");
-    let body = json!({"text": text('語', 5000)});
+    let max_text = artnex_facts::TEXT_TO_SPEECH_TEXT_MAX_CHARS.value;
+    let body = json!({"text": text('語', max_text)});
     mock.post("/v1/tts", Some(KEY), &body).await.expect(200);
-    let body = json!({"text": text('語', 5001)});
+    let body = json!({"text": text('語', max_text + 1)});
     mock.post("/v1/tts", Some(KEY), &body)
         .await
         .expect_error(400, "text_too_long");
     // ArtAPI too.
-    let body = json!({"model": "flux-dev", "prompt": text('ß', 4000), "size": "256x256"});
+    let max_art = artnex_facts::CREATE_IMAGE_PROMPT_MAX_CHARS.value;
+    let body = json!({"model": "flux-dev", "prompt": text('ß', max_art), "size": "256x256"});
     mock.post("/v1/images/generations", Some(ART_KEY), &body)
         .await
         .expect(200);

@@ -66,15 +66,20 @@ async fn pending_processing_completed_then_charged() {
 }
 
 #[tokio::test]
-async fn polls_faster_than_every_5_seconds_are_throttled() {
+async fn polls_faster_than_the_documented_interval_are_throttled() {
     let mock = Mock::start().await;
+    let interval = artnex_facts::VIDEO_POLLING.min_interval.as_secs();
+    assert!(
+        interval >= 2,
+        "the test needs an interval of whole seconds, at least 2"
+    );
     let id = submit(&mock, KEY, json!({"prompt": "sea", "model": "sora-2"})).await;
     let url = format!("/v1/video/{id}");
     mock.get(&url, Some(KEY)).await.expect(200);
     let r = mock.get(&url, Some(KEY)).await;
     r.expect_error(429, "rate_limit_exceeded");
-    assert_eq!(r.retry_after(), Some(5));
-    mock.server.advance(Duration::from_secs(3));
+    assert_eq!(r.retry_after(), Some(interval));
+    mock.server.advance(Duration::from_secs(interval - 2));
     let r = mock.get(&url, Some(KEY)).await;
     assert_eq!(r.retry_after(), Some(2));
     mock.server.advance(Duration::from_secs(2));

@@ -130,7 +130,7 @@ impl Mock {
             if let Err(e) = spec.check_response(path, method, resp.status, retry, &resp.body) {
                 panic!("{e}");
             }
-            if spec.prefix.is_empty() && resp.status != 200 {
+            if spec.api == artnex_facts::Api::Artnex && resp.status != 200 {
                 assert_eq!(resp.body["success"], Value::Bool(false), "{}", resp.body);
                 assert!(
                     resp.body["request_id"]

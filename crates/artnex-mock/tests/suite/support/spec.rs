@@ -1,15 +1,19 @@
 //! A small OpenAPI 3.0 schema validator for the specs in `spec/`: `type`, `required`, `properties`, `items`,
 //! `enum`, `nullable`, `minimum`, `maximum`, `minLength`, `maxLength` and `$ref`; every other keyword is
-//! ignored.
+//! ignored. It checks the simulator's answers against the spec itself (behaviour, not a copy of a fact);
+//! which operations exist comes from `artnex_facts::OPERATIONS`, as in the simulator.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use artnex_facts::{Api, OPERATIONS, OperationInfo};
 use serde_json::Value;
 
 /// One loaded spec.
 pub struct Spec {
     pub doc: Value,
+    /// The API it describes.
+    pub api: Api,
     /// Prefix the server adds in front of the spec's paths (`/v1` for ArtAPI, whose server URL ends in /v1).
     pub prefix: &'static str,
     /// Name of the error-code extension.
@@ -30,6 +34,7 @@ pub fn artnex() -> &'static Spec {
     static S: OnceLock<Spec> = OnceLock::new();
     S.get_or_init(|| Spec {
         doc: load("artnex.yaml"),
+        api: Api::Artnex,
         prefix: "",
         codes_ext: "x-artnex-error-codes",
     })
@@ -40,20 +45,25 @@ pub fn artapi() -> &'static Spec {
     static S: OnceLock<Spec> = OnceLock::new();
     S.get_or_init(|| Spec {
         doc: load("artapi.yaml"),
+        api: Api::ArtApi,
         prefix: "/v1",
         codes_ext: "x-artapi-error-codes",
     })
 }
 
-/// The spec that describes a server path, if any.
-pub fn for_path(path: &str) -> Option<&'static Spec> {
-    if path.starts_with("/v1/images/") {
-        Some(artapi())
-    } else if path.starts_with("/v1/") {
-        Some(artnex())
-    } else {
-        None
+/// The spec of an API.
+pub fn of(api: Api) -> &'static Spec {
+    match api {
+        Api::ArtApi => artapi(),
+        _ => artnex(),
     }
+}
+
+/// The spec that has a path template matching a server path, if any.
+pub fn for_path(path: &str) -> Option<&'static Spec> {
+    [artnex(), artapi()]
+        .into_iter()
+        .find(|s| s.template(path).is_some())
 }
 
 /// A documented error: status, code (and, for ArtAPI, type).
@@ -110,17 +120,15 @@ impl Spec {
         op
     }
 
-    /// Every (template, method) pair.
-    pub fn operations(&self) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (path, item) in self.doc["paths"].as_object().into_iter().flatten() {
-            for (method, _) in item.as_object().into_iter().flatten() {
-                if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
-                    out.push((path.clone(), method.to_ascii_uppercase()));
-                }
-            }
-        }
-        out
+    /// The operations of this spec's API, from `artnex_facts::OPERATIONS`.
+    pub fn ops(&self) -> impl Iterator<Item = &'static OperationInfo> + use<> {
+        let api = self.api;
+        OPERATIONS.iter().filter(move |op| op.api == api)
+    }
+
+    /// The server path of an operation of this spec (its template, under the spec's prefix).
+    pub fn server_path(&self, op: &OperationInfo) -> String {
+        format!("{}{}", self.prefix, op.path)
     }
 
     /// The response object for a status, if documented.
@@ -145,8 +153,8 @@ impl Spec {
         &self.doc["components"]["schemas"]["ErrorResponse"]
     }
 
-    /// The documented error codes of an operation.
-    pub fn error_codes(&self, template: &str, method: &str) -> Vec<DocumentedError> {
+    /// The error codes an operation lists, with ArtAPI's `type` (which `artnex_facts` does not carry).
+    fn error_codes(&self, template: &str, method: &str) -> Vec<DocumentedError> {
         self.operation(template, method)[self.codes_ext]
             .as_array()
             .into_iter()
@@ -317,7 +325,8 @@ impl Spec {
     /// Every request-body example: (template, method, example name, value).
     pub fn request_examples(&self) -> Vec<(String, String, String, Value)> {
         let mut out = Vec::new();
-        for (template, method) in self.operations() {
+        for info in self.ops() {
+            let (template, method) = (info.path.to_string(), info.method.as_str().to_string());
             let op = self.operation(&template, &method);
             let examples = &op["requestBody"]["content"]["application/json"]["examples"];
             for (name, ex) in examples.as_object().into_iter().flatten() {
