@@ -9,6 +9,7 @@
 //! | failure that cannot have been charged | released |
 //! | failure that may have been charged ([`Error::may_have_been_processed`]) | `spent += estimate` (the safe side) |
 //! | the request future is dropped (cancelled by `select!`, a timeout, a shut-down task) | `spent += estimate`: the outcome is unknown, so it is counted like an ambiguous failure |
+//! | video submitted and charged at once (the answer carries `credits_used`) | `spent += credits_used`; the job's end changes nothing |
 //! | video submitted | the estimate stays reserved **under the job's request id** until any handle on the job (the original, a clone, or one from [`Client::video_job`](crate::Client::video_job)) sees it end: completed → `spent += credits_used`, failed → released. A job is settled once, however many handles watch it. |
 //!
 //! So `spent + reserved` is never below what the server charged, and above it only by the estimates of
@@ -220,6 +221,21 @@ impl Reservation {
                         s.reserved = s.reserved.saturating_sub(old);
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Reservation {
+    /// The video job `request_id` was accepted and charged `used` credits at once (a server that bills at
+    /// submission): they are spent now, and the job's end settles nothing more (a refund of a failed job
+    /// is not seen, which keeps the budget on the safe side).
+    pub(crate) fn hand_to_charged_job(mut self, request_id: &str, used: u64) {
+        if let Some(reserved) = self.credits.take() {
+            let mut s = self.budget.lock();
+            s.reserved = s.reserved.saturating_sub(reserved);
+            if s.jobs.insert(request_id.to_string(), Job::Settled) != Some(Job::Settled) {
+                s.spent = s.spent.saturating_add(used);
             }
         }
     }

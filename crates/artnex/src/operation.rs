@@ -108,6 +108,9 @@ pub enum Settlement {
     Charged(Option<u64>),
     /// A job was accepted and is charged when it ends: the estimate stays reserved under its id.
     Job(String),
+    /// A job was accepted and charged at once (a server that bills at submission): this many credits are
+    /// spent now, and the job's end changes nothing more.
+    JobCharged(String, u64),
 }
 
 /// One API operation's request value. Implemented by the request values of this crate (sealed); every

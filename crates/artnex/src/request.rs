@@ -213,11 +213,17 @@ impl<O: Operation> Request<O> {
                     match &settlement {
                         Settlement::Charged(used) => r.settle(*used),
                         Settlement::Job(request_id) => r.hand_to_job(request_id),
+                        Settlement::JobCharged(request_id, used) => {
+                            r.hand_to_charged_job(request_id, *used)
+                        }
                     }
                 }
                 match &settlement {
                     Settlement::Charged(used) => tracing::info!(credits_used = used, "done"),
                     Settlement::Job(id) => tracing::info!(request_id = %id, "job accepted"),
+                    Settlement::JobCharged(id, used) => {
+                        tracing::info!(request_id = %id, credits_used = used, "job accepted and charged")
+                    }
                 }
                 Ok(Sent { client, answer })
             }

@@ -262,6 +262,11 @@ impl Operation for CreateVideo {
         )?;
         let mut checked = self.clone();
         checked.mode = mode;
+        // The docs do not say which clip a request without `duration` gets: send the one the SDK
+        // assumes (the model's shortest), so the clip is the same whatever the server's default.
+        if checked.duration.is_none() {
+            checked.duration = info.and_then(|i| i.video).map(|v| v.durations.shortest());
+        }
         Ok((checked, model.clone()))
     }
 
@@ -289,8 +294,12 @@ impl Operation for CreateVideo {
         self.image.as_ref()
     }
 
+    /// Charged when the job ends (the docs), unless the answer says it was charged already.
     fn settlement(response: &Self::Response) -> Settlement {
-        Settlement::Job(response.request_id.clone())
+        match response.credits_used {
+            Some(used) if used > 0 => Settlement::JobCharged(response.request_id.clone(), used),
+            _ => Settlement::Job(response.request_id.clone()),
+        }
     }
 
     async fn deliver(

@@ -5,6 +5,7 @@ mod budget;
 mod e2e;
 mod faults;
 mod pricing;
+mod readings;
 mod secrets;
 #[path = "../support/mod.rs"]
 mod support;
