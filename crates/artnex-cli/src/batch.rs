@@ -880,6 +880,7 @@ pub fn shell_line(words: impl IntoIterator<Item = String>) -> String {
 pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let items = read_items(g, &args.file)?;
     let journal_path = journal_path(args);
+    crate::files::not_a_file(&g.out).map_err(UsageError)?;
     if g.dry_run {
         return dry_run(g, args, &items, &journal_path);
     }

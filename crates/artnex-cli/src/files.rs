@@ -89,15 +89,21 @@ pub fn local_id() -> String {
     format!("local-{time}-{:08x}", h.finish() as u32)
 }
 
-/// Why the output directory cannot take results, found before anything is sent: it is a file, it
-/// cannot be created, or a file cannot be created in it. The message says what to do.
-pub fn prepare_out_dir(dir: &Path) -> Result<PathBuf, String> {
+/// Refuses an output directory that is a file (checked without creating anything, for dry runs too).
+pub fn not_a_file(dir: &Path) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
         return Err(format!(
             "the output directory `{}` is a file, not a directory: pass a directory with -o (it is created if missing); nothing was sent",
             dir.display()
         ));
     }
+    Ok(())
+}
+
+/// Why the output directory cannot take results, found before anything is sent: it is a file, it
+/// cannot be created, or a file cannot be created in it. The message says what to do.
+pub fn prepare_out_dir(dir: &Path) -> Result<PathBuf, String> {
+    not_a_file(dir)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         format!(
             "cannot create the output directory `{}`: {e}; choose another with -o (nothing was sent)",
