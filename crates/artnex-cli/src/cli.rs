@@ -30,7 +30,7 @@ macro_rules! exit_codes {
         "Exit codes: 0 ok · 1 other errors · 2 usage or validation error (nothing sent) · 3 API or network
 error · 4 batch finished with failed, unknown or skipped items · 5 batch journal in use · 6 charged
 but the results could not be saved (fetch them with `artnex download`) · 7 video still running
-when the wait timed out · 130 interrupted (Ctrl-C or SIGTERM) · 141 batch output closed."
+when the wait timed out · 130 interrupted (Ctrl-C or SIGTERM) · 141 output closed (batch, demo)."
     };
 }
 
@@ -439,7 +439,7 @@ pub struct StatusArgs {
 pub struct TtsArgs {
     /// Plain text to speak (at most 5,000 characters); `-` reads it from stdin.
     pub text: String,
-    /// Model id (default: the config file's, or tts-elevenlabs; or kling-tts).
+    /// Model id: tts-elevenlabs (the default, unless the config file names another) or kling-tts.
     #[arg(short, long)]
     pub model: Option<String>,
     /// Voice id of the model (default: the model's default voice).
@@ -503,7 +503,7 @@ impl RemoveBgArgs {
 /// `artnex download`.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Examples:\n  artnex download https://cdn.artnex.ai/img/req_abc/image_0.png -o out/\n\nFor results that were charged but could not be saved: the error of that command (and its --json\ndocument's `fetch_again`) gives this command line. Downloads cost no credits. Each file is named\nafter the URL's last path segment (made safe), with the extension taken from its content; an\nexisting file is never replaced (a name that is taken gets -2, -3, ...)."
+    after_help = "Examples:\n  artnex download https://cdn.artnex.ai/img/req_abc/image_0.png -o out/\n\nFor results that were charged but could not be saved: the error of that command (and its --json\ndocument's `fetch_again`) gives this command line. Downloads cost no credits. Each file is named\nafter the URL's last two path segments (req_abc-image_0.png above), made safe, with the\nextension taken from its content; an existing file is never replaced (a name that is taken gets\n-2, -3, ...)."
 )]
 pub struct DownloadArgs {
     /// Result URLs (https, or http to a loopback address).
