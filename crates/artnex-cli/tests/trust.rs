@@ -508,7 +508,7 @@ async fn gpt_image_2_is_priced_and_budgeted_from_the_command_line_or_the_config_
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let lines = json_lines(&out.stdout);
     assert_eq!(lines[0]["status"], "done", "{lines:?}");
-    assert_eq!(mock.requests().len() > 0, true);
+    assert_eq!(posts(&mock), 1, "the gpt-image-2 item was sent once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -679,9 +679,7 @@ async fn the_config_file_sets_defaults_that_the_environment_and_flags_override()
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
     write_config(
         &config,
-        &format!(
-            "out = \"from-config\"\nbase_url = \"http://127.0.0.1:9\"\n[models]\ngenerate = \"flux-2-pro\"\n"
-        ),
+        "out = \"from-config\"\nbase_url = \"http://127.0.0.1:9\"\n[models]\ngenerate = \"flux-2-pro\"\n",
         0o644,
     );
     let cmd = |args: &[&str]| {
