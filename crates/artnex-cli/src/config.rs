@@ -1,31 +1,8 @@
 //! The config file: defaults that flags and environment variables override.
 //!
-//! It lives in the platform's config directory (`$XDG_CONFIG_HOME/artnex/config.toml` or
-//! `~/.config/artnex/config.toml` on Linux, `~/Library/Application Support/artnex/config.toml` on macOS,
-//! `%APPDATA%\artnex\config\config.toml` on Windows), or wherever `ARTNEX_CONFIG` points. `artnex config
-//! path` prints where, `artnex config show` what is in effect and where each value comes from.
-//!
-//! ```toml
-//! out = "results"                          # like -o
-//! base_url = "https://api.artnex.ai"       # like --base-url / ARTNEX_BASE_URL
-//! artapi_base_url = "https://app.artapi.ai/v1"
-//! api_key = "..."                          # read only when the file's mode is 0600
-//!
-//! [models]                                 # default model per operation
-//! generate = "flux-2-pro"
-//! edit = "seedream-edit"
-//! video = "veo3.1"
-//! video_from_image = "kling-v2.5-turbo-pro-i2v"
-//! tts = "kling-tts"
-//! images = "flux-dev"
-//!
-//! [prices]                                 # like --price
-//! "gpt-image-2:2k:high" = 170
-//! "brand-new-model" = 300
-//!
-//! [voices]                                 # voice ids to check --voice-id against
-//! tts-elevenlabs = ["rachel", "adam"]
-//! ```
+//! Where it lives, its keys and an example are in the CLI README ("The config file"); a test parses that
+//! example. `artnex config path` prints where it is, `artnex config show` what is in effect and where
+//! each value comes from.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -163,15 +140,12 @@ mod tests {
 
     #[test]
     fn the_documented_example_parses_and_typos_are_refused() {
-        let doc = include_str!("config.rs")
-            .split("//! ```toml\n")
+        let doc = include_str!("../README.md")
+            .split("## The config file")
             .nth(1)
-            .and_then(|rest| rest.split("//! ```").next())
-            .unwrap()
-            .lines()
-            .map(|l| l.trim_start_matches("//!").trim_start())
-            .collect::<Vec<_>>()
-            .join("\n");
+            .and_then(|rest| rest.split("```toml\n").nth(1))
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
         let config: Config = toml::from_str(&doc).unwrap();
         assert_eq!(config.models.generate.as_deref(), Some("flux-2-pro"));
         assert_eq!(config.prices.get("gpt-image-2:2k:high"), Some(&170));

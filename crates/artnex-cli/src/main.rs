@@ -176,15 +176,30 @@ fn clap_failure(e: clap::Error, json_mode: bool) -> ExitCode {
         return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(report::USAGE));
     }
     let text = e.render().to_string();
+    // The error and what is valid (clap's lines before its "For more information" and usage lines).
     let message = text
         .lines()
-        .next()
-        .unwrap_or_default()
+        .take_while(|l| !l.starts_with("For more information") && !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string();
+    // The help of the command that was meant, when one was named.
+    let command = Cli::command();
+    let named = std::env::args().skip(1).find(|a| {
+        command
+            .get_subcommands()
+            .any(|c| c.get_name() == a.as_str())
+    });
+    let hint = match named {
+        Some(c) => format!("see `artnex {c} --help`"),
+        None => "see `artnex --help`".into(),
+    };
     outln!(
         "{}",
-        json!({"ok": false, "error": {"kind": "usage", "message": message, "details": text.trim_end(), "code": null, "request_id": null, "may_have_been_processed": false, "hint": "see --help"}, "exit_code": report::USAGE})
+        json!({"ok": false, "error": {"kind": "usage", "message": message, "details": text.trim_end(), "code": null, "request_id": null, "may_have_been_processed": false, "hint": hint}, "exit_code": report::USAGE})
     );
     ExitCode::from(report::USAGE)
 }
