@@ -639,9 +639,10 @@ fn dry_run(
                         .map(|m| format!(" · {m}"))
                         .unwrap_or_default();
                     outln!(
-                        "{}: valid · {}{model} · {estimate}",
+                        "{}: valid · {}{model} · {}",
                         item.label(),
-                        request.op()
+                        request.op(),
+                        report::estimate(&estimate)
                     );
                 }
             }
@@ -1196,7 +1197,7 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
         shared.emit(
             item,
             Outcome::Skipped,
-            json!({"error": format!("estimate is {estimate}; cannot check it against --budget")}),
+            json!({"error": format!("{}; so it cannot be checked against --budget (not sent)", report::estimate(&estimate))}),
         );
         return Outcome::Skipped;
     }
@@ -1267,16 +1268,21 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
             reserved,
         ),
         Err(e) if e.may_have_been_processed() => {
+            let error = report::sdk_message(&e);
             let _ = shared.record(
                 item,
                 Event::Unknown {
-                    error: e.to_string(),
+                    error: error.clone(),
                 },
             );
-            shared.emit(item, Outcome::Unknown, json!({"error": e.to_string()}));
+            shared.emit(
+                item,
+                Outcome::Unknown,
+                json!({"error": error, "request_id": e.request_id(), "may_have_been_processed": true}),
+            );
             Outcome::Unknown
         }
-        Err(e) => fail(shared, item, &e.to_string(), reserved),
+        Err(e) => fail(shared, item, &report::sdk_message(&e), reserved),
     }
 }
 
@@ -1348,17 +1354,19 @@ async fn wait_and_finish(
             shared.emit(
                 item,
                 Outcome::Unknown,
-                json!({"error": e.to_string(), "request_id": job.request_id()}),
+                json!({"error": report::sdk_message(&e), "request_id": job.request_id(), "may_have_been_processed": true}),
             );
             Outcome::Unknown
         }
-        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string(), reserved),
+        Err(e @ artnex::Error::JobFailed { .. }) => {
+            fail(shared, item, &report::sdk_message(&e), reserved)
+        }
         // Poll errors leave the job pending; the next run resumes it.
         Err(e) => {
             shared.emit(
                 item,
                 Outcome::Unknown,
-                json!({"error": e.to_string(), "request_id": job.request_id()}),
+                json!({"error": report::sdk_message(&e), "request_id": job.request_id(), "may_have_been_processed": true}),
             );
             Outcome::Unknown
         }

@@ -550,6 +550,40 @@ async fn messages_speak_cli_once_with_what_to_do_next() {
         !err.contains("artnex models") && !err.contains("<command>"),
         "{err}"
     );
+    // A batch's video item still running after --timeout: in CLI words, may have been processed.
+    let slow = artnex_mock::MockServer::builder()
+        .speed(1.0)
+        .start()
+        .await
+        .unwrap();
+    write_batch(
+        &dir.path().join("v.jsonl"),
+        &[r#"{"op":"video","prompt":"waves"}"#],
+    );
+    let mut cmd = artnex(&slow, dir.path());
+    cmd.args([
+        "--json",
+        "batch",
+        "v.jsonl",
+        "--interval",
+        "0.05",
+        "--timeout",
+        "0.3",
+        "-o",
+        "v",
+    ]);
+    let out = run(cmd).await;
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines[0]["status"], "unknown", "{lines:?}");
+    assert_eq!(lines[0]["may_have_been_processed"], true);
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("still running"),
+        "{lines:?}"
+    );
+    assert_cli_terms(&lines[0].to_string());
     // Video mistakes in CLI words.
     for args in [
         vec!["video", "waves", "--mode", "image-to-video"],
