@@ -841,3 +841,147 @@ async fn the_input_image_is_checked_once_for_every_way_of_sending() {
         assert_eq!(doc["estimate"], 100);
     }
 }
+
+/// A loopback server that answers `POST /v1/generate` like Artnex but without a request id (as a
+/// gateway or a compatible server may), with image URLs it serves itself.
+async fn server_without_request_ids(png: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = base.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let png = png.clone();
+            let base = served.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then as much body as Content-Length says.
+                let (head_end, length) = loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (end + 4, length);
+                    }
+                };
+                while request.len() < head_end + length {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let line = String::from_utf8_lossy(&request)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let (kind, body) = if line.starts_with("POST /v1/generate") {
+                    let json = format!(
+                        r#"{{"success": true, "images": [{{"url": "{base}/cdn/a/image_0.png"}}], "credits_used": 100}}"#
+                    );
+                    ("application/json", json.into_bytes())
+                } else {
+                    ("image/png", png)
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_request_ids_every_result_keeps_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("in.png"), 16, 16);
+    let base = server_without_request_ids(std::fs::read(dir.path().join("in.png")).unwrap()).await;
+    let cmd = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_artnex"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("ARTNEX_API_KEY", DEFAULT_KEY)
+            .env("ARTNEX_BASE_URL", &base)
+            .current_dir(dir.path())
+            .args(args);
+        cmd
+    };
+    // Two runs: two files (they used to be one `generate-result.png`).
+    for _ in 0..2 {
+        let (code, doc) = run_json(cmd(&["--json", "generate", "a fox", "-o", "single"])).await;
+        assert_eq!(code, 0, "{doc}");
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("single"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().all(|n| n.starts_with("generate-local-")),
+        "{names:?}"
+    );
+    // A batch of four: four files, and the journal records the four it saved.
+    let lines: Vec<String> = (0..4)
+        .map(|i| format!(r#"{{"op": "generate", "prompt": "item {i}"}}"#))
+        .collect();
+    write_batch(
+        &dir.path().join("jobs.jsonl"),
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let out = run(cmd(&["--json", "batch", "jobs.jsonl", "-o", "batch"])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let saved: Vec<String> = json_lines(&out.stdout)
+        .iter()
+        .filter(|l| l["status"] == "done")
+        .flat_map(|l| {
+            l["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(saved.len(), 4, "{saved:?}");
+    for f in &saved {
+        assert!(dir.path().join("batch").join(f).is_file(), "{f}");
+    }
+    let journal = std::fs::read_to_string(dir.path().join("jobs.jsonl.journal")).unwrap();
+    assert_eq!(
+        journal.matches("\"local_id\":\"local-").count(),
+        4,
+        "{journal}"
+    );
+    // A rerun finds everything done and sends nothing.
+    let out = run(cmd(&["--json", "batch", "jobs.jsonl", "-o", "batch"])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json_lines(&out.stdout)
+            .iter()
+            .filter(|l| l["status"] == "already_done")
+            .count(),
+        4
+    );
+}
