@@ -146,7 +146,7 @@ mod tests {
             .and_then(|rest| rest.split("```toml\n").nth(1))
             .and_then(|rest| rest.split("```").next())
             .unwrap();
-        let config: Config = toml::from_str(&doc).unwrap();
+        let config: Config = toml::from_str(doc).unwrap();
         assert_eq!(config.models.generate.as_deref(), Some("flux-2-pro"));
         assert_eq!(config.prices.get("gpt-image-2:2k:high"), Some(&170));
         assert_eq!(config.voices["tts-elevenlabs"], ["rachel", "adam"]);
