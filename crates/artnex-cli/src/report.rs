@@ -216,7 +216,7 @@ pub fn hint(f: &Failure, service: Service) -> Option<String> {
             "the daily quota is spent; try again later or upgrade the plan".into()
         }
         E::JobTimedOut { request_id, .. } => {
-            format!("wait for it with `artnex status {request_id} --wait`")
+            format!("wait for it with `{}`", crate::resume_command(request_id))
         }
         E::MediaExpired { .. } => {
             "result URLs are kept for 24 hours; send the request again".into()
