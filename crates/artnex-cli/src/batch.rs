@@ -10,14 +10,16 @@
 //! ([`crate::signals`]). Before anything is sent, a run checks that the journal and the output directory
 //! agree (see [`preflight`]).
 
-use crate::cli::{BatchArgs, Global};
+use crate::cli::BatchArgs;
 use crate::exec::{self, Failure, UsageError};
-use crate::files::{result_file_stem, result_stem};
+use crate::files::{local_id, result_file_stem, result_stem};
 use crate::gallery::{self, Card};
 use crate::journal::{Entry, Event, Journal, Replayed, Run, State, content_key, legacy_key};
 use crate::lock::{self, LockError};
-use crate::progress::{self, Progress};
+use crate::out::{errln, outln};
+use crate::progress::{BatchBar, Mode};
 use crate::request::{Request, RequestExt};
+use crate::settings::Settings;
 use crate::signals::{self, Stop};
 use crate::{Conn, report};
 use artnex::any::Outcome as Sent;
@@ -78,7 +80,8 @@ enum Outcome {
     NotStarted,
 }
 
-struct Shared {
+struct Shared<'a> {
+    settings: &'a Settings,
     conn: Conn,
     journal: Mutex<Journal>,
     out: PathBuf,
@@ -93,8 +96,7 @@ struct Shared {
     credits: AtomicU64,
     done: AtomicUsize,
     failed: AtomicUsize,
-    total: usize,
-    bar: Option<Progress>,
+    bar: BatchBar,
 }
 
 /// Counts an item as active while it lives.
@@ -120,7 +122,7 @@ fn io_failure(path: &Path, source: std::io::Error) -> Failure {
     })
 }
 
-impl Shared {
+impl Shared<'_> {
     fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
         let mut journal = self
             .journal
@@ -182,34 +184,22 @@ impl Shared {
                     obj.extend(extra);
                 }
             }
-            println!("{doc}");
+            if !crate::out::line(&doc.to_string()) {
+                // Nobody reads the results any more: stop as after a first Ctrl-C.
+                self.stop.request();
+            }
         } else if outcome != Outcome::Done && outcome != Outcome::AlreadyDone {
             let why = detail
                 .get("error")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            eprintln!("{}{}: {status}: {why}", line_start(), item.label());
+            errln!("{}: {status}: {why}", item.label());
         }
-        if let Some(bar) = &self.bar {
-            bar.set(progress::bar(
-                self.done.load(Ordering::SeqCst) + self.failed.load(Ordering::SeqCst),
-                self.total,
-                self.failed.load(Ordering::SeqCst),
-                self.credits.load(Ordering::SeqCst),
-            ));
-        }
-    }
-}
-
-/// What starts a message line on stderr: on a terminal, a return and a clear over the progress bar;
-/// elsewhere nothing, so that logs get plain lines.
-fn line_start() -> &'static str {
-    use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
-        "\r\x1b[2K"
-    } else {
-        ""
+        self.bar.item_done(
+            self.failed.load(Ordering::SeqCst),
+            self.credits.load(Ordering::SeqCst),
+        );
     }
 }
 
@@ -227,7 +217,7 @@ fn take_id(value: &mut Value) -> Result<Option<String>, String> {
     }
 }
 
-fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
+fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| io_failure(path, e))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut items = Vec::new();
@@ -256,7 +246,7 @@ fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
                             )),
                             None => {
                                 ids.insert(id.clone(), line_no);
-                                parse_request(value, &base)
+                                parse_request(s, value, &base)
                             }
                         };
                         Item {
@@ -272,7 +262,7 @@ fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
                         id: None,
                         key: occurrence(content_key(&value)),
                         legacy_key,
-                        request: parse_request(value, &base),
+                        request: parse_request(s, value, &base),
                     },
                     Err(e) => Item {
                         line: line_no,
@@ -299,20 +289,17 @@ fn read_items(path: &Path) -> Result<Vec<Item>, Failure> {
     Ok(items)
 }
 
-fn parse_request(value: Value, base: &Path) -> Result<Request, String> {
-    serde_json::from_value::<Request>(value)
-        .map(|r| r.with_defaults().with_image_base(base))
-        .map_err(|e| format!("not a valid request: {e}"))
+fn parse_request(s: &Settings, value: Value, base: &Path) -> Result<Request, String> {
+    match serde_json::from_value::<Request>(value.clone()) {
+        Ok(r) => Ok(s.with_defaults(r).with_image_base(base)),
+        Err(e) => Err(crate::request::line_error(&value, &e)),
+    }
 }
 
-/// Validates and prices a request locally: the SDK's checks, then the local image file (sending would
-/// read it). The one place a batch asks whether a request can be sent.
-fn validate(table: Option<&artnex::PriceTable>, request: &Request) -> Result<Estimate, String> {
-    let estimate = request
-        .estimate(table)
-        .map_err(|e| artnex::Error::from(e).to_string())?;
-    exec::check_local_files(request).map_err(|e| e.to_string())?;
-    Ok(estimate)
+/// Validates and prices a request locally, with the checks every command makes before sending (see
+/// [`exec::preflight`]). The one place a batch asks whether a request can be sent.
+fn validate(s: &Settings, request: &Request) -> Result<Estimate, String> {
+    exec::preflight(s, request).map_err(|f| report::message(&f))
 }
 
 /// What `--dry-run` (and `--strict`) found for one line.
@@ -327,12 +314,12 @@ enum Checked {
 }
 
 /// Validates and prices one item locally (no client: nothing can be sent).
-fn check(item: &Item) -> Checked {
+fn check(s: &Settings, item: &Item) -> Checked {
     let request = match &item.request {
         Ok(r) => r,
         Err(e) => return Checked::Invalid(e.clone()),
     };
-    match validate(None, request) {
+    match validate(s, request) {
         Ok(estimate) => Checked::Valid {
             request: request.clone(),
             estimate,
@@ -401,8 +388,11 @@ fn pending_stems(items: &[Item], journal: Option<&Replayed>) -> HashSet<String> 
         let Ok(request) = &item.request else { continue };
         let (request_id, results) = match item.state(journal) {
             State::Completed {
-                request_id, urls, ..
-            } => (request_id, urls.len()),
+                request_id,
+                local_id,
+                urls,
+                ..
+            } => (request_id.or(local_id), urls.len()),
             State::Pending { request_id } => (Some(request_id), 1),
             _ => continue,
         };
@@ -587,7 +577,7 @@ fn check_results(
 /// journal, when there is one, is read but never created or changed). Sends nothing, opens no connection,
 /// and does not touch the output directory.
 fn dry_run(
-    g: &Global,
+    g: &Settings,
     args: &BatchArgs,
     items: &[Item],
     journal_path: &Path,
@@ -596,13 +586,13 @@ fn dry_run(
     let journal = Replayed::read(journal_path).map_err(|e| io_failure(journal_path, e))?;
     let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
     for note in &checks.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     for refusal in &checks.refusals {
         if g.json {
-            println!("{}", json!({"status": "refused", "reason": refusal}));
+            outln!("{}", json!({"status": "refused", "reason": refusal}));
         } else {
-            println!("a run would refuse: {refusal}");
+            outln!("a run would refuse: {refusal}");
         }
     }
     let (mut valid, mut invalid, mut total, mut unpriced) = (0usize, 0usize, 0u64, 0usize);
@@ -619,18 +609,18 @@ fn dry_run(
                         obj.extend(extra);
                     }
                 }
-                println!("{doc}");
+                outln!("{doc}");
             }
         };
         if let Some(reason) = Resume::from(state, args).not_sent_reason() {
             not_sent += 1;
             print("not_sent", "reason", &reason, Value::Null);
             if !g.json {
-                println!("{}: not sent again: {reason}", item.label());
+                outln!("{}: not sent again: {reason}", item.label());
             }
             continue;
         }
-        match check(item) {
+        match check(g, item) {
             Checked::Valid { request, estimate } => {
                 valid += 1;
                 match estimate.credits() {
@@ -641,17 +631,18 @@ fn dry_run(
                     "valid",
                     "op",
                     request.op(),
-                    json!({"model": request.model_id(), "estimate": crate::estimate_json(&estimate)}),
+                    json!({"model": request.model_id(), "estimate": report::estimate_json(&estimate), "estimate_reason": report::estimate_reason(&estimate)}),
                 );
                 if !g.json {
                     let model = request
                         .model_id()
                         .map(|m| format!(" · {m}"))
                         .unwrap_or_default();
-                    println!(
-                        "{}: valid · {}{model} · {estimate}",
+                    outln!(
+                        "{}: valid · {}{model} · {}",
                         item.label(),
-                        request.op()
+                        request.op(),
+                        report::estimate(&estimate)
                     );
                 }
             }
@@ -659,7 +650,7 @@ fn dry_run(
                 invalid += 1;
                 print("invalid", "error", &error, Value::Null);
                 if !g.json {
-                    println!("{}: invalid: {error}", item.label());
+                    outln!("{}: invalid: {error}", item.label());
                 }
             }
         }
@@ -674,7 +665,7 @@ fn dry_run(
         .budget
         .map(|b| unpriced == 0 && spent.saturating_add(total) <= b);
     if g.json {
-        println!(
+        outln!(
             "{}",
             json!({"summary": {"dry_run": true, "sent": false, "items": items.len(), "valid": valid, "invalid": invalid, "not_sent_again": not_sent, "estimated_credits": total, "unpriced": unpriced, "budget": args.budget, "credits_before": spent, "fits_budget": fits, "refused": !checks.refusals.is_empty()}})
         );
@@ -689,7 +680,7 @@ fn dry_run(
         } else {
             String::new()
         };
-        println!(
+        outln!(
             "batch dry run: {} items · {valid} valid · {invalid} invalid{journaled} · {total} credits estimated{more} · nothing sent",
             items.len()
         );
@@ -700,13 +691,13 @@ fn dry_run(
                 String::new()
             };
             if fits == Some(true) {
-                println!("  fits the budget of {b} credits{earlier}");
+                outln!("  fits the budget of {b} credits{earlier}");
             } else if spent.saturating_add(total) > b {
-                println!(
+                outln!(
                     "  does not fit the budget of {b} credits{earlier}: items past it would be skipped"
                 );
             } else {
-                println!(
+                outln!(
                     "  does not fit the budget of {b} credits: items without a fixed estimate are skipped under --budget"
                 );
             }
@@ -721,7 +712,7 @@ fn dry_run(
 
 /// `--strict`: every line a run would send is checked first; any invalid one and nothing is sent.
 fn strict_check(
-    g: &Global,
+    g: &Settings,
     args: &BatchArgs,
     items: &[Item],
     journal: Option<&Replayed>,
@@ -732,7 +723,7 @@ fn strict_check(
         if !matches!(Resume::from(state, args), Resume::Send) {
             continue;
         }
-        if let Checked::Invalid(error) = check(item) {
+        if let Checked::Invalid(error) = check(g, item) {
             invalid += 1;
             if g.json {
                 let mut doc = item.json();
@@ -740,9 +731,9 @@ fn strict_check(
                     obj.insert("status".into(), json!("invalid"));
                     obj.insert("error".into(), json!(error));
                 }
-                println!("{doc}");
+                outln!("{doc}");
             } else {
-                eprintln!("{}: invalid: {error}", item.label());
+                errln!("{}: invalid: {error}", item.label());
             }
         }
     }
@@ -775,6 +766,8 @@ enum Resume {
     /// Charged earlier: download the results again.
     Download {
         request_id: Option<String>,
+        /// The id its files are named after (the request id, or the local id recorded with it).
+        name: Option<String>,
         credits: u64,
         urls: Vec<String>,
     },
@@ -794,9 +787,11 @@ impl Resume {
             State::Done { credits, files } => Resume::Done { credits, files },
             State::Completed {
                 request_id,
+                local_id,
                 credits,
                 urls,
             } => Resume::Download {
+                name: request_id.clone().or(local_id),
                 request_id,
                 credits,
                 urls,
@@ -830,7 +825,7 @@ impl Resume {
 }
 
 /// Says that another run holds the journal, and returns [`report::BUSY`].
-fn refuse_busy(g: &Global, journal: &Path, lock: &Path, pid: Option<u32>) -> ExitCode {
+fn refuse_busy(g: &Settings, journal: &Path, lock: &Path, pid: Option<u32>) -> ExitCode {
     let who = pid
         .map(|p| format!("process {p}"))
         .unwrap_or_else(|| "another process".into());
@@ -847,9 +842,9 @@ fn refuse_busy(g: &Global, journal: &Path, lock: &Path, pid: Option<u32>) -> Exi
         doc["error"]["hint"] = json!(hint);
         doc["error"]["pid"] = json!(pid);
         doc["exit_code"] = json!(report::BUSY);
-        println!("{doc}");
+        outln!("{doc}");
     } else {
-        eprintln!("error: {message}\n  hint: {hint}");
+        errln!("error: {message}\n  hint: {hint}");
     }
     ExitCode::from(report::BUSY)
 }
@@ -867,7 +862,7 @@ fn resume_command() -> String {
 }
 
 /// Words joined into a line a POSIX shell splits back into the same words.
-fn shell_line(words: impl IntoIterator<Item = String>) -> String {
+pub fn shell_line(words: impl IntoIterator<Item = String>) -> String {
     let quote = |word: String| {
         let plain = !word.is_empty()
             && word
@@ -883,9 +878,10 @@ fn shell_line(words: impl IntoIterator<Item = String>) -> String {
 }
 
 /// Runs the batch (or only checks it, with `--dry-run`).
-pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
-    let items = read_items(&args.file)?;
+pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
+    let items = read_items(g, &args.file)?;
     let journal_path = journal_path(args);
+    crate::files::not_a_file(&g.out).map_err(UsageError)?;
     if g.dry_run {
         return dry_run(g, args, &items, &journal_path);
     }
@@ -900,7 +896,7 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let replayed = Replayed::read(&journal_path).map_err(|e| io_failure(&journal_path, e))?;
     let checks = preflight(args, &items, replayed.as_ref(), &journal_path, &g.out)?;
     for note in &checks.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     if !checks.refusals.is_empty() {
         return Err(UsageError(format!(
@@ -912,7 +908,8 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     if args.strict {
         strict_check(g, args, &items, replayed.as_ref())?;
     }
-    let out = crate::files::ensure_dir(&g.out).map_err(|e| io_failure(&g.out, e))?;
+    // Before anything is written or sent: the results will have somewhere to go.
+    let out = crate::out_dir(g)?;
     let mut journal =
         Journal::open(&journal_path, replayed).map_err(|e| io_failure(&journal_path, e))?;
     journal
@@ -952,21 +949,19 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         signals::install(
             move || {
                 let n = active.load(Ordering::SeqCst);
-                eprintln!(
-                    "{}stopping: no new items are started; waiting for the {n} in progress to finish (video jobs are left running on the server and resumed by the next run). Interrupt again to stop at once.",
-                    line_start()
+                errln!(
+                    "stopping: no new items are started; waiting for the {n} in progress to finish (video jobs are left running on the server and resumed by the next run). Interrupt again to stop at once."
                 );
             },
             || {
-                eprintln!(
-                    "{}stopped at once: items that were in flight stay `started` in the journal, and the next run reports them as unknown (they may have been charged). Resume with: {}",
-                    line_start(),
+                errln!(
+                    "stopped at once: items that were in flight stay `started` in the journal, and the next run reports them as unknown (they may have been charged). Resume with: {}",
                     resume_command()
                 );
             },
         )
         .unwrap_or_else(|e| {
-            eprintln!(
+            errln!(
                 "note: cannot listen for Ctrl-C ({e}); an interruption stops the batch at once, as a kill would"
             );
             Stop::never()
@@ -974,6 +969,7 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     };
 
     let shared = Shared {
+        settings: g,
         conn,
         journal: Mutex::new(journal),
         out,
@@ -985,8 +981,7 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         credits: AtomicU64::new(0),
         done: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
-        total: items.len(),
-        bar: (!g.json).then(|| Progress::spinner(progress::bar(0, items.len(), 0, 0), true)),
+        bar: BatchBar::new(items.len(), Mode::detect(!g.json)),
     };
     let concurrency = args.concurrency.max(1);
     // After the first signal no further item is taken up.
@@ -997,9 +992,7 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         .collect()
         .await;
 
-    if let Some(bar) = &shared.bar {
-        bar.set(String::new());
-    }
+    shared.bar.finish();
     let interrupted = stop.requested();
     let count = |o: Outcome| outcomes.iter().filter(|x| **x == o).count();
     let (done, already, failed, unknown, skipped, pending) = (
@@ -1019,7 +1012,7 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
     };
     let resume = interrupted.then(resume_command);
     if g.json {
-        println!(
+        outln!(
             "{}",
             json!({"summary": {"items": items.len(), "done": done, "already_done": already, "failed": failed, "unknown": unknown, "skipped": skipped, "pending": pending, "not_started": not_started, "credits_used": credits, "credits_before": spent_before, "interrupted": interrupted, "resume": resume, "journal": journal_path.display().to_string(), "gallery": gallery_json}})
         );
@@ -1032,32 +1025,37 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         if not_started > 0 {
             extra.push_str(&format!(" · {not_started} not started"));
         }
-        println!(
+        outln!(
             "batch: {} items · {done} done · {already} already done · {failed} failed · {unknown} unknown · {skipped} skipped{extra} · {credits} credits this run",
             items.len()
         );
         if unknown > 0 {
-            println!(
+            outln!(
                 "  {unknown} item(s) may have been processed before an interruption; they were not sent again. \
                  Check your dashboard, then rerun with --resubmit-unknown to send them anyway."
             );
         }
-        println!("  journal: {}", journal_path.display());
+        outln!("  journal: {}", journal_path.display());
         match &gallery {
-            Gallery::Written(p) => println!("  gallery: {}", p.display()),
-            Gallery::Foreign(p) => println!(
+            Gallery::Written(p) => outln!("  gallery: {}", p.display()),
+            Gallery::Foreign(p) => outln!(
                 "  gallery: not written; {} exists and was not written by artnex",
                 p.display()
             ),
-            Gallery::Failed(e) => println!("  gallery: not written: {e}"),
+            Gallery::Failed(e) => outln!("  gallery: not written: {e}"),
         }
     }
     if let Some(resume) = resume {
-        eprintln!(
-            "interrupted: {not_started} item(s) not started, {pending} video job(s) left running on the server; \
+        let (why, code) = if crate::out::stdout_gone() {
+            ("standard output was closed", report::OUTPUT_CLOSED)
+        } else {
+            ("interrupted", report::INTERRUPTED)
+        };
+        errln!(
+            "{why}: {not_started} item(s) not started, {pending} video job(s) left running on the server; \
              everything is in the journal. Resume with: {resume}"
         );
-        return Ok(ExitCode::from(report::INTERRUPTED));
+        return Ok(ExitCode::from(code));
     }
     Ok(if failed + unknown + skipped > 0 {
         ExitCode::from(report::PARTIAL)
@@ -1078,7 +1076,7 @@ enum Gallery {
 
 /// Writes `index.html` in the output directory with every item of the batch file that the journal records
 /// as saved, whether in this run or an earlier one, showing only files that are on disk.
-fn write_gallery(shared: &Shared, items: &[Item]) -> Gallery {
+fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
     let cards: Vec<Card> = {
         let Ok(journal) = shared.journal.lock() else {
             return Gallery::Failed("the journal lock is poisoned".into());
@@ -1129,7 +1127,7 @@ fn write_gallery(shared: &Shared, items: &[Item]) -> Gallery {
     }
 }
 
-async fn process(shared: &Shared, item: &Item) -> Outcome {
+async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
     let request = match &item.request {
         Ok(r) => r,
         Err(e) => {
@@ -1151,7 +1149,10 @@ async fn process(shared: &Shared, item: &Item) -> Outcome {
             Outcome::AlreadyDone
         }
         Resume::Download {
-            request_id, urls, ..
+            request_id,
+            name,
+            urls,
+            ..
         } => {
             let _active = Active::new(&shared.active);
             let media: Vec<_> = urls
@@ -1159,7 +1160,7 @@ async fn process(shared: &Shared, item: &Item) -> Outcome {
                 .map(|u| shared.conn.client.media(u.clone()))
                 .collect();
             // Charged in an earlier run: this run's credits do not grow.
-            finish(shared, item, request, request_id, 0, media).await
+            finish(shared, item, request, request_id, name, 0, media).await
         }
         Resume::Wait { request_id } => {
             let _active = Active::new(&shared.active);
@@ -1186,8 +1187,8 @@ async fn process(shared: &Shared, item: &Item) -> Outcome {
     }
 }
 
-async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
-    let estimate = match validate(shared.conn.client.price_table(), request) {
+async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
+    let estimate = match validate(shared.settings, request) {
         Ok(v) => v,
         Err(e) => return fail(shared, item, &e, 0),
     };
@@ -1196,7 +1197,7 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
         shared.emit(
             item,
             Outcome::Skipped,
-            json!({"error": format!("estimate is {estimate}; cannot check it against --budget")}),
+            json!({"error": format!("{}; so it cannot be checked against --budget (not sent)", report::estimate(&estimate))}),
         );
         return Outcome::Skipped;
     }
@@ -1230,10 +1231,14 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             shared.settle(reserved, credits);
             shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = media.iter().map(|m| m.to_string()).collect();
+            // Without a request id, the files are named after a local id, recorded so that a rerun
+            // names (and recognises) them the same way.
+            let local_id = request_id.is_none().then(local_id);
             if let Err(e) = shared.record(
                 item,
                 Event::Completed {
                     request_id: request_id.clone(),
+                    local_id: local_id.clone(),
                     credits,
                     urls,
                 },
@@ -1241,7 +1246,8 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
-            finish(shared, item, request, request_id, credits, media).await
+            let name = request_id.clone().or(local_id);
+            finish(shared, item, request, request_id, name, credits, media).await
         }
         Ok(Sent::Job(job)) => {
             if let Err(e) = shared.record(
@@ -1262,21 +1268,26 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             reserved,
         ),
         Err(e) if e.may_have_been_processed() => {
+            let error = report::sdk_message(&e);
             let _ = shared.record(
                 item,
                 Event::Unknown {
-                    error: e.to_string(),
+                    error: error.clone(),
                 },
             );
-            shared.emit(item, Outcome::Unknown, json!({"error": e.to_string()}));
+            shared.emit(
+                item,
+                Outcome::Unknown,
+                json!({"error": error, "request_id": e.request_id(), "may_have_been_processed": true}),
+            );
             Outcome::Unknown
         }
-        Err(e) => fail(shared, item, &e.to_string(), reserved),
+        Err(e) => fail(shared, item, &report::sdk_message(&e), reserved),
     }
 }
 
 /// Records a failure without charge and releases the item's reservation against the budget.
-fn fail(shared: &Shared, item: &Item, error: &str, reserved: u64) -> Outcome {
+fn fail(shared: &Shared<'_>, item: &Item, error: &str, reserved: u64) -> Outcome {
     shared.settle(reserved, 0);
     let _ = shared.record(
         item,
@@ -1289,7 +1300,7 @@ fn fail(shared: &Shared, item: &Item, error: &str, reserved: u64) -> Outcome {
 }
 
 async fn wait_and_finish(
-    shared: &Shared,
+    shared: &Shared<'_>,
     item: &Item,
     request: &Request,
     job: &artnex::video::VideoJob,
@@ -1318,6 +1329,7 @@ async fn wait_and_finish(
                 item,
                 Event::Completed {
                     request_id: request_id.clone(),
+                    local_id: None,
                     credits,
                     urls,
                 },
@@ -1325,24 +1337,36 @@ async fn wait_and_finish(
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
-            finish(shared, item, request, request_id, credits, vec![media]).await
+            let name = request_id.clone();
+            finish(
+                shared,
+                item,
+                request,
+                request_id,
+                name,
+                credits,
+                vec![media],
+            )
+            .await
         }
         // Still running: keep it pending in the journal so that the next run resumes it.
         Err(e @ artnex::Error::JobTimedOut { .. }) => {
             shared.emit(
                 item,
                 Outcome::Unknown,
-                json!({"error": e.to_string(), "request_id": job.request_id()}),
+                json!({"error": report::sdk_message(&e), "request_id": job.request_id(), "may_have_been_processed": true}),
             );
             Outcome::Unknown
         }
-        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string(), reserved),
+        Err(e @ artnex::Error::JobFailed { .. }) => {
+            fail(shared, item, &report::sdk_message(&e), reserved)
+        }
         // Poll errors leave the job pending; the next run resumes it.
         Err(e) => {
             shared.emit(
                 item,
                 Outcome::Unknown,
-                json!({"error": e.to_string(), "request_id": job.request_id()}),
+                json!({"error": report::sdk_message(&e), "request_id": job.request_id(), "may_have_been_processed": true}),
             );
             Outcome::Unknown
         }
@@ -1352,14 +1376,15 @@ async fn wait_and_finish(
 /// Downloads an item's results and records them saved. `credits` is what this run was charged for it
 /// (0 for results charged in an earlier run).
 async fn finish(
-    shared: &Shared,
+    shared: &Shared<'_>,
     item: &Item,
     request: &Request,
     request_id: Option<String>,
+    name: Option<String>,
     credits: u64,
     media: Vec<artnex::media::Media>,
 ) -> Outcome {
-    match exec::save_all(&media, &shared.out, request.op(), request_id.as_deref()).await {
+    match exec::save_all(&media, &shared.out, request.op(), name.as_deref()).await {
         Ok(paths) => {
             let files: Vec<String> = paths
                 .iter()
@@ -1386,8 +1411,12 @@ async fn finish(
             Outcome::Done
         }
         // Charged but not saved: the journal keeps the URLs, and the next run downloads them.
-        Err(e) => {
-            shared.emit(item, Outcome::Failed, json!({"error": format!("charged, but saving failed: {e} (rerun to download again)")}));
+        Err((_, e)) => {
+            shared.emit(
+                item,
+                Outcome::Failed,
+                json!({"error": format!("charged ({credits} credits), but saving failed: {}; rerun the same command to download the results again (free)", report::sdk_message(&e)), "request_id": request_id, "may_have_been_processed": true}),
+            );
             Outcome::Failed
         }
     }
@@ -1407,7 +1436,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("b.jsonl");
         std::fs::write(&path, text).unwrap();
-        let items = read_items(&path).unwrap();
+        let items = read_items(&Settings::for_tests(), &path).unwrap();
         std::fs::remove_dir_all(dir).ok();
         items
     }

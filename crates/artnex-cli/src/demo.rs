@@ -1,10 +1,12 @@
 //! `artnex demo`: a tour of every operation on the embedded simulator (no key, no network, no credits),
 //! with estimates next to the credits charged, written out with an `index.html` gallery.
 
-use crate::cli::{DemoArgs, Global};
+use crate::cli::DemoArgs;
 use crate::exec::{Failure, UsageError};
 use crate::gallery::{self, Card};
+use crate::out::outln;
 use crate::request::{Request, RequestExt};
+use crate::settings::Settings;
 use crate::{Conn, files};
 use artnex::any::Outcome;
 use serde_json::json;
@@ -63,22 +65,42 @@ fn steps(dir: &Path) -> Result<Vec<Step>, Failure> {
         .collect()
 }
 
-fn demo_dir(out: &Path) -> PathBuf {
+/// A new folder for this run's results: `artnex-demo-<time>`, or `-2`, `-3`, … when taken (created
+/// atomically, so two demos started in the same second get two folders).
+fn demo_dir(out: &Path) -> Result<PathBuf, Failure> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    let mut dir = out.join(format!("artnex-demo-{secs}"));
-    let mut n = 1;
-    while dir.exists() {
-        n += 1;
-        dir = out.join(format!("artnex-demo-{secs}-{n}"));
+    let io = |dir: &Path, e| {
+        Failure::Sdk(artnex::Error::Io {
+            path: Some(dir.to_path_buf()),
+            source: e,
+        })
+    };
+    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    for n in 1..10_000 {
+        let dir = match n {
+            1 => out.join(format!("artnex-demo-{secs}")),
+            n => out.join(format!("artnex-demo-{secs}-{n}")),
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&dir, e)),
+        }
     }
-    dir
+    Err(UsageError(format!("too many demo folders in {}", out.display())).into())
 }
 
 /// Runs the tour.
-pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
+pub async fn run(g: &Settings, args: &DemoArgs) -> Result<ExitCode, Failure> {
+    if g.base_url_on_command_line {
+        return Err(UsageError(
+            "`demo` only runs on the embedded simulator, so --base-url does not apply: run `artnex demo` without it (use `--base-url` with the other commands)".into(),
+        )
+        .into());
+    }
     if g.dry_run {
         return Err(UsageError(
             "`demo` does not take --dry-run: it only ever runs on the embedded simulator, so it sends \
@@ -87,25 +109,11 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
         )
         .into());
     }
-    let dir = demo_dir(&g.out);
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(dir.clone()),
-            source: e,
-        })
-    })?;
-    let global = Global {
-        mock: true,
-        api_key: None,
-        base_url: None,
-        json: g.json,
-        out: dir.clone(),
-        dry_run: false,
-    };
-    let conn = Conn::open(&global, args.speed.max(1.0)).await?;
+    let dir = demo_dir(&g.out)?;
+    let conn = Conn::open(&Settings::demo(g.json), args.speed.max(1.0)).await?;
     let say = |s: String| {
         if !g.json {
-            println!("{s}");
+            outln!("{s}");
         }
     };
     say(format!(
@@ -115,6 +123,10 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
     let mut cards = Vec::new();
     let mut report = Vec::new();
     for (i, step) in steps(&dir)?.into_iter().enumerate() {
+        if crate::out::stdout_gone() {
+            // `artnex demo | head -3`: nobody reads the rest.
+            return Ok(ExitCode::from(crate::report::OUTPUT_CLOSED));
+        }
         say(format!("{}. {}", i + 1, step.title));
         let estimate = step.request.estimate(conn.client.price_table())?;
         let (request_id, credits, media) = match step.request.clone().send(&conn.client).await? {
@@ -130,8 +142,14 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
                     job.request_id(),
                     conn.speed
                 ));
-                let (rid, credits, media) =
-                    crate::wait_with_progress(&conn, &job, 5.0, 600.0, !g.json).await?;
+                let (rid, credits, media) = crate::wait_with_progress(
+                    &conn,
+                    &job,
+                    5.0,
+                    600.0,
+                    crate::progress::Mode::detect(!g.json),
+                )
+                .await?;
                 (rid, credits, vec![media])
             }
             _ => {
@@ -145,14 +163,15 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
         let mut saved = Vec::new();
         for (n, m) in media.iter().enumerate() {
             let stem = files::safe_stem(&format!("{:02}-{}-{}", i + 1, step.request.op(), n + 1));
-            saved.push(m.save_to_dir(&dir, &stem).await?.path);
+            saved.push(m.save_new_to_dir(&dir, &stem).await?.path);
         }
         let names: Vec<String> = saved
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         say(format!(
-            "   estimate {estimate} · charged {credits} credits · {}",
+            "   estimate {} · charged {credits} credits · {}",
+            crate::report::estimate(&estimate),
             names.join(", ")
         ));
         report.push(json!({"step": step.title, "op": step.request.op(), "model": step.request.model_id(), "request_id": request_id, "estimate": estimate.credits(), "credits_used": credits, "files": names}));
@@ -167,7 +186,7 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
             prompt: step.request.text().map(str::to_string),
             files: names,
             credits,
-            estimate: Some(estimate.to_string()),
+            estimate: Some(crate::report::estimate(&estimate)),
         });
     }
     let html = gallery::render("Artnex demo", &cards);
@@ -180,16 +199,16 @@ pub async fn run(g: &Global, args: &DemoArgs) -> Result<ExitCode, Failure> {
     })?;
     let total: u64 = cards.iter().map(|c| c.credits).sum();
     if g.json {
-        println!(
+        outln!(
             "{}",
             json!({"ok": true, "dir": dir.display().to_string(), "gallery": index.display().to_string(), "credits_used": total, "steps": report})
         );
     } else {
-        println!(
+        outln!(
             "\n{total} simulated credits in all. Everything is in {}",
             dir.display()
         );
-        println!("Open {} in a browser to see the gallery.", index.display());
+        outln!("Open {} in a browser to see the gallery.", index.display());
     }
     Ok(ExitCode::SUCCESS)
 }

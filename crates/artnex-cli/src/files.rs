@@ -35,9 +35,11 @@ pub fn safe_stem(raw: &str) -> String {
     if out.is_empty() { "output".into() } else { out }
 }
 
-/// The stem for result `index` of an operation: `<op>-<request_id>` or `<op>-<request_id>-<index>`.
-pub fn result_stem(op: &str, request_id: Option<&str>, index: Option<usize>) -> String {
-    let id = request_id.unwrap_or("result");
+/// The stem for result `index` of an operation: `<op>-<id>` or `<op>-<id>-<index>`, where `id` is the
+/// request id (or a [`local_id`] when the server gave none; `result` for journals of older versions that
+/// recorded neither).
+pub fn result_stem(op: &str, id: Option<&str>, index: Option<usize>) -> String {
+    let id = id.unwrap_or("result");
     match index {
         Some(i) => safe_stem(&format!("{op}-{id}-{i}")),
         None => safe_stem(&format!("{op}-{id}")),
@@ -61,10 +63,74 @@ pub fn is_inside(dir: &Path, path: &Path) -> bool {
             .is_some_and(|n| safe_stem(n) == n)
 }
 
-/// Creates the output directory (and parents) if needed.
-pub fn ensure_dir(dir: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    Ok(dir.to_path_buf())
+/// An id for a result the server gave no request id for: `local-<unix time in base 36>-<8 random hex
+/// digits>`, so that two such results (two runs in the same second, two items of a batch) never share a
+/// name.
+pub fn local_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    // A randomly seeded hasher (std seeds each one from the OS) over the time and the process id.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(now.as_nanos());
+    h.write_u32(std::process::id());
+    let mut secs = now.as_secs();
+    let mut base36 = Vec::new();
+    loop {
+        base36.push(char::from_digit((secs % 36) as u32, 36).unwrap_or('0'));
+        secs /= 36;
+        if secs == 0 {
+            break;
+        }
+    }
+    let time: String = base36.into_iter().rev().collect();
+    format!("local-{time}-{:08x}", h.finish() as u32)
+}
+
+/// Refuses an output directory that is a file (checked without creating anything, for dry runs too).
+pub fn not_a_file(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "the output directory `{}` is a file, not a directory: pass a directory with -o (it is created if missing); nothing was sent",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Why the output directory cannot take results, found before anything is sent: it is a file, it
+/// cannot be created, or a file cannot be created in it. The message says what to do.
+pub fn prepare_out_dir(dir: &Path) -> Result<PathBuf, String> {
+    not_a_file(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "cannot create the output directory `{}`: {e}; choose another with -o (nothing was sent)",
+            dir.display()
+        )
+    })?;
+    // A file created and removed at once: what every download will need.
+    let probe = dir.join(format!(".artnex-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(dir.to_path_buf())
+        }
+        // Left by a killed run of this same process id: writable all the same.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(dir.to_path_buf())
+        }
+        Err(e) => Err(format!(
+            "cannot write to the output directory `{}`: {e}; choose another with -o or fix its permissions (nothing was sent)",
+            dir.display()
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +162,30 @@ mod tests {
             assert!(is_inside(dir, &path), "{raw:?} -> {}", path.display());
         }
         assert_eq!(safe_stem(&"x".repeat(500)).len(), MAX_STEM);
+    }
+
+    #[test]
+    fn local_ids_are_safe_and_differ() {
+        let a = local_id();
+        let b = local_id();
+        assert_ne!(a, b);
+        assert!(a.starts_with("local-"), "{a}");
+        assert_eq!(safe_stem(&a), a);
+    }
+
+    #[test]
+    fn an_output_path_that_is_a_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.png");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(prepare_out_dir(&file).unwrap_err().contains("is a file"));
+        let fresh = dir.path().join("a/b");
+        assert_eq!(prepare_out_dir(&fresh).unwrap(), fresh);
+        assert_eq!(
+            std::fs::read_dir(&fresh).unwrap().count(),
+            0,
+            "the probe is removed"
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! `artnex images`: image generation through an OpenAI-compatible images API (ArtAPI by default).
 
-use crate::cli::{Global, ImagesArgs};
+use crate::cli::ImagesArgs;
 use crate::exec::{Failure, UsageError};
-use crate::files;
+use crate::out::outln;
+use crate::settings::Settings;
 use artnex::openai::{ImageRequest, ImagesClient, Quality, ResponseFormat, Style};
 use serde_json::json;
 use std::process::ExitCode;
@@ -18,8 +19,13 @@ fn parse<T: FromStr<Err = artnex::catalogue::InvalidValue>>(
         .map_err(|e| Failure::Usage(UsageError(e.to_string())))
 }
 
-fn request(client: &ImagesClient, a: &ImagesArgs) -> Result<ImageRequest, Failure> {
-    let mut r = client.generate(a.prompt.as_str()).model(a.model.as_str());
+fn request(
+    client: &ImagesClient,
+    a: &ImagesArgs,
+    model: &str,
+    prompt: &str,
+) -> Result<ImageRequest, Failure> {
+    let mut r = client.generate(prompt).model(model);
     if let Some(n) = a.n {
         r = r.n(n);
     }
@@ -39,17 +45,45 @@ fn request(client: &ImagesClient, a: &ImagesArgs) -> Result<ImageRequest, Failur
     Ok(r)
 }
 
+/// The model when neither `-m` nor the config file names one.
+pub const DEFAULT_MODEL: &str = "flux-dev";
+
 /// Runs `artnex images`.
-pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
+pub async fn run(s: &Settings, a: &ImagesArgs) -> Result<ExitCode, Failure> {
+    if s.base_url_on_command_line {
+        return Err(UsageError(
+            "`images` talks to an OpenAI-compatible images API, not to Artnex, so --base-url does not apply: pass --artapi-base-url URL (including /v1), or set ARTAPI_BASE_URL".into(),
+        )
+        .into());
+    }
+    let config = &s.config.config;
+    let key = match &a.artapi_key_file {
+        Some(path) => Some(crate::settings::key_from_file(path)?),
+        None => match &a.artapi_key {
+            Some(k) => Some(k.clone()),
+            None => s.config.key(&config.artapi_key, "artapi_key")?,
+        },
+    };
+    let base_url = a
+        .artapi_base_url
+        .clone()
+        .or_else(|| config.artapi_base_url.clone());
+    let model = a
+        .model
+        .clone()
+        .or_else(|| config.models.images.clone())
+        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let prompt = s.text(&a.prompt)?;
     // The embedded simulator serves the OpenAI images dialect too, with its own key.
-    let mock =
-        if g.mock {
-            Some(artnex_mock::MockServer::start().await.map_err(|e| {
-                Failure::Usage(UsageError(format!("cannot start the simulator: {e}")))
-            })?)
-        } else {
-            None
-        };
+    let mock = if s.mock {
+        Some(
+            artnex_mock::MockServer::start()
+                .await
+                .map_err(|e| UsageError(format!("cannot start the simulator: {e}")))?,
+        )
+    } else {
+        None
+    };
     // The files are on storage before the command reports them saved.
     let mut builder = ImagesClient::builder().durable_downloads(true);
     match &mock {
@@ -59,19 +93,18 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
                 .base_url(m.artapi_base_url())
         }
         None => {
-            let key = a
-                .artapi_key
+            let key = key
                 .clone()
                 .ok_or(Failure::Sdk(artnex::Error::MissingApiKey {
                     var: "ARTAPI_KEY",
                 }))?;
             builder = builder.api_key(key);
-            if let Some(url) = &a.artapi_base_url {
+            if let Some(url) = &base_url {
                 builder = builder.base_url(url.clone());
             }
         }
     }
-    let client = if g.dry_run && mock.is_none() && a.artapi_key.is_none() {
+    let client = if s.dry_run && mock.is_none() && key.is_none() {
         // Validation needs no key.
         ImagesClient::builder()
             .api_key("offline-validation")
@@ -80,59 +113,53 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
     } else {
         builder.build()?
     };
-    let req = request(&client, a)?;
-    if g.dry_run {
+    let req = request(&client, a, &model, &prompt)?;
+    if s.dry_run {
         // The exact body that would be sent.
         let body: serde_json::Value = serde_json::from_str(&req.to_json()?).unwrap_or_default();
-        if g.json {
-            println!(
+        if s.json {
+            outln!(
                 "{}",
-                json!({"ok": true, "op": "images", "model": a.model, "valid": true, "estimate": null, "sent": false, "body": body})
+                json!({"ok": true, "op": "images", "model": model, "valid": true, "estimate": null, "estimate_reason": "unknown", "sent": false, "body": body})
             );
         } else {
-            println!(
-                "images · {}: valid (the provider does not publish prices; nothing sent)\n  body: {body}",
-                a.model
+            outln!(
+                "images · {model}: valid (the provider does not publish prices; nothing sent)\n  body: {body}"
             );
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let out_dir = files::ensure_dir(&g.out).map_err(|e| {
-        Failure::Sdk(artnex::Error::Io {
-            path: Some(g.out.clone()),
-            source: e,
-        })
-    })?;
+    let out_dir = crate::out_dir(s)?;
+    crate::logging::sending(
+        "POST",
+        &format!(
+            "{}/images/generations",
+            base_url
+                .as_deref()
+                .filter(|_| mock.is_none())
+                .unwrap_or("(the images API)")
+                .trim_end_matches('/')
+        ),
+    );
     let response = req.send().await?;
-    let id = response
-        .request_id
-        .clone()
-        .or_else(|| response.created.map(|c| c.to_string()));
-    let mut saved = Vec::new();
-    for (i, image) in response.data.iter().enumerate() {
-        let index = (response.data.len() > 1).then_some(i);
-        let d = image
-            .image
-            .save_to_dir(
-                &out_dir,
-                &files::result_stem("images", id.as_deref(), index),
-            )
-            .await?;
-        if !files::is_inside(&out_dir, &d.path) {
-            return Err(Failure::Usage(UsageError(format!(
-                "refusing a result path outside {}",
-                out_dir.display()
-            ))));
-        }
-        saved.push(d.path);
-    }
-    if g.json {
-        println!(
+    let media: Vec<_> = response.data.iter().map(|d| d.image.clone()).collect();
+    // The provider's request id when it sends one; never the `created` second (two runs in one second
+    // would share it).
+    let saved = crate::save_or_report(
+        &media,
+        &out_dir,
+        "images",
+        response.request_id.as_deref(),
+        None,
+    )
+    .await?;
+    if s.json {
+        outln!(
             "{}",
             json!({
                 "ok": true,
                 "op": "images",
-                "model": a.model,
+                "model": model,
                 "created": response.created,
                 "request_id": response.request_id,
                 "files": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
@@ -141,16 +168,16 @@ pub async fn run(g: &Global, a: &ImagesArgs) -> Result<ExitCode, Failure> {
             })
         );
     } else {
-        println!("images · {} · {} image(s)", a.model, saved.len());
+        outln!("images · {model} · {} image(s)", saved.len());
         for (p, d) in saved.iter().zip(&response.data) {
             let source = if d.image.url().is_some() {
                 "url"
             } else {
                 "b64_json"
             };
-            println!("  {} ({source})", p.display());
+            outln!("  {} ({source})", p.display());
             if let Some(rp) = &d.revised_prompt {
-                println!("    revised prompt: {rp}");
+                outln!("    revised prompt: {rp}");
             }
         }
     }

@@ -49,6 +49,10 @@ pub enum Event {
     Completed {
         /// Request id from the server.
         request_id: Option<String>,
+        /// The id the results are named after when the server gave no request id (see
+        /// [`crate::files::local_id`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        local_id: Option<String>,
         /// Credits charged.
         credits: u64,
         /// Result URLs (valid for 24 hours).
@@ -111,6 +115,8 @@ pub enum State {
     Completed {
         /// Request id.
         request_id: Option<String>,
+        /// The id the results are named after when there is no request id.
+        local_id: Option<String>,
         /// Credits charged.
         credits: u64,
         /// Result URLs.
@@ -146,11 +152,13 @@ impl State {
                 _,
                 Event::Completed {
                     request_id,
+                    local_id,
                     credits,
                     urls,
                 },
             ) => State::Completed {
                 request_id: request_id.clone(),
+                local_id: local_id.clone(),
                 credits: *credits,
                 urls: urls.clone(),
             },
@@ -617,6 +625,7 @@ mod tests {
                 "a",
                 Event::Completed {
                     request_id: Some("r1".into()),
+                    local_id: None,
                     credits: 100,
                     urls: vec!["u".into()],
                 },

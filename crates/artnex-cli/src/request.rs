@@ -3,10 +3,18 @@
 
 use std::path::Path;
 
-use artnex::catalogue::VideoMode;
+use serde_json::Value;
+
+use artnex::catalogue::{Kind, VideoMode};
+
+use crate::config::Models;
 use artnex::{Model, OperationId};
 
 pub use artnex::any::AnyRequest as Request;
+
+/// The `op` of every operation, as batch lines and messages name them (a test checks them against
+/// the request values).
+pub const OPS: [&str; 6] = ["generate", "edit", "video", "tts", "upscale", "remove-bg"];
 
 /// Default models: the cheapest of each kind, as the docs advise for development.
 pub const DEFAULT_GENERATE_MODEL: &str = "z-image-turbo";
@@ -23,8 +31,11 @@ pub trait RequestExt: Sized {
     fn op(&self) -> &'static str;
     /// The model id the request will use, for display.
     fn model_id(&self) -> Option<String>;
-    /// The CLI's default model filled in when the request names none.
-    fn with_defaults(self) -> Self;
+    /// The default model filled in when the request names none: the config file's `models`, else the
+    /// CLI's own.
+    fn with_defaults(self, models: &Models) -> Self;
+    /// The catalogue kind of the request's model, for operations that take one.
+    fn model_kind(&self) -> Option<Kind>;
     /// The input image when it is a local file.
     fn local_image(&self) -> Option<&Path>;
     /// A relative image path resolved against `base` (the batch file's directory).
@@ -48,22 +59,38 @@ impl RequestExt for Request {
         }
     }
 
-    fn with_defaults(mut self) -> Self {
+    fn with_defaults(mut self, models: &Models) -> Self {
         let image_to_video = matches!(
             &self,
             Request::Video(v) if v.image.is_some() || v.mode == Some(VideoMode::ImageToVideo)
         );
+        let pick = |configured: &Option<String>, builtin: &'static str| {
+            Some(configured.clone().unwrap_or_else(|| builtin.to_string()))
+        };
         let default = match self.operation() {
-            OperationId::GenerateImage => Some(DEFAULT_GENERATE_MODEL),
-            OperationId::EditImage => Some(DEFAULT_EDIT_MODEL),
-            OperationId::CreateVideo if image_to_video => Some(DEFAULT_I2V_MODEL),
-            OperationId::CreateVideo => Some(DEFAULT_VIDEO_MODEL),
+            OperationId::GenerateImage => pick(&models.generate, DEFAULT_GENERATE_MODEL),
+            OperationId::EditImage => pick(&models.edit, DEFAULT_EDIT_MODEL),
+            OperationId::CreateVideo if image_to_video => {
+                pick(&models.video_from_image, DEFAULT_I2V_MODEL)
+            }
+            OperationId::CreateVideo => pick(&models.video, DEFAULT_VIDEO_MODEL),
+            OperationId::TextToSpeech => models.tts.clone(),
             _ => None,
         };
         if let (Some(slot), Some(id)) = (self.model_mut(), default) {
-            slot.get_or_insert_with(|| Model::from_id(id));
+            slot.get_or_insert_with(|| Model::from_id(&id));
         }
         self
+    }
+
+    fn model_kind(&self) -> Option<Kind> {
+        match self.operation() {
+            OperationId::GenerateImage => Some(Kind::Image),
+            OperationId::EditImage => Some(Kind::Edit),
+            OperationId::CreateVideo => Some(Kind::Video),
+            OperationId::TextToSpeech => Some(Kind::Speech),
+            _ => None,
+        }
     }
 
     fn local_image(&self) -> Option<&Path> {
@@ -78,6 +105,135 @@ impl RequestExt for Request {
     }
 }
 
+/// What a field must be, in words, and the check that a value is that.
+type Expected = (String, Box<dyn Fn(&Value) -> bool>);
+
+/// What a batch-line field must be, in words, and whether a value is that. `None` for fields that are
+/// not request fields.
+fn expectation(field: &str) -> Option<Expected> {
+    use artnex::catalogue::{AspectRatio, Quality, Resolution};
+    use artnex::limits::{DIMENSION_RANGE, DURATION_RANGE, MAX_NUM_IMAGES, SCALE_RANGE};
+    let whole = |range: std::ops::RangeInclusive<u64>, unit: &str| -> Expected {
+        (
+            format!(
+                "a whole number{unit} from {} to {}",
+                range.start(),
+                range.end()
+            ),
+            Box::new(move |v: &Value| v.as_u64().is_some_and(|n| range.contains(&n))),
+        )
+    };
+    let one_of = |values: Vec<&'static str>| -> Expected {
+        (
+            format!("one of {}", values.join(", ")),
+            Box::new(move |v: &Value| v.as_str().is_some_and(|s| values.contains(&s))),
+        )
+    };
+    let string =
+        |what: &str| -> Expected { (what.to_string(), Box::new(|v: &Value| v.is_string())) };
+    let range_u64 = |r: &std::ops::RangeInclusive<u32>| u64::from(*r.start())..=u64::from(*r.end());
+    Some(match field {
+        "op" => one_of(OPS.to_vec()),
+        "prompt" | "text" => string("a string"),
+        "model" => string("a model id (a string; see `artnex models`)"),
+        "voice_id" => string("a voice id (a string)"),
+        "image" => string("a file path or an https URL (a string)"),
+        "width" | "height" => whole(range_u64(&DIMENSION_RANGE), " of pixels"),
+        "num_images" => whole(1..=u64::from(MAX_NUM_IMAGES), ""),
+        "duration" => whole(range_u64(&DURATION_RANGE), " of seconds"),
+        "scale" => (
+            format!(
+                "a number from {} to {}",
+                SCALE_RANGE.start(),
+                SCALE_RANGE.end()
+            ),
+            Box::new(|v: &Value| v.as_f64().is_some_and(|n| SCALE_RANGE.contains(&n))),
+        ),
+        "resolution" => one_of(Resolution::ALL.map(Resolution::as_str).to_vec()),
+        "quality" => one_of(Quality::ALL.map(Quality::as_str).to_vec()),
+        "aspect_ratio" => one_of(AspectRatio::ALL.map(AspectRatio::as_str).to_vec()),
+        "mode" => one_of(VideoMode::ALL.iter().map(|m| m.as_str()).collect()),
+        _ => return None,
+    })
+}
+
+/// Every request field a batch line can have.
+const FIELDS: [&str; 15] = [
+    "op",
+    "prompt",
+    "text",
+    "model",
+    "voice_id",
+    "image",
+    "width",
+    "height",
+    "num_images",
+    "duration",
+    "scale",
+    "resolution",
+    "quality",
+    "aspect_ratio",
+    "mode",
+];
+
+/// Why a batch line is not a request, in words that name the field and what it must be (`` `num_images`
+/// must be a whole number from 1 to 4, not "2" ``), from the parsed line and the parser's error.
+pub fn line_error(value: &Value, error: &serde_json::Error) -> String {
+    let Some(object) = value.as_object() else {
+        return "a line must be a JSON object such as {\"op\": \"generate\", \"prompt\": \"a fox\"}".into();
+    };
+    if !object.contains_key("op") {
+        return format!("`op` is missing: it must be one of {}", OPS.join(", "));
+    }
+    // `op` first, then the other fields in the line's order.
+    let fields =
+        std::iter::once("op").chain(object.keys().map(String::as_str).filter(|k| *k != "op"));
+    for field in fields {
+        let Some(v) = object.get(field) else { continue };
+        if v.is_null() && field != "op" {
+            continue;
+        }
+        if let Some((what, ok)) = expectation(field)
+            && !ok(v)
+        {
+            let mut text = format!("`{field}` must be {what}, not {v}");
+            if let Some(s) = v.as_str()
+                && let Some(close) = crate::exec::did_you_mean(s, OPS)
+                && field == "op"
+            {
+                text.push_str(&format!(" (did you mean `{close}`?)"));
+            }
+            return text;
+        }
+    }
+    let text = error.to_string();
+    // Positions are in the line we parsed, not the file: the caller names the line.
+    let text = match text.find(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    };
+    if let Some(rest) = text.strip_prefix("unknown field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        let hint = crate::exec::did_you_mean(field, FIELDS)
+            .map(|f| format!("; did you mean `{f}`?"))
+            .unwrap_or_default();
+        let op = object
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or("this op");
+        return format!(
+            "unknown field `{field}` for {op}{hint} (unknown fields are refused: a typo would silently change a paid request)"
+        );
+    }
+    if let Some(rest) = text.strip_prefix("missing field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        return format!("`{field}` is missing");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,7 +241,7 @@ mod tests {
     fn parse(line: &str) -> Request {
         serde_json::from_str::<Request>(line)
             .unwrap()
-            .with_defaults()
+            .with_defaults(&Models::default())
     }
 
     #[test]
@@ -105,6 +261,37 @@ mod tests {
     }
 
     #[test]
+    fn the_op_list_is_the_request_tags() {
+        let lines = [
+            r#"{"op":"generate","prompt":"x"}"#,
+            r#"{"op":"edit","prompt":"x","image":"a.png"}"#,
+            r#"{"op":"video","prompt":"x"}"#,
+            r#"{"op":"tts","text":"x"}"#,
+            r#"{"op":"upscale","image":"a.png"}"#,
+            r#"{"op":"remove-bg","image":"a.png"}"#,
+        ];
+        let tags: Vec<&str> = lines.iter().map(|l| parse(l).op()).collect();
+        assert_eq!(tags, OPS);
+    }
+
+    #[test]
+    fn configured_default_models_come_first() {
+        let models = Models {
+            generate: Some("flux-2-pro".into()),
+            tts: Some("kling-tts".into()),
+            ..Models::default()
+        };
+        let r = serde_json::from_str::<Request>(r#"{"op":"generate","prompt":"x"}"#)
+            .unwrap()
+            .with_defaults(&models);
+        assert_eq!(r.model_id().as_deref(), Some("flux-2-pro"));
+        let r = serde_json::from_str::<Request>(r#"{"op":"tts","text":"x"}"#)
+            .unwrap()
+            .with_defaults(&models);
+        assert_eq!(r.model_id().as_deref(), Some("kling-tts"));
+    }
+
+    #[test]
     fn typos_and_unknown_ops_are_refused() {
         assert!(
             serde_json::from_str::<Request>(r#"{"op":"generate","prompt":"x","num_imgs":2}"#)
@@ -112,6 +299,43 @@ mod tests {
         );
         assert!(serde_json::from_str::<Request>(r#"{"op":"paint","prompt":"x"}"#).is_err());
         assert!(serde_json::from_str::<Request>(r#"{"prompt":"x"}"#).is_err());
+    }
+
+    fn why(line: &str) -> String {
+        let value: Value = serde_json::from_str(line).unwrap();
+        let error = serde_json::from_value::<Request>(value.clone()).unwrap_err();
+        line_error(&value, &error)
+    }
+
+    #[test]
+    fn line_errors_name_the_field_and_the_type_in_words() {
+        assert_eq!(
+            why(r#"{"op":"generate","prompt":"x","num_images":"2"}"#),
+            r#"`num_images` must be a whole number from 1 to 4, not "2""#
+        );
+        assert_eq!(
+            why(r#"{"op":"generate","prompt":"x","num_images":300}"#),
+            "`num_images` must be a whole number from 1 to 4, not 300"
+        );
+        assert!(
+            why(r#"{"op":"video","prompt":"x","duration":"8s"}"#)
+                .starts_with("`duration` must be a whole number of seconds")
+        );
+        assert!(
+            why(r#"{"op":"generate","prompt":"x","quality":"ultra"}"#)
+                .contains("one of low, medium, high")
+        );
+        assert!(why(r#"{"op":"genrate","prompt":"x"}"#).contains("did you mean `generate`?"));
+        assert!(why(r#"{"prompt":"x"}"#).starts_with("`op` is missing"));
+        assert_eq!(
+            why(r#"{"op":"generate","prompt":"x","num_imgs":2}"#),
+            "unknown field `num_imgs` for generate; did you mean `num_images`? (unknown fields are refused: a typo would silently change a paid request)"
+        );
+        assert!(
+            why(r#"{"op":"tts","text":"x","voice":"rachel"}"#).contains("did you mean `voice_id`?")
+        );
+        assert_eq!(why(r#"{"op":"edit","prompt":"x"}"#), "`image` is missing");
+        assert!(why("[1]").contains("JSON object"));
     }
 
     #[test]

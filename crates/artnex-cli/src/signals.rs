@@ -1,22 +1,32 @@
 //! Ctrl-C (SIGINT) and SIGTERM during a batch: the first asks the run to stop starting items and to let
-//! the ones in flight finish; the second ends the process at once.
+//! the ones in flight finish; the second ends the process at once. A batch whose stdout is closed asks
+//! for the same stop as a first signal ([`Stop::request`]). While `artnex video` waits, [`Signals`] tells
+//! it to print how to resume and exit.
 
 use crate::report::INTERRUPTED;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Whether a stop was asked for, and a way to wait for it.
 #[derive(Clone)]
 pub struct Stop {
+    tx: Arc<watch::Sender<bool>>,
     rx: watch::Receiver<bool>,
 }
 
 impl Stop {
-    /// A stop that never comes (when the signals cannot be listened for).
+    /// A stop that only [`Stop::request`] brings (when the signals cannot be listened for).
     pub fn never() -> Stop {
-        // With the sender gone, `requested` stays false and `wait` never returns.
+        let (tx, rx) = watch::channel(false);
         Stop {
-            rx: watch::channel(false).1,
+            tx: Arc::new(tx),
+            rx,
         }
+    }
+
+    /// Asks for the stop, as a first signal does (without its message).
+    pub fn request(&self) {
+        let _ = self.tx.send(true);
     }
 
     /// Whether the first signal has arrived.
@@ -40,8 +50,9 @@ pub fn install(
     on_first: impl FnOnce() + Send + 'static,
     on_second: impl FnOnce() + Send + 'static,
 ) -> std::io::Result<Stop> {
-    let (tx, rx) = watch::channel(false);
+    let stop = Stop::never();
     let mut signals = Signals::new()?;
+    let tx = stop.tx.clone();
     tokio::spawn(async move {
         signals.next().await;
         on_first();
@@ -50,11 +61,11 @@ pub fn install(
         on_second();
         std::process::exit(i32::from(INTERRUPTED));
     });
-    Ok(Stop { rx })
+    Ok(stop)
 }
 
-/// The signals that interrupt a batch, registered when created (so none is missed after that).
-struct Signals {
+/// The signals that interrupt a command, registered when created (so none is missed after that).
+pub struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -62,7 +73,8 @@ struct Signals {
 }
 
 impl Signals {
-    fn new() -> std::io::Result<Signals> {
+    /// Starts listening.
+    pub fn new() -> std::io::Result<Signals> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -75,7 +87,8 @@ impl Signals {
         Ok(Signals {})
     }
 
-    async fn next(&mut self) {
+    /// Waits for the next SIGINT or SIGTERM.
+    pub async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

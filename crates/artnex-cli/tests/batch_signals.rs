@@ -6,63 +6,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch_support;
+mod process_support;
 mod support;
 
 use artnex_mock::{Fault, FaultKind};
 use batch_support::{charges, entries, events, posts, summary, wait_until, write_batch};
-use rustix::process::{Pid, Signal, kill_process};
+use process_support::{collect_stderr, exit_code, send};
+use rustix::process::Signal;
 use std::collections::HashMap;
-use std::io::BufRead;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::time::Duration;
 use support::{artnex, mock, run};
-
-fn send(child: &Child, signal: Signal) {
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
-    kill_process(pid, signal).unwrap();
-}
-
-/// The child's stderr lines, collected as they come.
-struct Stderr {
-    lines: Arc<Mutex<Vec<String>>>,
-    reader: std::thread::JoinHandle<()>,
-}
-
-impl Stderr {
-    /// Whether a line seen so far contains `text`.
-    fn seen(&self, text: &str) -> bool {
-        self.lines.lock().unwrap().iter().any(|l| l.contains(text))
-    }
-
-    /// Every line, once the child has closed its stderr (call after it exited).
-    fn all(self) -> String {
-        self.reader.join().unwrap();
-        self.lines.lock().unwrap().join("\n")
-    }
-}
-
-fn collect_stderr(child: &mut Child) -> Stderr {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let stderr = child.stderr.take().unwrap();
-    let sink = lines.clone();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            sink.lock().unwrap().push(line);
-        }
-    });
-    Stderr { lines, reader }
-}
-
-async fn exit_code(child: Child) -> Option<i32> {
-    tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        child.wait().unwrap().code()
-    })
-    .await
-    .unwrap()
-}
 
 /// The last event of each item key.
 fn last_events(journal: &std::path::Path) -> HashMap<String, String> {

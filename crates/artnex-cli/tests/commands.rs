@@ -6,7 +6,7 @@
 mod support;
 
 use artnex_mock::DEFAULT_KEY;
-use support::{artnex, is_mp3, is_mp4, mock, png_info, run, run_json, write_png};
+use support::{artnex, is_mp3, is_mp4, mock, png_info, run, run_json, run_json_lines, write_png};
 
 fn file(doc: &serde_json::Value, i: usize) -> std::path::PathBuf {
     std::path::PathBuf::from(doc["files"][i].as_str().unwrap())
@@ -122,10 +122,19 @@ async fn video_waits_and_downloads_then_no_wait_and_status_resume() {
         "--interval",
         "0.02",
     ]);
-    let (code, doc) = run_json(cmd).await;
-    assert_eq!(code, 0, "{doc}");
+    // Two lines: the job as soon as it is accepted, then the result.
+    let (code, docs, stderr) = run_json_lines(cmd).await;
+    assert_eq!(code, 0, "{docs:?}");
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    assert_eq!(docs[0]["event"], "submitted");
+    let doc = &docs[1];
+    assert_eq!(docs[0]["request_id"], doc["request_id"]);
+    assert!(
+        stderr.contains(doc["request_id"].as_str().unwrap()),
+        "{stderr}"
+    );
     assert_eq!(doc["credits_used"], 2000);
-    assert!(is_mp4(&dir.path().join(file(&doc, 0))));
+    assert!(is_mp4(&dir.path().join(file(doc, 0))));
 
     // --no-wait prints the id and leaves the job running; `status --wait` picks it up.
     let mut cmd = artnex(&mock, dir.path());

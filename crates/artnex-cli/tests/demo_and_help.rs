@@ -95,6 +95,8 @@ fn help_output() {
         vec!["batch", "--help"],
         vec!["demo", "--help"],
         vec!["images", "--help"],
+        vec!["download", "--help"],
+        vec!["config", "--help"],
         vec!["completions", "--help"],
     ] {
         let out = bare(dir.path()).args(&cmd).output().unwrap();
@@ -156,6 +158,8 @@ fn completions_print_a_script_for_every_subcommand() {
             "batch",
             "demo",
             "images",
+            "download",
+            "config",
             "completions",
         ] {
             assert!(script.contains(sub), "{shell} completions lack {sub}");

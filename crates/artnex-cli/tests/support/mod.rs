@@ -42,6 +42,28 @@ pub async fn run_json(cmd: Command) -> (i32, serde_json::Value) {
     (out.status.code().unwrap_or(-1), doc)
 }
 
+/// Runs and parses every line of stdout as a JSON document.
+pub async fn run_json_lines(cmd: Command) -> (i32, Vec<serde_json::Value>, String) {
+    let out = run(cmd).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let docs = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| {
+                panic!(
+                    "stdout line is not JSON ({e}): {l}\nstderr:\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        docs,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Width, height and whether the PNG has an alpha channel.
 pub fn png_info(path: &Path) -> (u32, u32, bool) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));

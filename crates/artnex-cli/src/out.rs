@@ -1,0 +1,75 @@
+//! Writing to stdout and stderr without ever panicking: `artnex demo | head -3` or a closed stderr must
+//! not crash a command that may have been charged. A write to stdout that fails (the reader went away)
+//! marks stdout as gone: single commands go on quietly (their results are saved before they print), and a
+//! batch stops starting items (see [`stdout_gone`]).
+//!
+//! Lines for stderr go around the progress display (see [`crate::progress`]), so that a message never
+//! tears the bar.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Whether a write to stdout has failed (its reader closed the pipe, say).
+pub fn stdout_gone() -> bool {
+    STDOUT_GONE.load(Ordering::SeqCst)
+}
+
+/// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once). Returns
+/// whether it was written.
+pub fn line(text: &str) -> bool {
+    if stdout_gone() {
+        return false;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let ok = writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .is_ok();
+    if !ok {
+        STDOUT_GONE.store(true, Ordering::SeqCst);
+    }
+    ok
+}
+
+/// Writes text to stdout as it is (no newline added).
+pub fn raw(bytes: &[u8]) -> bool {
+    if stdout_gone() {
+        return false;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let ok = stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .is_ok();
+    if !ok {
+        STDOUT_GONE.store(true, Ordering::SeqCst);
+    }
+    ok
+}
+
+/// Writes one line to stderr, above the progress display when one is drawn; errors are ignored (there is
+/// nowhere left to report them).
+pub fn err(text: &str) {
+    crate::progress::around(|| {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{text}");
+        let _ = stderr.flush();
+    });
+}
+
+/// `println!` that never panics: see [`line`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = $crate::out::line(&format!($($arg)*));
+    }};
+}
+
+/// `eprintln!` that never panics: see [`err`].
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::out::err(&format!($($arg)*))
+    };
+}
+
+pub(crate) use {errln, outln};
