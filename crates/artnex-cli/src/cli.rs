@@ -267,15 +267,15 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 fn resolutions() -> PossibleValuesParser {
-    PossibleValuesParser::new(Resolution::ALL.map(Resolution::as_str))
+    PossibleValuesParser::new(Resolution::VALUES)
 }
 
 fn qualities() -> PossibleValuesParser {
-    PossibleValuesParser::new(Quality::ALL.map(Quality::as_str))
+    PossibleValuesParser::new(Quality::VALUES)
 }
 
 fn aspect_ratios() -> PossibleValuesParser {
-    PossibleValuesParser::new(AspectRatio::ALL.map(AspectRatio::as_str))
+    PossibleValuesParser::new(AspectRatio::VALUES)
 }
 
 fn video_modes() -> PossibleValuesParser {

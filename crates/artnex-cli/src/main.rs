@@ -97,7 +97,8 @@ impl Conn {
 
     /// Logs the request about to be sent (with `-v`).
     pub fn log_send(&self, req: &Request) {
-        if let Some(path) = req.operation().path() {
+        {
+            let path = req.operation().info().path;
             logging::sending(
                 "POST",
                 &format!("{}{path}", self.client.base_url().trim_end_matches('/')),

@@ -112,17 +112,23 @@ type Expected = (String, Box<dyn Fn(&Value) -> bool>);
 /// not request fields.
 fn expectation(field: &str) -> Option<Expected> {
     use artnex::catalogue::{AspectRatio, Quality, Resolution};
-    use artnex::limits::{DIMENSION_RANGE, DURATION_RANGE, MAX_NUM_IMAGES, SCALE_RANGE};
-    let whole = |range: std::ops::RangeInclusive<u64>, unit: &str| -> Expected {
+    use artnex::facts::{self, Limit};
+    // The bounds the docs state; an assumed one is the server's call, so it is not part of the type.
+    let whole = |lo: Option<u64>, hi: Option<u64>, unit: &str| -> Expected {
+        let words = match (lo, hi) {
+            (Some(lo), Some(hi)) => format!("a whole number{unit} from {lo} to {hi}"),
+            (Some(lo), None) => format!("a whole number{unit} of at least {lo}"),
+            (None, Some(hi)) => format!("a whole number{unit} of at most {hi}"),
+            (None, None) => format!("a whole number{unit}"),
+        };
+        let (lo, hi) = (lo.unwrap_or(0), hi.unwrap_or(u64::MAX));
         (
-            format!(
-                "a whole number{unit} from {} to {}",
-                range.start(),
-                range.end()
-            ),
-            Box::new(move |v: &Value| v.as_u64().is_some_and(|n| range.contains(&n))),
+            words,
+            Box::new(move |v: &Value| v.as_u64().is_some_and(|n| (lo..=hi).contains(&n))),
         )
     };
+    let bound32 = |l: Limit<u32>| l.enforced().map(u64::from);
+    let bound8 = |l: Limit<u8>| l.enforced().map(u64::from);
     let one_of = |values: Vec<&'static str>| -> Expected {
         (
             format!("one of {}", values.join(", ")),
@@ -131,27 +137,34 @@ fn expectation(field: &str) -> Option<Expected> {
     };
     let string =
         |what: &str| -> Expected { (what.to_string(), Box::new(|v: &Value| v.is_string())) };
-    let range_u64 = |r: &std::ops::RangeInclusive<u32>| u64::from(*r.start())..=u64::from(*r.end());
     Some(match field {
         "op" => one_of(OPS.to_vec()),
         "prompt" | "text" => string("a string"),
         "model" => string("a model id (a string; see `artnex models`)"),
         "voice_id" => string("a voice id (a string)"),
         "image" => string("a file path or an https URL (a string)"),
-        "width" | "height" => whole(range_u64(&DIMENSION_RANGE), " of pixels"),
-        "num_images" => whole(1..=u64::from(MAX_NUM_IMAGES), ""),
-        "duration" => whole(range_u64(&DURATION_RANGE), " of seconds"),
-        "scale" => (
-            format!(
-                "a number from {} to {}",
-                SCALE_RANGE.start(),
-                SCALE_RANGE.end()
-            ),
-            Box::new(|v: &Value| v.as_f64().is_some_and(|n| SCALE_RANGE.contains(&n))),
+        "width" | "height" => whole(
+            bound32(facts::GENERATE_IMAGE_WIDTH_MIN),
+            bound32(facts::GENERATE_IMAGE_WIDTH_MAX),
+            " of pixels",
         ),
-        "resolution" => one_of(Resolution::ALL.map(Resolution::as_str).to_vec()),
-        "quality" => one_of(Quality::ALL.map(Quality::as_str).to_vec()),
-        "aspect_ratio" => one_of(AspectRatio::ALL.map(AspectRatio::as_str).to_vec()),
+        "num_images" => whole(
+            bound8(facts::GENERATE_IMAGE_NUM_IMAGES_MIN),
+            bound8(facts::GENERATE_IMAGE_NUM_IMAGES_MAX),
+            "",
+        ),
+        "duration" => whole(
+            bound32(facts::CREATE_VIDEO_DURATION_MIN),
+            bound32(facts::CREATE_VIDEO_DURATION_MAX),
+            " of seconds",
+        ),
+        "scale" => (
+            "a positive number".to_string(),
+            Box::new(|v: &Value| v.as_f64().is_some_and(|n| n.is_finite() && n > 0.0)),
+        ),
+        "resolution" => one_of(Resolution::VALUES.to_vec()),
+        "quality" => one_of(Quality::VALUES.to_vec()),
+        "aspect_ratio" => one_of(AspectRatio::VALUES.to_vec()),
         "mode" => one_of(VideoMode::ALL.iter().map(|m| m.as_str()).collect()),
         _ => return None,
     })

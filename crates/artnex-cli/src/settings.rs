@@ -272,8 +272,8 @@ pub fn parse_price(spec: &str, table: PriceTable) -> Result<PriceTable, UsageErr
     let bad = |why: String| {
         UsageError(format!(
             "invalid price `{spec}`: {why}; write MODEL=CREDITS or MODEL:RESOLUTION:QUALITY=CREDITS (resolution {}, quality {}), for example gpt-image-2:2k:high=170",
-            Resolution::ALL.map(Resolution::as_str).join("/"),
-            Quality::ALL.map(Quality::as_str).join("/"),
+            Resolution::VALUES.join("/"),
+            Quality::VALUES.join("/"),
         ))
     };
     let (what, credits) = spec.rsplit_once('=').ok_or_else(|| bad("no `=`".into()))?;
