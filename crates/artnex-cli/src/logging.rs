@@ -128,7 +128,8 @@ fn render(f: &Fields, span: &Fields) -> Option<String> {
         "sending" => return None,
         "response" => format!("← {op}: HTTP {}", f.get("status").unwrap_or("?")),
         m if m.starts_with("retrying") => {
-            let cause = match status_in(error) {
+            let status = f.get("status").filter(|s| *s != "0");
+            let cause = match status.or_else(|| status_in(error)) {
                 Some(code) => code.to_string(),
                 None => "a connection failure".into(),
             };

@@ -985,3 +985,25 @@ async fn without_request_ids_every_result_keeps_its_own_file() {
         4
     );
 }
+
+/// `HTTP_PROXY`/`ALL_PROXY` in the environment never receive the key: a plain-http (loopback) base URL
+/// goes straight to the server. A loopback listener plays the proxy and must see no connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_environment_proxy_never_sees_a_plain_http_request() {
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .args(["--json", "tts", "hello"]);
+    let (code, doc) = run_json(cmd).await;
+    assert_eq!(code, 0, "{doc}");
+    assert!(
+        proxy.accept().is_err(),
+        "the environment's proxy was contacted with a request that carries the key"
+    );
+}

@@ -242,11 +242,12 @@ impl HttpConfig {
     }
 
     /// The download client: the same timeouts and user agent, and no credentials (result URLs may be on
-    /// another host).
-    pub fn download_client(&self) -> Result<reqwest::Client, ConfigError> {
-        self.apply(reqwest::Client::builder())
-            .build()
-            .map_err(ConfigError::Http)
+    /// another host). `direct` leaves out proxies from the environment: for results on a loopback
+    /// server, which a proxy cannot reach.
+    pub fn download_client(&self, direct: bool) -> Result<reqwest::Client, ConfigError> {
+        let builder = self.apply(reqwest::Client::builder());
+        let builder = if direct { builder.no_proxy() } else { builder };
+        builder.build().map_err(ConfigError::Http)
     }
 
     /// [`HttpConfig::api_client`] without a custom builder.

@@ -153,21 +153,27 @@ impl AnyRequest {
         each!(self, v => id(v))
     }
 
+    /// Every `op` tag, in variant order.
+    pub const TAGS: [&'static str; 6] =
+        ["generate", "edit", "video", "tts", "upscale", "remove-bg"];
+
     /// The `op` tag (`generate`, `edit`, `video`, `tts`, `upscale`, `remove-bg`).
     ///
     /// ```
     /// let r = artnex::any::AnyRequest::RemoveBackground(artnex::remove_background::RemoveBackground::new("a.png"));
     /// assert_eq!(r.tag(), "remove-bg");
+    /// assert!(artnex::any::AnyRequest::TAGS.contains(&r.tag()));
     /// ```
     pub fn tag(&self) -> &'static str {
-        match self {
-            AnyRequest::Generate(_) => "generate",
-            AnyRequest::Edit(_) => "edit",
-            AnyRequest::Video(_) => "video",
-            AnyRequest::Tts(_) => "tts",
-            AnyRequest::Upscale(_) => "upscale",
-            AnyRequest::RemoveBackground(_) => "remove-bg",
-        }
+        let i = match self {
+            AnyRequest::Generate(_) => 0,
+            AnyRequest::Edit(_) => 1,
+            AnyRequest::Video(_) => 2,
+            AnyRequest::Tts(_) => 3,
+            AnyRequest::Upscale(_) => 4,
+            AnyRequest::RemoveBackground(_) => 5,
+        };
+        Self::TAGS[i]
     }
 
     /// Checks the request without sending it.
@@ -265,5 +271,28 @@ impl AnyRequest {
             AnyRequest::Video(v) => client.request(v).submit().await?.into(),
             other => each!(other, v => client.request(v).send().await?.into()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The serde tags are the `TAGS`: a line with each parses as the variant that reports it.
+    #[test]
+    fn tags_are_the_serde_tags() {
+        let lines = [
+            r#"{"op":"generate","prompt":"x"}"#,
+            r#"{"op":"edit","prompt":"x","image":"a.png"}"#,
+            r#"{"op":"video","prompt":"x"}"#,
+            r#"{"op":"tts","text":"x"}"#,
+            r#"{"op":"upscale","image":"a.png"}"#,
+            r#"{"op":"remove-bg","image":"a.png"}"#,
+        ];
+        let tags: Vec<&str> = lines
+            .iter()
+            .map(|l| serde_json::from_str::<AnyRequest>(l).expect("parses").tag())
+            .collect();
+        assert_eq!(tags, AnyRequest::TAGS);
     }
 }

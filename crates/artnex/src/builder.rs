@@ -78,6 +78,8 @@ pub struct Core {
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) downloads: Downloads,
+    /// The key, kept to redact it from anything the server echoes back.
+    pub(crate) key: ApiKey,
 }
 
 impl Core {
@@ -130,15 +132,17 @@ impl Connection {
             user_agent: HttpConfig::user_agent_for(self.user_agent.as_deref()),
         };
         let retry = self.retry.unwrap_or_default();
-        let download = match self.download {
-            Some(c) => c,
-            None => http.download_client()?,
+        // Results on a loopback server (the simulator) are fetched without the environment's proxy.
+        let (download, direct) = match self.download {
+            Some(c) => (c.clone(), c),
+            None => (http.download_client(false)?, http.download_client(true)?),
         };
         Ok(Core {
             http: http.api_client(&key, &base_url, self.http)?,
             base_url,
-            downloads: Downloads::new(download, retry.clone(), self.durable_downloads),
+            downloads: Downloads::new(download, direct, retry.clone(), self.durable_downloads),
             retry,
+            key,
         })
     }
 }

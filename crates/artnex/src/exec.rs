@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use artnex_facts::{FieldInfo, FieldKind};
+use artnex_transport::ApiKey;
 
 use crate::error::{ApiError, Error, ErrorCode, TransportError};
 use crate::operation::{Call, OperationId};
@@ -207,6 +208,7 @@ fn number_of(v: &serde_json::Value) -> Option<f64> {
 pub(crate) async fn execute<T, E, F, Fut>(
     op: OperationId,
     policy: &RetryPolicy,
+    key: &ApiKey,
     mut send: F,
 ) -> Result<Answer<T>, Error>
 where
@@ -223,13 +225,14 @@ where
                 tracing::debug!(attempt, status = answer.status, "response");
                 return Ok(answer);
             }
-            Err(e) => classify::<E>(op, e).await,
+            Err(e) => classify::<E>(op, e, key).await,
         };
         match policy.decide(failure.class, !billable, attempt) {
             Action::Retry(delay) => {
                 tracing::warn!(
                     attempt = attempt + 1,
                     of = policy.max_retries_value(),
+                    status = failure.error.status().unwrap_or(0),
                     delay_ms = delay.as_millis() as u64,
                     error = %failure.error,
                     "retrying: the request cannot have been charged"
@@ -253,19 +256,25 @@ pub(crate) struct Failure {
 
 const AMBIGUOUS_HINT: &str = "the request may have been processed";
 
-async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
+async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError, key: &ApiKey) -> Failure {
     let billable = op.info().billable;
     match e {
         AttemptError::Send(err) => classify_transport(Call::Api(op), err, None),
         AttemptError::Status(response) => {
             let parts = ResponseParts::of(&response);
             let raw = read_capped(response).await;
+            // A server (or a proxy) that echoes the request back must not put the key into an error.
             let body = serde_json::from_slice::<E>(&raw)
                 .ok()
-                .map(ErrorBody::into_parts);
+                .map(ErrorBody::into_parts)
+                .map(|p| ErrorParts {
+                    message: redact(&p.message, key),
+                    param: p.param.map(|t| redact(&t, key)),
+                    ..p
+                });
             let text = body
                 .is_none()
-                .then(|| String::from_utf8_lossy(&raw).into_owned());
+                .then(|| redact(&String::from_utf8_lossy(&raw), key));
             classify_status(op, parts, body, text)
         }
         AttemptError::Body(err) => Failure {
@@ -290,6 +299,15 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
             }),
         },
     }
+}
+
+/// `text` with every occurrence of the key replaced by `[REDACTED]`.
+pub(crate) fn redact(text: &str, key: &ApiKey) -> String {
+    let secret = key.expose();
+    if secret.is_empty() || !text.contains(secret) {
+        return text.to_string();
+    }
+    text.replace(secret, "[REDACTED]")
 }
 
 /// A connection-level failure. `url` is named in the message (downloads); API calls leave it out.

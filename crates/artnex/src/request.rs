@@ -203,6 +203,7 @@ impl<O: Operation> Request<O> {
         let result = exec::execute::<O::Response, <O::Client as Dialect>::ErrorBody, _, _>(
             O::ID,
             policy,
+            &core.key,
             || exec::attempt(&core.http, &url, &payload, O::ID.info().response_fields),
         )
         .await;

@@ -69,14 +69,22 @@ pub enum MediaKind {
 #[derive(Debug, Clone)]
 pub struct Downloads {
     http: reqwest::Client,
+    /// For loopback URLs: no proxy from the environment (it could not reach them).
+    direct: reqwest::Client,
     retry: RetryPolicy,
     durable: bool,
 }
 
 impl Downloads {
-    pub(crate) fn new(http: reqwest::Client, retry: RetryPolicy, durable: bool) -> Downloads {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        direct: reqwest::Client,
+        retry: RetryPolicy,
+        durable: bool,
+    ) -> Downloads {
         Downloads {
             http,
+            direct,
             retry,
             durable,
         }
@@ -474,18 +482,20 @@ impl Media {
                 reason: e.to_string(),
             })
         })?;
-        let host = parsed.host_str().unwrap_or_default();
-        let allowed = parsed.scheme() == "https"
-            || (parsed.scheme() == "http" && artnex_transport::is_loopback_host(host));
+        let loopback = artnex_transport::is_loopback_host(parsed.host_str().unwrap_or_default());
+        let allowed = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
         if !allowed {
             return Err(final_error(Error::InvalidUrl {
                 url: url.to_string(),
                 reason: "downloads go over https (plain http only to loopback addresses)".into(),
             }));
         }
-        let response = self
-            .downloads
-            .http
+        let http = if loopback {
+            &self.downloads.direct
+        } else {
+            &self.downloads.http
+        };
+        let response = http
             .get(parsed)
             .send()
             .await
@@ -540,7 +550,12 @@ mod tests {
     use super::*;
 
     fn downloads() -> Downloads {
-        Downloads::new(reqwest::Client::new(), RetryPolicy::none(), false)
+        Downloads::new(
+            reqwest::Client::new(),
+            reqwest::Client::new(),
+            RetryPolicy::none(),
+            false,
+        )
     }
 
     #[test]

@@ -509,3 +509,27 @@ async fn loose_error_bodies_still_give_a_typed_error() {
     assert_eq!(e.code(), Some(&ErrorCode::InvalidSize));
     assert_eq!(server.seen().len(), 3);
 }
+
+#[tokio::test]
+async fn a_server_message_that_echoes_the_key_is_redacted() {
+    let server = Recorder::start().await;
+    server.reply(Reply::new(
+        400,
+        format!(r#"{{"error":{{"message":"the key {KEY} is not valid here","type":"invalid_request_error","param":"{KEY}"}}}}"#),
+    ));
+    server.reply(Reply::new(
+        502,
+        format!("<html>upstream refused Bearer {KEY}</html>"),
+    ));
+    for _ in 0..2 {
+        let e = server
+            .client()
+            .generate("a fox")
+            .model("flux-dev")
+            .await
+            .unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains(KEY), "the key leaked: {text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+    }
+}

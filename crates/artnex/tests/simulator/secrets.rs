@@ -108,3 +108,40 @@ async fn the_key_never_leaks() {
         );
     }
 }
+
+/// A plain-http base URL (the local simulator) never goes through a proxy: the proxy would see the key in
+/// clear text. Here the client is given a proxy explicitly (as `HTTP_PROXY` would); a loopback listener
+/// plays the proxy and must see no connection at all.
+#[tokio::test]
+async fn a_plain_http_base_url_never_goes_through_a_proxy() {
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    let accepting = tokio::spawn(async move {
+        while let Ok((_socket, _)) = proxy.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let mock = crate::mock().await;
+    let c = artnex::Client::builder()
+        .api_key(crate::KEY)
+        .base_url(mock.base_url())
+        .retry_policy(artnex::RetryPolicy::none())
+        .read_timeout(std::time::Duration::from_secs(5))
+        .http_client(
+            artnex::reqwest::Client::builder()
+                .proxy(artnex::reqwest::Proxy::all(&proxy_url).unwrap()),
+        )
+        .build()
+        .unwrap();
+    c.tts("hello")
+        .await
+        .expect("sent straight to the simulator");
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the proxy was contacted"
+    );
+    accepting.abort();
+}
