@@ -41,7 +41,7 @@ mod generated;
 pub use artnex_transport::{ApiKey, ConfigError, HttpConfig};
 pub use generated::*;
 
-/// The production base URL. Paths in the spec start with `/v1`.
+/// The production base URL. Paths in the spec start with `/v1` (a base URL ending in `/v1` is accepted too).
 pub const DEFAULT_BASE_URL: &str = "https://api.artnex.ai";
 
 impl Client {
@@ -55,13 +55,33 @@ impl Client {
     }
 
     /// Like [`Client::with_api_key`] with your own timeouts and user agent.
+    /// The base URL may end in `/v1` (the docs write it so) or not: the operation paths already start
+    /// with `/v1`, so a trailing `/v1` is dropped rather than doubled.
     pub fn with_config(
         base_url: &str,
         api_key: &ApiKey,
         http: &HttpConfig,
     ) -> Result<Self, ConfigError> {
-        let base = artnex_transport::check_base_url(base_url)?;
-        let client = http.build_client(api_key, &base)?;
-        Ok(Self::new_with_client(&base, client))
+        let checked = artnex_transport::check_base_url(base_url)?;
+        let base = checked.strip_suffix("/v1").unwrap_or(&checked);
+        let client = http.build_client(api_key, base)?;
+        Ok(Self::new_with_client(base, client))
+    }
+}
+
+impl types::ErrorResponse {
+    /// The error code, typed: one of the documented codes (generated from the spec), or
+    /// [`artnex_facts::ErrorCode::Unknown`] for one this version does not know; `None` when the body had
+    /// none.
+    ///
+    /// ```
+    /// let body: artnex_api::types::ErrorResponse =
+    ///     serde_json::from_str(r#"{"success": false, "error": "invalid_model", "message": "no"}"#).unwrap();
+    /// assert_eq!(body.code(), Some(artnex_facts::ErrorCode::InvalidModel));
+    /// ```
+    pub fn code(&self) -> Option<artnex_facts::ErrorCode> {
+        self.error
+            .as_deref()
+            .map(artnex_facts::ErrorCode::from_code)
     }
 }

@@ -352,6 +352,11 @@ async fn documented_errors_come_back_typed() {
             Error::ErrorResponse(rv) => {
                 assert_eq!(rv.status().as_u16(), status);
                 assert_eq!(rv.error.as_deref(), Some(code));
+                assert_eq!(rv.code(), Some(artnex_facts::ErrorCode::from_code(code)));
+                assert!(
+                    !matches!(rv.code(), Some(artnex_facts::ErrorCode::Unknown(_))),
+                    "{code}"
+                );
                 assert_eq!(rv.message, format!("{code} happened"));
                 assert_eq!(rv.request_id.as_deref(), Some("req_e"));
                 assert_eq!(rv.headers()["retry-after"], "42");
@@ -468,4 +473,32 @@ fn construction_refuses_insecure_urls_and_hides_the_key() {
     let client = Client::with_api_key(artnex_api::DEFAULT_BASE_URL, KEY).unwrap();
     assert!(!format!("{client:?}").contains(KEY));
     assert!(Client::with_api_key(artnex_api::DEFAULT_BASE_URL, " ").is_err());
+}
+
+#[tokio::test]
+async fn a_base_url_with_or_without_v1_reaches_the_same_paths() {
+    let server = Recorder::start().await;
+    for base in [
+        server.base_url.clone(),
+        format!("{}/v1", server.base_url),
+        format!("{}/v1/", server.base_url),
+    ] {
+        server.reply(200, images_reply(100));
+        Client::with_api_key(&base, KEY)
+            .unwrap()
+            .generate_image()
+            .body(
+                GenerateRequest::builder()
+                    .prompt("p")
+                    .model("z-image-turbo"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            server.seen().last().map(|s| s.path.clone()).as_deref(),
+            Some("/v1/generate"),
+            "{base}"
+        );
+    }
 }
