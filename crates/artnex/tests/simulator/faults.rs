@@ -272,3 +272,72 @@ async fn connection_refused_is_retried_and_reported_as_not_sent() {
     }
     assert!(e.to_string().contains("not sent"), "{e}");
 }
+
+/// A gateway in front of the API that answers 502/504 (an HTML page) after the API handled and charged
+/// the request, or 502 before forwarding it: the SDK cannot tell the two apart, so a billable request is
+/// never replayed; the caller learns it may have been charged. Charged at most once, every operation.
+#[tokio::test]
+async fn gateway_errors_are_never_replayed_and_never_charge_twice() {
+    let mock = mock().await;
+    let png = crate::sample_png(&mock).await;
+    let c = client(&mock);
+    for op in Op::ALL {
+        let path = op.path();
+        for (kind, charged) in [
+            (FaultKind::Gateway502Before, false),
+            (FaultKind::Gateway502After, true),
+            (FaultKind::Gateway504After, true),
+        ] {
+            let before_hits = hits(&mock, path);
+            let before_moves = mock
+                .ledger(KEY)
+                .iter()
+                .filter(|e| e.endpoint == path)
+                .count();
+            mock.inject(Fault::new(kind.clone()).on_path(path).times(1));
+            let e = op.run(&c, &png).await.unwrap_err();
+            assert!(e.may_have_been_processed(), "{op:?} {kind:?}: {e:?}");
+            assert!(
+                matches!(e.status(), Some(502 | 504)),
+                "{op:?} {kind:?}: {e:?}"
+            );
+            assert_eq!(
+                hits(&mock, path),
+                before_hits + 1,
+                "{op:?} {kind:?}: replayed"
+            );
+            let moves = mock
+                .ledger(KEY)
+                .iter()
+                .filter(|e| e.endpoint == path)
+                .count()
+                - before_moves;
+            assert_eq!(
+                moves,
+                usize::from(charged),
+                "{op:?} {kind:?}: {:?}",
+                mock.ledger(KEY)
+            );
+        }
+    }
+}
+
+/// Status polls are free: a gateway error while waiting for a video is ridden out.
+#[tokio::test]
+async fn gateway_errors_while_polling_are_ridden_out() {
+    let mock = mock().await;
+    let c = client(&mock);
+    let job = c
+        .video("waves")
+        .model(Model::Veo3Fast)
+        .submit()
+        .await
+        .unwrap();
+    mock.inject(
+        Fault::new(FaultKind::Gateway504After)
+            .on_path("/v1/video/*")
+            .times(2),
+    );
+    let video = job.wait().await.unwrap();
+    assert!(video.credits_used.is_some());
+}
