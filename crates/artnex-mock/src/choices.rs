@@ -58,5 +58,10 @@ pub(crate) const DEFAULT_LARGE_BODIES: usize = 4;
 /// How long a request body may take to arrive once its headers are in (slow headers are cut by the HTTP
 /// layer after the same time).
 pub(crate) const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The slowest upload rate allowed on top of the body timeout: a body of N bytes gets
+/// `body timeout + N / MIN_BODY_RATE` to arrive, so a large upload on a busy machine is not cut off while
+/// a body that trickles in still is.
+pub(crate) const MIN_BODY_RATE: u64 = 64 * 1024;
 /// The `Retry-After` of a 429 whose window will never free a slot (a daily limit of zero).
 pub(crate) const NEVER_RETRY_AFTER: u64 = artnex_facts::QUOTA_WINDOW.as_secs();

@@ -538,7 +538,10 @@ impl Call {
         if declared.is_some_and(|d| d > LARGE_BODY) {
             self.body_permit = large.clone().acquire_owned().await.ok();
         }
-        let mut deadline = tokio::time::Instant::now() + settings.body_timeout;
+        let allowance = declared.map_or(std::time::Duration::ZERO, |d| {
+            std::time::Duration::from_secs(d.min(drain_cap) / crate::choices::MIN_BODY_RATE)
+        });
+        let mut deadline = tokio::time::Instant::now() + settings.body_timeout + allowance;
         let mut stream = body.into_data_stream();
         let mut buf = BytesMut::with_capacity(declared.map_or(8 * 1024, |d| d.min(limit) as usize));
         let mut seen: u64 = 0;
