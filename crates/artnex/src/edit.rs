@@ -17,10 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Kind, Model, Quality, Resolution};
 use crate::client::{Checks, Client};
-use crate::error::{Error, ValidationError};
-use crate::exec::Answer;
+use crate::error::ValidationError;
 use crate::media::ImageInput;
-use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::operation::{Operation, OperationId, sealed};
 use crate::output::Images;
 use crate::pricing::Billable;
 use crate::request::{Request, setters};
@@ -100,8 +99,8 @@ impl Operation for EditImage {
         })
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (self.model.as_ref().map(Model::id), Some(&self.prompt))
+    fn text(&self) -> Option<&str> {
+        Some(&self.prompt)
     }
 
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
@@ -118,18 +117,6 @@ impl Operation for EditImage {
 
     fn image_ref(&self) -> Option<&ImageInput> {
         Some(&self.image)
-    }
-
-    fn settlement(response: &Self::Response) -> Settlement {
-        Images::settlement(response)
-    }
-
-    async fn deliver(
-        client: &Client,
-        answer: Answer<Self::Response>,
-        _: (),
-    ) -> Result<Images, Error> {
-        Ok(Images::from_wire(client, answer))
     }
 }
 

@@ -18,9 +18,8 @@ use crate::catalogue::{Kind, Model, Quality, Resolution};
 use crate::client::{Checks, Client};
 use artnex_facts as facts;
 
-use crate::error::{Error, ErrorCode, ValidationError};
-use crate::exec::Answer;
-use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::error::{ErrorCode, ValidationError};
+use crate::operation::{Operation, OperationId, sealed};
 use crate::pricing::Billable;
 use crate::request::{Request, setters};
 use crate::validate;
@@ -138,8 +137,8 @@ impl Operation for GenerateImage {
         })
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (self.model.as_ref().map(Model::id), Some(&self.prompt))
+    fn text(&self) -> Option<&str> {
+        Some(&self.prompt)
     }
 
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
@@ -148,18 +147,6 @@ impl Operation for GenerateImage {
 
     fn model_ref(&self) -> Option<&Model> {
         self.model.as_ref()
-    }
-
-    fn settlement(response: &Self::Response) -> Settlement {
-        Images::settlement(response)
-    }
-
-    async fn deliver(
-        client: &Client,
-        answer: Answer<Self::Response>,
-        _: (),
-    ) -> Result<Images, Error> {
-        Ok(Images::from_wire(client, answer))
     }
 }
 

@@ -131,9 +131,9 @@ pub trait Operation:
     type Resolved: Clone + fmt::Debug + Send + Sync;
     /// The response body on success.
     #[doc(hidden)]
-    type Response: DeserializeOwned + Send + 'static;
+    type Response: Reply;
     /// What `.send()` / `.await` returns.
-    type Output: Send + 'static;
+    type Output: Deliver<Self>;
     /// Options of the request builder beyond the value (how to wait for a video, for example).
     #[doc(hidden)]
     type Options: Default + fmt::Debug + Send;
@@ -150,9 +150,20 @@ pub trait Operation:
     #[doc(hidden)]
     fn billable<'a>(value: &'a Self, resolved: &'a Self::Resolved) -> Option<Billable<'a>>;
 
+    /// The prompt or text, for operations that have one.
+    #[doc(hidden)]
+    fn text(&self) -> Option<&str> {
+        None
+    }
+
     /// The model and the prompt or text, for the tracing span.
     #[doc(hidden)]
-    fn log_fields(&self) -> (Option<&str>, Option<&str>);
+    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.model_ref().map(crate::catalogue::Model::id),
+            self.text(),
+        )
+    }
 
     /// Where the request goes.
     #[doc(hidden)]
@@ -190,18 +201,6 @@ pub trait Operation:
         None
     }
 
-    /// How the budget settles after a successful answer.
-    #[doc(hidden)]
-    fn settlement(response: &Self::Response) -> Settlement;
-
-    /// Turns the answer into what the caller gets (for a video awaited directly: the finished video).
-    #[doc(hidden)]
-    fn deliver(
-        client: &Self::Client,
-        response: crate::exec::Answer<Self::Response>,
-        options: Self::Options,
-    ) -> impl Future<Output = Result<Self::Output, Error>> + Send;
-
     /// Checks the request without a client and without sending anything, and returns it checked.
     ///
     /// ```
@@ -225,6 +224,24 @@ pub trait Operation:
     fn estimate(&self, table: Option<&PriceTable>) -> Result<Estimate, ValidationError> {
         Ok(self.validate()?.estimate(table))
     }
+}
+
+/// A success body: how the budget settles after it.
+#[doc(hidden)]
+pub trait Reply: DeserializeOwned + Send + 'static {
+    /// How the budget settles after this answer.
+    fn settlement(&self) -> Settlement;
+}
+
+/// What a call returns, made from its answer.
+#[doc(hidden)]
+pub trait Deliver<O: Operation>: Sized + Send + 'static {
+    /// Turns the answer into what the caller gets (for a video awaited directly: the finished video).
+    fn deliver(
+        client: &O::Client,
+        answer: crate::exec::Answer<O::Response>,
+        options: O::Options,
+    ) -> impl Future<Output = Result<Self, Error>> + Send;
 }
 
 /// A request that passed validation, with what the checks worked out (the default mode of a video

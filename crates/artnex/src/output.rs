@@ -1,9 +1,13 @@
 //! What the image operations return: [`Images`] (generate, edit) and [`ImageResult`] (upscale, background
-//! removal).
+//! removal), and how the budget settles after each answer.
+
+use artnex_api::types::{ImageUrlResponse, ImagesResponse, TtsResponse, VideoJob};
 
 use crate::client::Client;
+use crate::error::Error;
+use crate::exec::Answer;
 use crate::media::{Media, MediaKind};
-use crate::operation::{Dialect, Settlement};
+use crate::operation::{Deliver, Dialect, Operation, Reply, Settlement};
 
 /// Images returned by generate or edit.
 #[non_exhaustive]
@@ -15,34 +19,6 @@ pub struct Images {
     pub request_id: Option<String>,
     /// Credits charged for the call.
     pub credits_used: Option<u64>,
-}
-
-impl Images {
-    pub(crate) fn from_wire(
-        client: &Client,
-        answer: crate::exec::Answer<artnex_api::types::ImagesResponse>,
-    ) -> Images {
-        let request_id = answer
-            .value
-            .request_id
-            .clone()
-            .or_else(|| answer.header_request_id());
-        let r = answer.value;
-        let downloads = &client.core().downloads;
-        Images {
-            images: r
-                .images
-                .into_iter()
-                .map(|i| downloads.url(i.url, MediaKind::Image))
-                .collect(),
-            request_id,
-            credits_used: r.credits_used,
-        }
-    }
-
-    pub(crate) fn settlement(r: &artnex_api::types::ImagesResponse) -> Settlement {
-        Settlement::Charged(r.credits_used)
-    }
 }
 
 /// The single image produced by upscale or background removal.
@@ -57,25 +33,75 @@ pub struct ImageResult {
     pub credits_used: Option<u64>,
 }
 
-impl ImageResult {
-    pub(crate) fn from_wire(
-        client: &Client,
-        answer: crate::exec::Answer<artnex_api::types::ImageUrlResponse>,
-    ) -> ImageResult {
-        let request_id = answer
-            .value
-            .request_id
-            .clone()
-            .or_else(|| answer.header_request_id());
-        let r = answer.value;
-        ImageResult {
-            image: client.core().downloads.url(r.image_url, MediaKind::Image),
-            request_id,
-            credits_used: r.credits_used,
-        }
-    }
+/// The request id of an answer: the body's, else the `x-request-id` header's.
+pub(crate) fn request_id<T>(answer: &Answer<T>, body: Option<&String>) -> Option<String> {
+    body.cloned().or_else(|| answer.header_request_id())
+}
 
-    pub(crate) fn settlement(r: &artnex_api::types::ImageUrlResponse) -> Settlement {
-        Settlement::Charged(r.credits_used)
+impl<O: Operation<Client = Client, Response = ImagesResponse>> Deliver<O> for Images {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<ImagesResponse>,
+        _: O::Options,
+    ) -> Result<Self, Error> {
+        let request_id = request_id(&answer, answer.value.request_id.as_ref());
+        let downloads = &client.core().downloads;
+        Ok(Images {
+            images: answer
+                .value
+                .images
+                .into_iter()
+                .map(|i| downloads.url(i.url, MediaKind::Image))
+                .collect(),
+            request_id,
+            credits_used: answer.value.credits_used,
+        })
+    }
+}
+
+impl<O: Operation<Client = Client, Response = ImageUrlResponse>> Deliver<O> for ImageResult {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<ImageUrlResponse>,
+        _: O::Options,
+    ) -> Result<Self, Error> {
+        let request_id = request_id(&answer, answer.value.request_id.as_ref());
+        Ok(ImageResult {
+            image: client
+                .core()
+                .downloads
+                .url(answer.value.image_url, MediaKind::Image),
+            request_id,
+            credits_used: answer.value.credits_used,
+        })
+    }
+}
+
+impl Reply for ImagesResponse {
+    fn settlement(&self) -> Settlement {
+        Settlement::Charged(self.credits_used)
+    }
+}
+
+impl Reply for ImageUrlResponse {
+    fn settlement(&self) -> Settlement {
+        Settlement::Charged(self.credits_used)
+    }
+}
+
+impl Reply for TtsResponse {
+    fn settlement(&self) -> Settlement {
+        Settlement::Charged(self.credits_used)
+    }
+}
+
+impl Reply for VideoJob {
+    /// A submission is charged when the job ends (the docs), unless the answer says it was charged
+    /// already; a status poll is free.
+    fn settlement(&self) -> Settlement {
+        match self.credits_used {
+            Some(used) if used > 0 => Settlement::JobCharged(self.request_id.clone(), used),
+            _ => Settlement::Job(self.request_id.clone()),
+        }
     }
 }

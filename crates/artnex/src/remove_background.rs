@@ -11,10 +11,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Checks, Client};
-use crate::error::{Error, ValidationError};
-use crate::exec::Answer;
+use crate::error::ValidationError;
 use crate::media::ImageInput;
-use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::operation::{Operation, OperationId, sealed};
 use crate::output::ImageResult;
 use crate::pricing::Billable;
 use crate::request::Request;
@@ -69,27 +68,11 @@ impl Operation for RemoveBackground {
         Some(Billable::RemoveBackground)
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (None, None)
-    }
-
     fn image_mut(&mut self) -> Option<&mut ImageInput> {
         Some(&mut self.image)
     }
 
     fn image_ref(&self) -> Option<&ImageInput> {
         Some(&self.image)
-    }
-
-    fn settlement(response: &Self::Response) -> Settlement {
-        ImageResult::settlement(response)
-    }
-
-    async fn deliver(
-        client: &Client,
-        answer: Answer<Self::Response>,
-        _: (),
-    ) -> Result<ImageResult, Error> {
-        Ok(ImageResult::from_wire(client, answer))
     }
 }

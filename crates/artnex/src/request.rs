@@ -160,7 +160,7 @@ impl<O: Operation> Request<O> {
         let options = std::mem::take(&mut self.options);
         async move {
             let Sent { client, answer } = self.call().await?;
-            O::deliver(&client, answer, options).await
+            <O::Output as crate::operation::Deliver<O>>::deliver(&client, answer, options).await
         }
         .instrument(span)
         .await
@@ -209,7 +209,7 @@ impl<O: Operation> Request<O> {
         .await;
         match result {
             Ok(answer) => {
-                let settlement = O::settlement(&answer.value);
+                let settlement = crate::operation::Reply::settlement(&answer.value);
                 if let Some(r) = reservation {
                     match &settlement {
                         Settlement::Charged(used) => r.settle(*used),
@@ -220,6 +220,7 @@ impl<O: Operation> Request<O> {
                     }
                 }
                 match &settlement {
+                    _ if !O::ID.info().billable => {}
                     Settlement::Charged(used) => tracing::info!(credits_used = used, "done"),
                     Settlement::Job(id) => tracing::info!(request_id = %id, "job accepted"),
                     Settlement::JobCharged(id, used) => {

@@ -18,7 +18,7 @@ use crate::client::{Checks, Client};
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::exec::Answer;
 use crate::media::{Media, MediaKind};
-use crate::operation::{Dialect, Operation, OperationId, Settlement, sealed};
+use crate::operation::{Deliver, Dialect, Operation, OperationId, sealed};
 use crate::pricing::Billable;
 use crate::request::{Request, setters};
 use crate::validate;
@@ -108,11 +108,8 @@ impl Operation for TextToSpeech {
         Some(Billable::Speech { model })
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (
-            Some(self.model.as_ref().unwrap_or(&DEFAULT_MODEL).id()),
-            Some(&self.text),
-        )
+    fn text(&self) -> Option<&str> {
+        Some(&self.text)
     }
 
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
@@ -121,29 +118,6 @@ impl Operation for TextToSpeech {
 
     fn model_ref(&self) -> Option<&Model> {
         self.model.as_ref()
-    }
-
-    fn settlement(response: &Self::Response) -> Settlement {
-        Settlement::Charged(response.credits_used)
-    }
-
-    async fn deliver(
-        client: &Client,
-        answer: Answer<Self::Response>,
-        _: (),
-    ) -> Result<Speech, Error> {
-        let request_id = answer
-            .value
-            .request_id
-            .clone()
-            .or_else(|| answer.header_request_id());
-        let r = answer.value;
-        Ok(Speech {
-            audio: client.core().downloads.url(r.audio_url, MediaKind::Audio),
-            duration_seconds: r.duration_seconds,
-            request_id,
-            credits_used: r.credits_used,
-        })
     }
 }
 
@@ -167,3 +141,24 @@ setters! { TextToSpeech {
     /// ```
     voice(voice_id: impl Into<String>) => voice_id = Some(voice_id.into());
 }}
+
+impl Deliver<TextToSpeech> for Speech {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<artnex_api::types::TtsResponse>,
+        _: (),
+    ) -> Result<Speech, Error> {
+        let request_id = answer
+            .value
+            .request_id
+            .clone()
+            .or_else(|| answer.header_request_id());
+        let r = answer.value;
+        Ok(Speech {
+            audio: client.core().downloads.url(r.audio_url, MediaKind::Audio),
+            duration_seconds: r.duration_seconds,
+            request_id,
+            credits_used: r.credits_used,
+        })
+    }
+}

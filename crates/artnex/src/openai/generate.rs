@@ -10,7 +10,7 @@ use super::wire::ImagesBody;
 use super::{ImagesChecks, ImagesClient};
 use crate::error::{Error, ErrorCode, ValidationError};
 use crate::exec::{Answer, Payload};
-use crate::operation::{Operation, OperationId, Settlement, sealed};
+use crate::operation::{Deliver, Operation, OperationId, sealed};
 use crate::pricing::Billable;
 use crate::request::{Request, setters};
 use crate::validate;
@@ -241,22 +241,8 @@ impl Operation for CreateImage {
         None
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (self.model.as_deref(), Some(&self.prompt))
-    }
-
-    fn settlement(_: &ImagesBody) -> Settlement {
-        Settlement::Charged(None)
-    }
-
-    async fn deliver(
-        client: &ImagesClient,
-        answer: Answer<ImagesBody>,
-        _: (),
-    ) -> Result<ImagesResponse, Error> {
-        let out = ImagesResponse::from_wire(client, answer)?;
-        tracing::info!(images = out.data.len(), "done");
-        Ok(out)
+    fn text(&self) -> Option<&str> {
+        Some(&self.prompt)
     }
 }
 
@@ -347,6 +333,18 @@ impl ImageRequest {
             .bytes()
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default())
+    }
+}
+
+impl Deliver<CreateImage> for ImagesResponse {
+    async fn deliver(
+        client: &ImagesClient,
+        answer: Answer<ImagesBody>,
+        _: (),
+    ) -> Result<ImagesResponse, Error> {
+        let out = ImagesResponse::from_wire(client, answer)?;
+        tracing::info!(images = out.data.len(), "done");
+        Ok(out)
     }
 }
 

@@ -114,6 +114,13 @@ impl ErrorBody for OpenAiErrorBody {
     }
 }
 
+/// Not priced by the SDK: the provider's prices are not published in a form it can know.
+impl crate::operation::Reply for ImagesBody {
+    fn settlement(&self) -> crate::operation::Settlement {
+        crate::operation::Settlement::Charged(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,7 +44,7 @@ use crate::client::{Checks, Client};
 use crate::error::{ApiError, Error, ErrorCode, ValidationError};
 use crate::exec::Answer;
 use crate::media::{ImageInput, Media, MediaKind};
-use crate::operation::{Dialect, Operation, OperationId, Settlement, sealed};
+use crate::operation::{Deliver, Dialect, Operation, OperationId, sealed};
 use crate::pricing::Billable;
 use crate::request::{Request, setters};
 use crate::validate;
@@ -274,8 +274,8 @@ impl Operation for CreateVideo {
         Some(Billable::Video { model })
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (self.model.as_ref().map(Model::id), Some(&self.prompt))
+    fn text(&self) -> Option<&str> {
+        Some(&self.prompt)
     }
 
     fn model_mut(&mut self) -> Option<&mut Option<Model>> {
@@ -292,24 +292,6 @@ impl Operation for CreateVideo {
 
     fn image_ref(&self) -> Option<&ImageInput> {
         self.image.as_ref()
-    }
-
-    /// Charged when the job ends (the docs), unless the answer says it was charged already.
-    fn settlement(response: &Self::Response) -> Settlement {
-        match response.credits_used {
-            Some(used) if used > 0 => Settlement::JobCharged(response.request_id.clone(), used),
-            _ => Settlement::Job(response.request_id.clone()),
-        }
-    }
-
-    async fn deliver(
-        client: &Client,
-        answer: Answer<Self::Response>,
-        options: WaitOptions,
-    ) -> Result<Video, Error> {
-        VideoJob::submitted(client.clone(), answer)
-            .wait_with(options)
-            .await
     }
 }
 
@@ -592,5 +574,17 @@ pub(crate) fn settle(client: &Client, state: &JobState) {
         JobStatus::Completed => budget.job_completed(&state.request_id, state.credits_used),
         ref s if s.is_terminal() => budget.job_failed(&state.request_id),
         _ => {}
+    }
+}
+
+impl Deliver<CreateVideo> for Video {
+    async fn deliver(
+        client: &Client,
+        answer: Answer<artnex_api::types::VideoJob>,
+        options: WaitOptions,
+    ) -> Result<Video, Error> {
+        VideoJob::submitted(client.clone(), answer)
+            .wait_with(options)
+            .await
     }
 }

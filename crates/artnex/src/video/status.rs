@@ -6,7 +6,7 @@ use super::{JobState, settle};
 use crate::client::{Checks, Client};
 use crate::error::{Error, ValidationError};
 use crate::exec::{Answer, Payload};
-use crate::operation::{Dialect, Operation, OperationId, Settlement, sealed};
+use crate::operation::{Deliver, Dialect, Operation, OperationId, sealed};
 use crate::pricing::Billable;
 use crate::request::Request;
 
@@ -82,10 +82,6 @@ impl Operation for GetVideoStatus {
         None
     }
 
-    fn log_fields(&self) -> (Option<&str>, Option<&str>) {
-        (None, None)
-    }
-
     /// The client's status path with the id filled in (percent-encoded).
     fn url(&self, client: &Client) -> Result<reqwest::Url, Error> {
         let encoded: String =
@@ -97,14 +93,12 @@ impl Operation for GetVideoStatus {
     async fn payload(self) -> Result<Payload, Error> {
         Ok(Payload::empty())
     }
+}
 
-    fn settlement(_: &Self::Response) -> Settlement {
-        Settlement::Charged(None)
-    }
-
+impl Deliver<GetVideoStatus> for JobState {
     async fn deliver(
         client: &Client,
-        answer: Answer<Self::Response>,
+        answer: Answer<artnex_api::types::VideoJob>,
         _: (),
     ) -> Result<JobState, Error> {
         let state = JobState::from_wire(answer.value);
