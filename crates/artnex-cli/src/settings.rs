@@ -49,7 +49,7 @@ pub struct Settings {
     /// Whether `--base-url` was given on the command line (not through the environment or the config).
     pub base_url_on_command_line: bool,
     /// The video status path template (`{request_id}` where the job id goes), when not the SDK's
-    /// default; checked by the SDK's own rule when resolved.
+    /// default; the SDK checks it when the client is built (see [`Settings::client_error`]).
     pub video_status_path: Option<String>,
     /// Whether `--video-status-path` was given on the command line.
     pub video_status_path_on_command_line: bool,
