@@ -49,8 +49,10 @@ Examples:
   artnex --mock generate \"a test image\"          any command against the embedded simulator
 
 Authentication: ARTNEX_API_KEY, or --api-key-file PATH, or --api-key-stdin (--api-key KEY works
-but other users can see it in the process list). ARTNEX_BASE_URL (or --base-url) changes the server.
-Defaults (models, output directory, prices, base URLs) can be set in a config file: see
+but other users can see it in the process list). ARTNEX_BASE_URL (or --base-url) changes the server;
+ARTNEX_VIDEO_STATUS_PATH (or --video-status-path) where it answers video status polls, since the
+docs do not name that endpoint: `--video-status-path '/v1/video/status/{request_id}'`. Defaults
+(models, output directory, prices, base URLs, the status path) can be set in a config file: see
 `artnex config --help`. Flags override the environment, which overrides the config file.
 
 ",
@@ -107,6 +109,17 @@ pub struct Global {
         value_name = "URL"
     )]
     pub base_url: Option<String>,
+    /// Where the API answers video status polls, with {request_id} where the job id goes, e.g.
+    /// /v1/video/status/{request_id} or /v1/video?request_id={request_id} (default:
+    /// $ARTNEX_VIDEO_STATUS_PATH, the config file, or /v1/video/{request_id}: the docs do not name it).
+    #[arg(
+        long,
+        env = "ARTNEX_VIDEO_STATUS_PATH",
+        global = true,
+        hide_env_values = true,
+        value_name = "TEMPLATE"
+    )]
+    pub video_status_path: Option<String>,
     /// Run against the embedded simulator (no key, no network, no credits).
     #[arg(long, global = true)]
     pub mock: bool,
@@ -197,6 +210,7 @@ or wherever ARTNEX_CONFIG points:
 
   out = \"results\"                        default -o
   base_url = \"https://api.artnex.ai\"     default --base-url
+  video_status_path = \"/v1/video/{request_id}\"   default --video-status-path
   artapi_base_url = \"https://app.artapi.ai/v1\"
   api_key = \"...\"                        read only when the file's mode is 0600 (chmod 600)
   artapi_key = \"...\"                     likewise
@@ -210,8 +224,8 @@ or wherever ARTNEX_CONFIG points:
   [voices]                               voice ids that --voice-id (and batch voice_id) are checked against
   tts-elevenlabs = [\"rachel\", \"adam\"]
 
-Flags override the environment (ARTNEX_API_KEY, ARTNEX_BASE_URL, ARTAPI_KEY, ARTAPI_BASE_URL),
-which overrides the config file. Unknown keys are refused.";
+Flags override the environment (ARTNEX_API_KEY, ARTNEX_BASE_URL, ARTNEX_VIDEO_STATUS_PATH,
+ARTAPI_KEY, ARTAPI_BASE_URL), which overrides the config file. Unknown keys are refused.";
 
 /// `artnex config …`.
 #[derive(Debug, Subcommand)]
@@ -639,6 +653,21 @@ pub struct ImagesArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn the_status_path_help_names_the_sdks_default() {
+        let cmd = Cli::command();
+        let help = cmd
+            .get_arguments()
+            .find(|a| a.get_id() == "video_status_path")
+            .and_then(|a| a.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(
+            help.contains(artnex::client::DEFAULT_VIDEO_STATUS_PATH),
+            "{help}"
+        );
+    }
 
     #[test]
     fn the_command_definition_is_consistent() {

@@ -39,6 +39,8 @@ pub struct Config {
     pub out: Option<PathBuf>,
     /// Artnex API base URL.
     pub base_url: Option<String>,
+    /// The Artnex video status path, with `{request_id}` (like `--video-status-path`).
+    pub video_status_path: Option<String>,
     /// OpenAI-compatible images API base URL (including `/v1`).
     pub artapi_base_url: Option<String>,
     /// Artnex API key (only read from a file of mode 0600).
@@ -150,6 +152,10 @@ mod tests {
         assert_eq!(config.models.generate.as_deref(), Some("flux-2-pro"));
         assert_eq!(config.prices.get("gpt-image-2:2k:high"), Some(&170));
         assert_eq!(config.voices["tts-elevenlabs"], ["rachel", "adam"]);
+        assert_eq!(
+            config.video_status_path.as_deref(),
+            Some(artnex::client::DEFAULT_VIDEO_STATUS_PATH)
+        );
         assert!(toml::from_str::<Config>("base_ulr = \"x\"").is_err());
         assert!(toml::from_str::<Config>("[models]\ngenrate = \"x\"").is_err());
     }

@@ -95,10 +95,10 @@ fn demo_dir(out: &Path) -> Result<PathBuf, Failure> {
 
 /// Runs the tour.
 pub async fn run(g: &Settings, args: &DemoArgs) -> Result<ExitCode, Failure> {
-    if g.base_url_on_command_line {
-        return Err(UsageError(
-            "`demo` only runs on the embedded simulator, so --base-url does not apply: run `artnex demo` without it (use `--base-url` with the other commands)".into(),
-        )
+    if let Some(flag) = g.artnex_server_flag() {
+        return Err(UsageError(format!(
+            "`demo` only runs on the embedded simulator, so {flag} does not apply: run `artnex demo` without it (use `{flag}` with the other commands)"
+        ))
         .into());
     }
     if g.dry_run {

@@ -90,6 +90,79 @@ impl NotSaved {
     }
 }
 
+/// A video job that was being waited for whose status could not be read to the end (a status poll
+/// failed). The job may still be running on the server and is charged when it completes, so this is
+/// never reported as "nothing was processed".
+#[derive(Debug)]
+pub struct Unfollowed {
+    /// The job id.
+    pub request_id: String,
+    /// Whether another `artnex status` can pick it up (not on the embedded simulator).
+    pub resumable: bool,
+    /// Why the poll failed.
+    pub cause: artnex::Error,
+}
+
+impl Unfollowed {
+    /// A failed wait for `request_id`: a job that ended (failed) or is still running after the timeout
+    /// is reported as the SDK says; any other error left the job unfollowed.
+    pub fn classify(request_id: &str, resumable: bool, e: artnex::Error) -> Failure {
+        match e {
+            artnex::Error::JobFailed { .. } | artnex::Error::JobTimedOut { .. } => Failure::Sdk(e),
+            cause => Failure::Unfollowed(Box::new(Unfollowed {
+                request_id: request_id.to_string(),
+                resumable,
+                cause,
+            })),
+        }
+    }
+
+    /// The message: the job may go on, and why its status is not known.
+    pub fn message(&self) -> String {
+        let whose = if self.resumable {
+            ""
+        } else {
+            " on the embedded simulator, which stops with this command"
+        };
+        format!(
+            "video job {}{whose} may still be running (it is charged when it completes), but its status could not be read: {}",
+            self.request_id,
+            crate::report::sdk_message(&self.cause)
+        )
+    }
+
+    /// What to do: resume it, at another status path when the server knew no job at this one.
+    pub fn hint(&self) -> Option<String> {
+        if !self.resumable {
+            return None;
+        }
+        if unknown_job(&self.cause) {
+            return Some(status_path_advice(&format!(
+                "then resume with `{}`",
+                crate::resume_command_at(&self.request_id, Some("TEMPLATE".into()))
+            )));
+        }
+        Some(format!(
+            "resume with `{}` (polls cost no credits)",
+            crate::resume_command(&self.request_id)
+        ))
+    }
+}
+
+/// Whether the server answered a status poll with 404: it knows no such job at the path polled.
+pub fn unknown_job(e: &artnex::Error) -> bool {
+    matches!(e, artnex::Error::Api(a)
+        if a.operation == artnex::OperationId::GetVideoStatus && a.status == 404)
+}
+
+/// What to do when the server knows no job at the status path polled: the docs do not name that path.
+pub fn status_path_advice(then: &str) -> String {
+    format!(
+        "the docs do not name the video status endpoint and this server knows no such job at `{}`: if the job id is right, find where the API answers status polls and pass it with --video-status-path TEMPLATE (or ARTNEX_VIDEO_STATUS_PATH, or video_status_path in the config file), `{{request_id}}` where the id goes; {then}",
+        crate::status_path()
+    )
+}
+
 /// Every kind of failure a command reports.
 #[derive(Debug)]
 pub enum Failure {
@@ -99,6 +172,8 @@ pub enum Failure {
     Sdk(artnex::Error),
     /// Charged, but not saved.
     NotSaved(Box<NotSaved>),
+    /// A video job that may still be running, whose status could not be read.
+    Unfollowed(Box<Unfollowed>),
 }
 
 impl From<artnex::Error> for Failure {

@@ -50,10 +50,14 @@ pub const DEFAULT_MODEL: &str = "flux-dev";
 
 /// Runs `artnex images`.
 pub async fn run(s: &Settings, a: &ImagesArgs) -> Result<ExitCode, Failure> {
-    if s.base_url_on_command_line {
-        return Err(UsageError(
-            "`images` talks to an OpenAI-compatible images API, not to Artnex, so --base-url does not apply: pass --artapi-base-url URL (including /v1), or set ARTAPI_BASE_URL".into(),
-        )
+    if let Some(flag) = s.artnex_server_flag() {
+        let instead = match flag {
+            "--base-url" => ": pass --artapi-base-url URL (including /v1), or set ARTAPI_BASE_URL",
+            _ => " (it has no video jobs)",
+        };
+        return Err(UsageError(format!(
+            "`images` talks to an OpenAI-compatible images API, not to Artnex, so {flag} does not apply{instead}"
+        ))
         .into());
     }
     let config = &s.config.config;

@@ -83,8 +83,11 @@ impl Conn {
         if let Some(url) = &s.base_url {
             builder = builder.base_url(url.clone());
         }
+        if let Some(template) = &s.video_status_path {
+            builder = builder.video_status_path(template.clone());
+        }
         Ok(Conn {
-            client: builder.build()?,
+            client: builder.build().map_err(|e| s.client_error(e))?,
             mock: None,
             speed: 1.0,
         })
@@ -107,15 +110,44 @@ impl Conn {
     }
 }
 
-/// Flags that `artnex status <id> --wait` needs to find the same job and directory again.
-static RESUME_FLAGS: OnceLock<Vec<String>> = OnceLock::new();
+/// What `artnex status <id> --wait` needs to find the same job and directory again.
+#[derive(Debug, Default)]
+struct Resume {
+    /// `--base-url` and `-o`, when given on the command line.
+    flags: Vec<String>,
+    /// `--video-status-path`'s template, when given on the command line.
+    status_path_flag: Option<String>,
+    /// The video status path in use (from wherever it came).
+    status_path: Option<String>,
+}
+
+static RESUME: OnceLock<Resume> = OnceLock::new();
 
 /// The command that resumes waiting for a video job.
 pub fn resume_command(request_id: &str) -> String {
+    let flag = RESUME.get().and_then(|r| r.status_path_flag.clone());
+    resume_command_at(request_id, flag)
+}
+
+/// The command that resumes waiting for a video job, polling `status_path` when given.
+pub fn resume_command_at(request_id: &str, status_path: Option<String>) -> String {
     let mut words: Vec<String> = vec!["artnex".into(), "status".into(), request_id.into()];
     words.push("--wait".into());
-    words.extend(RESUME_FLAGS.get().cloned().unwrap_or_default());
+    if let Some(r) = RESUME.get() {
+        words.extend(r.flags.iter().cloned());
+    }
+    if let Some(template) = status_path {
+        words.extend(["--video-status-path".to_string(), template]);
+    }
     batch::shell_line(words)
+}
+
+/// The video status path template the command polls.
+pub fn status_path() -> &'static str {
+    RESUME
+        .get()
+        .and_then(|r| r.status_path.as_deref())
+        .unwrap_or(artnex::client::DEFAULT_VIDEO_STATUS_PATH)
 }
 
 fn main() -> ExitCode {
@@ -137,16 +169,29 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return report::failure(&e.into(), cli.global.json, service),
     };
-    let mut resume = Vec::new();
+    let mut resume = Resume {
+        status_path_flag: settings
+            .video_status_path
+            .clone()
+            .filter(|_| settings.video_status_path_on_command_line),
+        // The embedded simulator polls its own path.
+        status_path: settings
+            .video_status_path
+            .clone()
+            .filter(|_| !settings.mock),
+        ..Resume::default()
+    };
     if settings.base_url_on_command_line
         && let Some(url) = &settings.base_url
     {
-        resume.extend(["--base-url".to_string(), url.clone()]);
+        resume.flags.extend(["--base-url".to_string(), url.clone()]);
     }
     if cli.global.out.is_some() {
-        resume.extend(["-o".to_string(), settings.out.display().to_string()]);
+        resume
+            .flags
+            .extend(["-o".to_string(), settings.out.display().to_string()]);
     }
-    let _ = RESUME_FLAGS.set(resume);
+    let _ = RESUME.set(resume);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -479,7 +524,7 @@ async fn wait_with_progress(
     };
     let result = exec::wait(job, conn.real(interval), conn.real(timeout), on_state).await;
     drop(spinner);
-    Ok(result?)
+    result.map_err(|e| exec::Unfollowed::classify(job.request_id(), conn.mock.is_none(), e))
 }
 
 /// Why `status --mock` is refused.
@@ -673,6 +718,7 @@ fn config_command(s: &Settings, action: &ConfigCommand) -> Result<ExitCode, Fail
                 "out": {"value": s.out.display().to_string(), "from": s.sources.out},
                 "base_url": {"value": s.base_url.clone().unwrap_or_else(|| artnex::client::DEFAULT_BASE_URL.into()), "from": s.sources.base_url},
                 "api_key": {"set": s.api_key.is_some(), "from": s.sources.api_key},
+                "video_status_path": {"value": s.video_status_path.as_deref().unwrap_or(artnex::client::DEFAULT_VIDEO_STATUS_PATH), "from": s.sources.video_status_path},
                 "artapi_base_url": c.artapi_base_url,
                 "models": {
                     "generate": default_model(&models.generate, request::DEFAULT_GENERATE_MODEL),
@@ -706,6 +752,7 @@ fn config_command(s: &Settings, action: &ConfigCommand) -> Result<ExitCode, Fail
                 };
                 outln!("out: {}", shown(&doc["out"]));
                 outln!("base_url: {}", shown(&doc["base_url"]));
+                outln!("video_status_path: {}", shown(&doc["video_status_path"]));
                 outln!(
                     "api_key: {} (never printed)",
                     if s.api_key.is_some() {

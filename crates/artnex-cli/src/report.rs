@@ -36,6 +36,7 @@ pub fn exit_code(f: &Failure) -> u8 {
     match f {
         Failure::Usage(_) => USAGE,
         Failure::NotSaved(_) => NOT_SAVED,
+        Failure::Unfollowed(_) => API,
         Failure::Sdk(e) => match e {
             E::Validation(_)
             | E::BudgetExceeded { .. }
@@ -184,8 +185,14 @@ pub fn hint(f: &Failure, service: Service) -> Option<String> {
     let e = match f {
         Failure::Usage(_) => return None,
         Failure::NotSaved(n) => return Some(n.fetch_again()),
+        Failure::Unfollowed(u) => return u.hint(),
         Failure::Sdk(e) => e,
     };
+    if crate::exec::unknown_job(e) {
+        return Some(crate::exec::status_path_advice(
+            "then run the command again with it",
+        ));
+    }
     if e.may_have_been_processed() {
         // The message says so already; say what to do.
         return Some(
@@ -237,6 +244,7 @@ pub fn message(f: &Failure) -> String {
         Failure::Usage(u) => u.0.clone(),
         Failure::Sdk(e) => sdk_message(e),
         Failure::NotSaved(n) => n.message(),
+        Failure::Unfollowed(u) => u.message(),
     }
 }
 
@@ -259,6 +267,13 @@ pub fn failure_json(f: &Failure, service: Service) -> Value {
     let (kind, code, request_id, processed) = match f {
         Failure::Usage(_) => ("usage", None, None, false),
         Failure::NotSaved(n) => ("not_saved", None, n.request_id.clone(), true),
+        // The job's id (not the failed poll's), and it may be charged.
+        Failure::Unfollowed(u) => (
+            kind_of(&u.cause),
+            u.cause.code().map(|c| c.to_string()),
+            Some(u.request_id.clone()),
+            true,
+        ),
         Failure::Sdk(e) => (
             kind_of(e),
             e.code().map(|c| c.to_string()),

@@ -12,7 +12,7 @@ use clap::parser::ValueSource;
 
 use crate::cli::Global;
 use crate::config::Loaded;
-use crate::exec::UsageError;
+use crate::exec::{Failure, UsageError};
 use crate::out::errln;
 use crate::request::{Request, RequestExt};
 
@@ -25,6 +25,8 @@ pub struct Sources {
     pub base_url: &'static str,
     /// Of the API key.
     pub api_key: &'static str,
+    /// Of the video status path.
+    pub video_status_path: &'static str,
 }
 
 /// Everything a command needs to know besides its own arguments.
@@ -46,6 +48,11 @@ pub struct Settings {
     pub base_url: Option<String>,
     /// Whether `--base-url` was given on the command line (not through the environment or the config).
     pub base_url_on_command_line: bool,
+    /// The video status path template (`{request_id}` where the job id goes), when not the SDK's
+    /// default; the SDK checks it when the client is built (see [`Settings::client_error`]).
+    pub video_status_path: Option<String>,
+    /// Whether `--video-status-path` was given on the command line.
+    pub video_status_path_on_command_line: bool,
     /// The Artnex API key, when one was given.
     pub api_key: Option<String>,
     /// The price table from `--price` and the config file, when either gives one.
@@ -82,6 +89,11 @@ impl Settings {
                 .clone()
                 .or_else(|| config.config.base_url.clone()),
             base_url_on_command_line: on_command_line("base_url"),
+            video_status_path: g
+                .video_status_path
+                .clone()
+                .or_else(|| config.config.video_status_path.clone()),
+            video_status_path_on_command_line: on_command_line("video_status_path"),
             api_key: None,
             prices: None,
             price_flags: g.prices.clone(),
@@ -105,16 +117,31 @@ impl Settings {
                 s.base_url.is_some(),
             ),
             api_key: "not set",
+            video_status_path: from(
+                "video_status_path",
+                "ARTNEX_VIDEO_STATUS_PATH",
+                s.config.config.video_status_path.is_some(),
+                s.video_status_path.is_some(),
+            ),
         };
-        if s.mock && s.base_url_on_command_line {
-            return Err(UsageError(
-                "--mock and --base-url do not go together: --mock runs the command on the embedded simulator, --base-url sends it to a server; drop one of them".into(),
-            ));
+        if s.mock
+            && let Some(flag) = s.artnex_server_flag()
+        {
+            return Err(UsageError(format!(
+                "--mock and {flag} do not go together: --mock runs the command on the embedded simulator, {flag} is for a server; drop one of them"
+            )));
         }
-        if s.mock && s.base_url.is_some() && !s.json {
-            errln!(
-                "note: --mock runs on the embedded simulator; the base URL from ARTNEX_BASE_URL or the config file is not used"
-            );
+        if s.mock && !s.json {
+            for (what, set) in [
+                ("base URL", s.base_url.is_some()),
+                ("video status path", s.video_status_path.is_some()),
+            ] {
+                if set {
+                    errln!(
+                        "note: --mock runs on the embedded simulator; the {what} from the environment or the config file is not used"
+                    );
+                }
+            }
         }
         s.prices = price_table(&s.config, &g.prices)?;
         s.api_key = s.resolve_key(g, on_command_line("api_key"))?;
@@ -156,6 +183,41 @@ impl Settings {
             Some(k) => Ok(Some(k.clone())),
             None => self.config.key(&self.config.config.api_key, "api_key"),
         }
+    }
+
+    /// The flag given on the command line that names something of an Artnex server (`--base-url`,
+    /// `--video-status-path`), for the commands that talk to no Artnex server and refuse it.
+    pub fn artnex_server_flag(&self) -> Option<&'static str> {
+        match () {
+            _ if self.base_url_on_command_line => Some("--base-url"),
+            _ if self.video_status_path_on_command_line => Some("--video-status-path"),
+            _ => None,
+        }
+    }
+
+    /// A client build error in CLI terms: a video status path the SDK refuses (its rule: the client
+    /// builder checks it) is a usage error that names where the template came from.
+    pub fn client_error(&self, e: artnex::Error) -> Failure {
+        use artnex_transport::ConfigError;
+        let (Some(template), artnex::Error::Config(ConfigError::InvalidBaseUrl { url, reason })) =
+            (&self.video_status_path, &e)
+        else {
+            return e.into();
+        };
+        if url != template {
+            return e.into();
+        }
+        let from = match (self.sources.video_status_path, &self.config.path) {
+            ("config file", Some(p)) => {
+                format!("`video_status_path` in the config file {}", p.display())
+            }
+            ("ARTNEX_VIDEO_STATUS_PATH", _) => "ARTNEX_VIDEO_STATUS_PATH".into(),
+            _ => "--video-status-path".into(),
+        };
+        UsageError(format!(
+            "invalid video status path `{template}` (from {from}): {reason}, for example `/v1/video/status/{{request_id}}` or `/v1/video?request_id={{request_id}}`"
+        ))
+        .into()
     }
 
     /// Marks stdin as read by `what`; refuses a second reader.
