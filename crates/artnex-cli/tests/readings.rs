@@ -24,12 +24,10 @@ const ERROR_KEY: &str = "sk-mock-errors";
 const CONCURRENCY: usize = 4;
 
 /// What a reading needs from the CLI: the status path is the one gap it cannot detect.
-fn configuration(r: &Readings) -> Option<&'static str> {
-    match r.status_path {
-        StatusPath::StatusSegment => Some("/v1/video/status/{request_id}"),
-        StatusPath::Query => Some("/v1/video?request_id={request_id}"),
-        _ => None,
-    }
+fn configuration(r: &Readings) -> Option<String> {
+    // The SDK assumes the spec's path; a reading with another one needs it configured.
+    let template = r.status_path.template();
+    (template != artnex::client::DEFAULT_VIDEO_STATUS_PATH).then_some(template)
 }
 
 async fn simulator(readings: Readings) -> MockServer {
@@ -190,9 +188,14 @@ async fn run_reading(readings: Readings) -> Vec<Option<String>> {
     let mock = simulator(readings).await;
     let dir = tempfile::tempdir().unwrap();
     vec![
-        video(&mock, dir.path(), &readings, configuration(&readings))
-            .await
-            .err(),
+        video(
+            &mock,
+            dir.path(),
+            &readings,
+            configuration(&readings).as_deref(),
+        )
+        .await
+        .err(),
         server_error(&mock, dir.path()).await.err(),
         quota(&mock, dir.path()).await.err(),
     ]
@@ -306,7 +309,7 @@ async fn the_status_path_comes_from_the_flag_the_environment_or_the_config_file(
 
     // The environment.
     let mut cmd = cli(&mock, dir.path(), DEFAULT_KEY, None);
-    cmd.env("ARTNEX_VIDEO_STATUS_PATH", template).args([
+    cmd.env("ARTNEX_VIDEO_STATUS_PATH", &template).args([
         "video",
         "waves",
         "-m",
@@ -356,7 +359,7 @@ async fn the_status_path_comes_from_the_flag_the_environment_or_the_config_file(
     assert_eq!(doc["video_status_path"]["from"], "config file", "{doc}");
 
     // The flag, repeated in the resume command the video prints.
-    let mut cmd = cli(&mock, dir.path(), DEFAULT_KEY, Some(template));
+    let mut cmd = cli(&mock, dir.path(), DEFAULT_KEY, Some(&template));
     cmd.args(["video", "waves", "-m", "veo3-fast", "--no-wait"]);
     let (code, doc, stderr) = last_doc(cmd).await;
     assert_eq!(code, 0, "{doc}");
@@ -395,7 +398,7 @@ async fn the_status_path_comes_from_the_flag_the_environment_or_the_config_file(
     assert_eq!(mock.requests().len(), sent, "nothing may be sent");
 
     // The embedded simulator has its own path: the flag does not go with --mock.
-    let mut cmd = cli(&mock, dir.path(), DEFAULT_KEY, Some(template));
+    let mut cmd = cli(&mock, dir.path(), DEFAULT_KEY, Some(&template));
     cmd.args(["--mock", "tts", "hi"]);
     let (code, doc, _) = last_doc(cmd).await;
     assert_eq!(code, 2, "{doc}");

@@ -520,6 +520,26 @@ impl StatusPaths {
     }
 }
 
+impl StatusPath {
+    /// The status poll's path under this reading, with `{request_id}` where the job id goes (the form a
+    /// client's configuration takes, e.g. the SDK's `ClientBuilder::video_status_path`).
+    ///
+    /// ```
+    /// use artnex_mock::StatusPath;
+    /// assert_eq!(StatusPath::Id.template(), "/v1/video/{request_id}");
+    /// assert_eq!(StatusPath::StatusSegment.template(), "/v1/video/status/{request_id}");
+    /// assert_eq!(StatusPath::Query.template(), "/v1/video?request_id={request_id}");
+    /// ```
+    pub fn template(self) -> String {
+        let paths = StatusPaths::of_spec();
+        match self {
+            StatusPath::StatusSegment => paths.segment,
+            StatusPath::Query => format!("{}?{p}={{{p}}}", paths.query, p = paths.param),
+            _ => endpoint(OperationId::GetVideoStatus),
+        }
+    }
+}
+
 /// The job id of a status-poll path (the last segment; the router matched the rest).
 fn job_id_of(path: &str) -> String {
     path.rsplit('/').next().unwrap_or_default().to_string()
