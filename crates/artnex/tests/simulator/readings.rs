@@ -7,9 +7,7 @@
 use std::time::Duration;
 
 use artnex::{Client, Error, ErrorCode, Model};
-use artnex_mock::{
-    Fault, FaultKind, KeyConfig, MockServer, Plan, Readings, StatusPath, VideoCharge,
-};
+use artnex_mock::{Fault, FaultKind, KeyConfig, MockServer, Plan, Readings, VideoCharge};
 
 use crate::{KEY, fast_retries};
 
