@@ -32,26 +32,33 @@ const TTS_LIMIT: &str = "TEXT_TO_SPEECH_TEXT_MAX_CHARS";
 const SPEC: &str = "spec/artnex.yaml";
 const CHECK_CRATE: &str = "crates/pickup-check";
 
-/// The copy's workspace: everything but build output and version control.
-fn copy_workspace(from: &Path, to: &Path) {
-    fn walk(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let name = entry.file_name();
-            let (src, dst) = (entry.path(), to.join(&name));
-            let ty = entry.file_type().unwrap();
-            if ty.is_dir() {
-                if name != "target" && name != ".git" {
-                    walk(&src, &dst);
-                }
-            } else if ty.is_file() {
-                std::fs::copy(&src, &dst).unwrap();
+/// What the copy holds: the workspace's manifests, lock, cargo config and every member's sources.
+const WORKSPACE: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo",
+    "spec",
+    "crates",
+    "xtask",
+    "tests",
+    "bench",
+];
+
+/// Copies `rel` (a file or a directory, without build output) from `from` to `to`.
+fn copy(from: &Path, to: &Path, rel: &Path) {
+    let (src, dst) = (from.join(rel), to.join(rel));
+    if src.is_dir() {
+        std::fs::create_dir_all(&dst).unwrap();
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name != "target" {
+                copy(from, to, &rel.join(name));
             }
         }
+    } else {
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(&src, &dst).unwrap();
     }
-    let _ = std::fs::remove_dir_all(to);
-    walk(from, to);
 }
 
 fn facts_of(root: &Path) -> xtask::facts::Facts {
@@ -146,39 +153,39 @@ fn run_check(copy: &Path, target_dir: &Path) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Every file under `copy` that is new or differs from the same path under `real`, relative to `copy`;
-/// files of `real` missing from the copy are listed too.
+/// Every file of the [`WORKSPACE`] entries that is new, missing or different in `copy` compared with `real`.
 fn differences(real: &Path, copy: &Path) -> BTreeSet<String> {
     fn walk(real: &Path, copy: &Path, rel: &Path, out: &mut BTreeSet<String>) {
-        let names = |dir: &Path| -> BTreeSet<_> {
-            std::fs::read_dir(dir)
-                .map(|d| d.map(|e| e.unwrap().file_name()).collect())
-                .unwrap_or_default()
-        };
-        for name in names(&copy.join(rel)).union(&names(&real.join(rel))) {
-            if name == "target" || name == ".git" {
-                continue;
+        let (a, b) = (real.join(rel), copy.join(rel));
+        if a.is_dir() || b.is_dir() {
+            let names = |dir: &Path| -> BTreeSet<_> {
+                std::fs::read_dir(dir)
+                    .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+                    .unwrap_or_default()
+            };
+            for name in names(&a).union(&names(&b)) {
+                if name != "target" {
+                    walk(real, copy, &rel.join(name), out);
+                }
             }
-            let rel = rel.join(name);
-            let (a, b) = (real.join(&rel), copy.join(&rel));
-            if a.is_dir() || b.is_dir() {
-                walk(real, copy, &rel, out);
-            } else if std::fs::read(&a).ok() != std::fs::read(&b).ok() {
-                out.insert(rel.to_string_lossy().replace('\\', "/"));
-            }
+        } else if std::fs::read(&a).ok() != std::fs::read(&b).ok() {
+            out.insert(rel.to_string_lossy().into_owned());
         }
     }
     let mut out = BTreeSet::new();
-    walk(real, copy, Path::new(""), &mut out);
+    for rel in WORKSPACE {
+        walk(real, copy, Path::new(rel), &mut out);
+    }
     out
 }
 
-/// `<target>/<name>`: the target directory is the parent of the one cargo gives tests for scratch files.
-fn target_dir(name: &str) -> PathBuf {
+/// Where the copy is built: `<target>/pickup` (the target directory is the parent of the one cargo gives
+/// tests for scratch files), kept between runs.
+fn copy_target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
-        .join(name)
+        .join("pickup")
 }
 
 #[test]
@@ -205,7 +212,10 @@ fn a_model_an_error_code_and_a_limit_reach_the_sdk_and_the_simulator_with_no_han
     let tts_new = tts_old + TTS_RAISE;
 
     let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pickup-workspace");
-    copy_workspace(&real, &copy);
+    let _ = std::fs::remove_dir_all(&copy);
+    for rel in WORKSPACE {
+        self::copy(&real, &copy, Path::new(rel));
+    }
 
     // The maintainer's edit: the spec only.
     let path = copy.join(SPEC);
@@ -228,10 +238,11 @@ fn a_model_an_error_code_and_a_limit_reach_the_sdk_and_the_simulator_with_no_han
     assert_eq!(tts_limit(&after), tts_new);
 
     install_check(&copy, &expected_rs(tts_old, tts_new));
-    let (ok, output) = run_check(&copy, &target_dir("pickup"));
+    let (ok, output) = run_check(&copy, &copy_target_dir());
     assert!(
         ok,
-        "the check program failed in {}:\n{output}",
+        "the check program failed in {} (built offline: if a dependency is missing from cargo's \
+         cache, run `cargo fetch` in the workspace once):\n{output}",
         copy.display()
     );
     // Every check ran (a filter or a lost test would not go unnoticed).
