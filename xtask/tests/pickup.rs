@@ -7,6 +7,18 @@
 //!
 //! The copy is built offline (the dependencies are the ones cargo already fetched for this workspace)
 //! into `<target>/pickup`, which is kept between runs so that only the workspace's own crates rebuild.
+//!
+//! # Decisions (issue 12 is silent)
+//!
+//! - The check program is its own crate in the copy (`crates/pickup-check`, a `crates/*` member) with
+//!   only `artnex` and `artnex-mock` (default features off), `artnex-facts`, tokio, reqwest and serde_json:
+//!   the smallest build that runs both. A cold build is about two minutes on two busy cores; a warm one
+//!   seconds (the copy's path is fixed, so the incremental caches in `<target>/pickup` stay valid).
+//! - The error code reaches the simulator as data, and that is what is checked: the simulator answers a
+//!   listed code at the status `OperationInfo::error_codes` gives it, and a new code names a new condition
+//!   that no existing request provokes (see CONTRIBUTING.md, *What still needs code*).
+//! - The spec is edited as data (parsed, changed, written back), so the test does not depend on the
+//!   spec's layout; the TTS limit is raised from whatever the spec states (5,000 → 6,000 today).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
