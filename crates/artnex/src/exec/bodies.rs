@@ -76,6 +76,7 @@ pub(crate) enum FlatError {
     /// `"error": "<code>"`.
     IsCode,
     /// `"error": "<message>"`.
+    #[cfg_attr(not(feature = "openai-images"), allow(dead_code))]
     IsMessage,
 }
 

@@ -16,7 +16,10 @@ use serde::de::DeserializeOwned;
 use artnex_facts::FieldInfo;
 use artnex_transport::ApiKey;
 
-pub use bodies::{ArtnexErrorBody, ErrorBody, ErrorParts};
+#[cfg(feature = "openai-images")]
+pub use bodies::ErrorParts;
+pub use bodies::{ArtnexErrorBody, ErrorBody};
+#[cfg(feature = "openai-images")]
 pub(crate) use bodies::{FlatError, error_parts};
 pub(crate) use classify::{
     Failure, ResponseParts, classify_transport, request_id_header, status_class,
@@ -43,6 +46,7 @@ impl Payload {
     }
 
     /// `value` as JSON.
+    #[cfg(feature = "openai-images")]
     pub(crate) fn json<T: Serialize + ?Sized>(
         op: OperationId,
         value: &T,

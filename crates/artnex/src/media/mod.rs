@@ -100,6 +100,7 @@ impl Downloads {
     }
 
     /// A result whose bytes came inline (OpenAI-style `b64_json`).
+    #[cfg_attr(not(feature = "openai-images"), allow(dead_code))]
     pub(crate) fn inline(&self, bytes: Bytes, kind: MediaKind) -> Media {
         Media {
             source: Source::Inline(bytes),
