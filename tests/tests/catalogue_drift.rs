@@ -1,6 +1,5 @@
-//! No silent drift between the three places that know prices: the spec's `x-artnex-models` /
-//! `x-artnex-flat-credits` extensions, the SDK's catalogue and estimates, and what the simulator charges.
-//! Each model is priced straight from the spec text and checked against the other two; the simulator is
+//! Prices have one home, the generated facts (from the spec's `x-artnex-models` / `x-artnex-flat-credits`):
+//! for every model, the SDK's estimate and what the simulator charges both equal it. The simulator is
 //! called over raw HTTP so that this test does not depend on the SDK's own request code.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,48 +16,32 @@ struct SpecModel {
     video: Option<(String, u32)>,
 }
 
-fn spec() -> serde_yaml::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/artnex.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn spec_models(spec: &serde_yaml::Value) -> (Vec<SpecModel>, Vec<(String, u64)>) {
-    let mut models = Vec::new();
-    let mut flat = Vec::new();
-    for (_, item) in spec["paths"].as_mapping().unwrap() {
-        for (_, op) in item.as_mapping().unwrap() {
-            let id = op["operationId"].as_str().unwrap().to_string();
-            if let Some(c) = op.get("x-artnex-flat-credits") {
-                flat.push((id.clone(), c.as_u64().unwrap()));
-            }
-            for m in op
-                .get("x-artnex-models")
-                .and_then(|m| m.as_sequence())
-                .into_iter()
-                .flatten()
-            {
-                let video = m.get("mode").map(|mode| {
-                    let shortest = match m.get("durations") {
-                        Some(d) => d
-                            .as_sequence()
-                            .unwrap()
-                            .iter()
-                            .map(|v| v.as_u64().unwrap())
-                            .min()
-                            .unwrap(),
-                        None => m["duration_range"]["min"].as_u64().unwrap(),
-                    };
-                    (mode.as_str().unwrap().to_string(), shortest as u32)
-                });
-                models.push(SpecModel {
-                    operation: id.clone(),
-                    id: m["id"].as_str().unwrap().to_string(),
-                    credits: m["credits"].as_u64(),
-                    video,
-                });
-            }
-        }
-    }
+/// Every model and flat price as the generated facts state them (`cargo xtask check` keeps the facts
+/// equal to the spec).
+fn spec_models() -> (Vec<SpecModel>, Vec<(String, u64)>) {
+    let models = artnex_facts::MODELS
+        .iter()
+        .map(|m| SpecModel {
+            operation: m.kind.operation().as_str().to_string(),
+            id: m.id.to_string(),
+            credits: m.credits.fixed(),
+            video: m
+                .video
+                .map(|v| (v.mode.as_str().to_string(), v.durations.shortest())),
+        })
+        .collect();
+    let flat = vec![
+        (
+            artnex_facts::OperationId::UpscaleImage.as_str().to_string(),
+            artnex_facts::UPSCALE_CREDITS,
+        ),
+        (
+            artnex_facts::OperationId::RemoveBackground
+                .as_str()
+                .to_string(),
+            artnex_facts::REMOVE_BACKGROUND_CREDITS,
+        ),
+    ];
     (models, flat)
 }
 
@@ -102,7 +85,7 @@ fn charged(mock: &MockServer, request_id: &str) -> u64 {
 
 #[tokio::test]
 async fn spec_sdk_and_simulator_agree_on_every_price() {
-    let (models, flat) = spec_models(&spec());
+    let (models, flat) = spec_models();
     assert_eq!(
         models.len(),
         29,
