@@ -170,23 +170,18 @@ fn expectation(field: &str) -> Option<Expected> {
 }
 
 /// Every request field a batch line can have.
-const FIELDS: [&str; 15] = [
-    "op",
-    "prompt",
-    "text",
-    "model",
-    "voice_id",
-    "image",
-    "width",
-    "height",
-    "num_images",
-    "duration",
-    "scale",
-    "resolution",
-    "quality",
-    "aspect_ratio",
-    "mode",
-];
+fn request_fields() -> impl Iterator<Item = &'static str> {
+    // The request fields of the operations a batch line can name, from the spec (`op` is the tag).
+    let mut names = vec!["op"];
+    for info in artnex::facts::OPERATIONS {
+        if info.api == artnex::facts::Api::Artnex && info.billable {
+            names.extend(info.request_fields.iter().map(|f| f.name));
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names.into_iter()
+}
 
 /// Why a batch line is not a request, in words that name the field and what it must be (`` `num_images`
 /// must be a whole number from 1 to 4, not "2" ``), from the parsed line and the parser's error.
@@ -227,7 +222,7 @@ pub fn line_error(value: &Value, error: &serde_json::Error) -> String {
     if let Some(rest) = text.strip_prefix("unknown field `")
         && let Some((field, _)) = rest.split_once('`')
     {
-        let hint = crate::exec::did_you_mean(field, FIELDS)
+        let hint = crate::exec::did_you_mean(field, request_fields())
             .map(|f| format!("; did you mean `{f}`?"))
             .unwrap_or_default();
         let op = object
