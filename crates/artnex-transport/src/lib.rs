@@ -6,6 +6,9 @@
 //! - [`HttpConfig`] holds timeouts suited to slow media endpoints: a short connect timeout, a generous
 //!   read timeout between bytes, and no overall cap unless asked for, so large downloads and slow video
 //!   submissions are not cut off.
+//! - TLS is rustls with the crypto provider chosen by feature: `ring` (default) or `aws-lc-rs`
+//!   ([`TLS_PROVIDER`] says which one this build uses). A provider the application installed itself
+//!   (`rustls::crypto::CryptoProvider::install_default`) before building a client is used instead.
 //!
 //! ```
 //! use artnex_transport::{ApiKey, HttpConfig};
@@ -47,8 +50,14 @@ pub enum ConfigError {
         /// The URL as given.
         url: String,
     },
-    /// reqwest could not build the HTTP client (for example, no TLS backend).
+    /// reqwest could not build the HTTP client.
     Http(reqwest::Error),
+    /// The base URL is `https://` but this build has no TLS: enable the `ring` (default) or `aws-lc-rs`
+    /// feature.
+    NoTls {
+        /// The URL as given.
+        url: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -66,6 +75,10 @@ impl fmt::Display for ConfigError {
                 "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed only to loopback addresses)"
             ),
             ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+            ConfigError::NoTls { url } => write!(
+                f,
+                "cannot reach `{url}`: this build has no TLS; enable the `ring` (default) or `aws-lc-rs` feature"
+            ),
         }
     }
 }
@@ -164,6 +177,32 @@ pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
+/// The rustls crypto provider this build installs when the application has not installed one:
+/// `Some("ring")`, `Some("aws-lc-rs")` (also when both features are on), or `None` without TLS.
+///
+/// ```
+/// assert!(matches!(artnex_transport::TLS_PROVIDER, Some("ring") | Some("aws-lc-rs") | None));
+/// ```
+pub const TLS_PROVIDER: Option<&str> = if cfg!(feature = "aws-lc-rs") {
+    Some("aws-lc-rs")
+} else if cfg!(feature = "ring") {
+    Some("ring")
+} else {
+    None
+};
+
+/// Makes sure rustls has a process-wide crypto provider before reqwest builds a client: the
+/// application's own when it installed one, otherwise the one this build's feature names (the same rule
+/// rustls itself applies when a single provider is compiled in). With `aws-lc-rs`, reqwest falls back to
+/// it by itself, so nothing is installed.
+fn ensure_crypto_provider() {
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: that one is used, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// Timeouts and identification for the HTTP client.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -207,6 +246,7 @@ impl HttpConfig {
 
     /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one).
     fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        ensure_crypto_provider();
         let mut builder = builder
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
@@ -230,6 +270,11 @@ impl HttpConfig {
         custom: Option<reqwest::ClientBuilder>,
     ) -> Result<reqwest::Client, ConfigError> {
         let checked = check_base_url(base_url)?;
+        if TLS_PROVIDER.is_none() && checked.starts_with("https://") {
+            return Err(ConfigError::NoTls {
+                url: base_url.to_string(),
+            });
+        }
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, key.authorization()?);
         let mut builder = self
