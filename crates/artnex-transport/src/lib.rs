@@ -191,11 +191,18 @@ pub const TLS_PROVIDER: Option<&str> = if cfg!(feature = "aws-lc-rs") {
     None
 };
 
-/// Makes sure rustls has a process-wide crypto provider before reqwest builds a client: the
-/// application's own when it installed one, otherwise the one this build's feature names (the same rule
-/// rustls itself applies when a single provider is compiled in). With `aws-lc-rs`, reqwest falls back to
-/// it by itself, so nothing is installed.
-fn ensure_crypto_provider() {
+/// Makes sure rustls has a process-wide crypto provider, as reqwest needs one to build any client with the
+/// `ring` feature: the application's own when it installed one, otherwise the one this build's feature
+/// names (the same rule rustls itself applies when a single provider is compiled in). With `aws-lc-rs`,
+/// reqwest falls back to it by itself, so nothing is installed. Every client this crate builds calls it;
+/// call it yourself before building a `reqwest` client of your own ahead of any artnex client.
+///
+/// ```
+/// artnex_transport::install_crypto_provider();
+/// let http = artnex_transport::reqwest::Client::new(); // no "no crypto provider" panic
+/// # drop(http);
+/// ```
+pub fn install_crypto_provider() {
     #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Err only when another thread installed one first: that one is used, which is fine.
@@ -246,7 +253,7 @@ impl HttpConfig {
 
     /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one).
     fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-        ensure_crypto_provider();
+        install_crypto_provider();
         let mut builder = builder
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)

@@ -34,6 +34,8 @@ pub struct Builder<S> {
 
 impl<S: Default> Default for Builder<S> {
     fn default() -> Self {
+        // Before the caller builds a `reqwest` client of their own for `http_client`/`download_client`.
+        artnex_transport::install_crypto_provider();
         Builder {
             conn: Connection::default(),
             settings: S::default(),

@@ -96,8 +96,12 @@ pub use request::Request;
 pub use retry::RetryPolicy;
 
 /// The `reqwest` version this crate uses, for [`builder::Builder::http_client`] and
-/// [`builder::Builder::download_client`].
+/// [`builder::Builder::download_client`]. With the `ring` feature (the default), reqwest needs a
+/// process-wide rustls crypto provider to build a client: starting an artnex client builder installs it,
+/// and so does [`install_crypto_provider`] (for a `reqwest` client built before any artnex client).
 pub use reqwest;
+
+pub use artnex_transport::install_crypto_provider;
 
 /// Limits checked before sending.
 pub mod limits {
