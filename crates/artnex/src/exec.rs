@@ -4,23 +4,69 @@
 //! decision through [`classify_status`] and [`classify_transport`].
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Error, ErrorCode, TransportError};
+use crate::media::upload::{ImageText, UploadBody};
 use crate::operation::OperationId;
 use crate::retry::{Action, FailureClass, RetryPolicy, parse_retry_after};
 
-/// A request body, serialised once: every attempt sends the same bytes (cloning `Bytes` is a reference
-/// count), so a 10 MB image is held once, not once per attempt.
+/// A request body, serialised once: every attempt sends the same bytes. JSON in memory is shared between
+/// attempts (cloning `Bytes` is a reference count); an inline image is not in it: the body is the JSON
+/// before the image's string, the image's text, and the JSON after it, and the image is encoded into the
+/// body as it is sent (from memory, or from its file, re-opened for each attempt; see
+/// [`media::upload`](crate::media::upload)), so a 10 MB image is never held encoded.
 #[doc(hidden)]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Payload {
-    body: Option<Bytes>,
+    body: Option<Body>,
+}
+
+#[derive(Clone)]
+enum Body {
+    Json(Bytes),
+    WithImage {
+        /// Up to and including the opening quote of the image's string.
+        prefix: Bytes,
+        image: ImageText,
+        /// From its closing quote on.
+        suffix: Bytes,
+        /// What stands for the image in the JSON until it is sent (for [`Payload::with_extra`]).
+        marker: Arc<str>,
+    },
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.body {
+            None => f.write_str("Payload(empty)"),
+            Some(Body::Json(b)) => write!(f, "Payload({} bytes of JSON)", b.len()),
+            Some(Body::WithImage {
+                prefix,
+                image,
+                suffix,
+                ..
+            }) => write!(
+                f,
+                "Payload({} bytes of JSON around {image:?})",
+                prefix.len() + suffix.len()
+            ),
+        }
+    }
+}
+
+fn internal(op: OperationId, message: String) -> Error {
+    Error::Internal {
+        operation: op,
+        message,
+        may_have_been_processed: false,
+    }
 }
 
 impl Payload {
@@ -34,29 +80,58 @@ impl Payload {
         op: OperationId,
         value: &T,
     ) -> Result<Payload, Error> {
-        Payload::json_sized(op, value, 0)
-    }
-
-    /// `value` as JSON, into a buffer that starts with `size_hint` bytes of room (so that a body holding
-    /// an image is not reallocated, and briefly held twice, while it grows).
-    pub(crate) fn json_sized<T: Serialize + ?Sized>(
-        op: OperationId,
-        value: &T,
-        size_hint: usize,
-    ) -> Result<Payload, Error> {
-        let mut buf = Vec::with_capacity(size_hint.max(256));
-        serde_json::to_writer(&mut buf, value).map_err(|e| Error::Internal {
-            operation: op,
-            message: format!("the request body could not be serialised: {e}"),
-            may_have_been_processed: false,
-        })?;
         Ok(Payload {
-            body: Some(Bytes::from(buf)),
+            body: Some(Body::Json(Bytes::from(to_json(op, value)?))),
         })
     }
 
+    /// `value` as JSON, whose image field holds the string `marker`, with `image` in its place.
+    pub(crate) fn json_with_image<T: Serialize + ?Sized>(
+        op: OperationId,
+        value: &T,
+        marker: Arc<str>,
+        image: ImageText,
+    ) -> Result<Payload, Error> {
+        Payload::split(op, to_json(op, value)?, marker, image)
+    }
+
+    /// Cuts `json` around the string `marker` (the image's place); without it, the image is not sent
+    /// (an `extra_body` field replaced it).
+    fn split(
+        op: OperationId,
+        json: Vec<u8>,
+        marker: Arc<str>,
+        image: ImageText,
+    ) -> Result<Payload, Error> {
+        let needle = format!("\"{marker}\"");
+        let mut found = json
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle.as_bytes())
+            .map(|(i, _)| i);
+        let (first, second) = (found.next(), found.next());
+        let json = Bytes::from(json);
+        match (first, second) {
+            (None, _) => Ok(Payload {
+                body: Some(Body::Json(json)),
+            }),
+            (Some(at), None) => Ok(Payload {
+                body: Some(Body::WithImage {
+                    prefix: json.slice(..at + 1),
+                    image,
+                    suffix: json.slice(at + needle.len() - 1..),
+                    marker,
+                }),
+            }),
+            (Some(_), Some(_)) => Err(internal(
+                op,
+                "the image's place in the request body is ambiguous".into(),
+            )),
+        }
+    }
+
     /// Adds fields the SDK does not know to a JSON object body (the `extra_body` escape hatch). Costs a
-    /// parse of the body, so only requests that use it pay for it.
+    /// parse of the JSON (never of an inline image), so only requests that use it pay for it.
     pub(crate) fn with_extra(
         self,
         op: OperationId,
@@ -65,27 +140,49 @@ impl Payload {
         if extra.is_empty() {
             return Ok(self);
         }
-        let internal = |message: String| Error::Internal {
-            operation: op,
-            message,
-            may_have_been_processed: false,
+        let (json, image) = match self.body {
+            None => (Bytes::from_static(b"{}"), None),
+            Some(Body::Json(b)) => (b, None),
+            Some(Body::WithImage {
+                prefix,
+                image,
+                suffix,
+                marker,
+            }) => {
+                let mut json = Vec::with_capacity(prefix.len() + marker.len() + suffix.len());
+                json.extend_from_slice(&prefix);
+                json.extend_from_slice(marker.as_bytes());
+                json.extend_from_slice(&suffix);
+                (Bytes::from(json), Some((marker, image)))
+            }
         };
-        let mut object = match &self.body {
-            Some(b) => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(b)
-                .map_err(|e| internal(format!("the request body is not a JSON object: {e}")))?,
-            None => serde_json::Map::new(),
-        };
+        let mut object =
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json)
+                .map_err(|e| internal(op, format!("the request body is not a JSON object: {e}")))?;
         for (k, v) in extra {
             object.insert(k.clone(), v.clone());
         }
-        let len = self.body.as_ref().map_or(0, Bytes::len);
-        Payload::json_sized(op, &object, len + 256)
+        let json = to_json(op, &object)?;
+        match image {
+            Some((marker, image)) => Payload::split(op, json, marker, image),
+            None => Ok(Payload {
+                body: Some(Body::Json(Bytes::from(json))),
+            }),
+        }
     }
 
-    /// The bytes that will be sent, if any.
+    /// The bytes that will be sent, when they are all in memory (no inline image).
     pub(crate) fn bytes(&self) -> Option<&Bytes> {
-        self.body.as_ref()
+        match &self.body {
+            Some(Body::Json(b)) => Some(b),
+            _ => None,
+        }
     }
+}
+
+fn to_json<T: Serialize + ?Sized>(op: OperationId, value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value)
+        .map_err(|e| internal(op, format!("the request body could not be serialised: {e}")))
 }
 
 /// A successful answer: the parsed body and what the response said outside it.
@@ -114,6 +211,9 @@ pub(crate) enum AttemptError {
     Body(reqwest::Error),
     /// A 2xx answer whose body is not what the spec describes.
     Parse(Bytes, serde_json::Error),
+    /// The request body could not be sent whole (an input file changed or could not be read): the
+    /// server never received a complete request. Not retried.
+    Upload(Error),
 }
 
 /// One attempt: `POST` (with the body) or `GET` (without), `Accept: application/json`. Any 2xx is a
@@ -123,18 +223,39 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
     url: &reqwest::Url,
     payload: &Payload,
 ) -> Result<Answer<T>, AttemptError> {
-    let request = match payload.bytes() {
-        Some(body) => http
-            .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body.clone()),
+    let mut upload = None;
+    let request = match &payload.body {
         None => http.get(url.clone()),
+        Some(body) => {
+            let post = http
+                .post(url.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            match body {
+                Body::Json(bytes) => post.body(bytes.clone()),
+                Body::WithImage {
+                    prefix,
+                    image,
+                    suffix,
+                    ..
+                } => {
+                    let (body, failure) = UploadBody::new(prefix.clone(), image, suffix.clone());
+                    upload = Some(failure);
+                    post.header(CONTENT_LENGTH, body.len())
+                        .body(reqwest::Body::wrap(body))
+                }
+            }
+        }
     };
-    let mut response = request
+    let sent = request
         .header(ACCEPT, HeaderValue::from_static("application/json"))
         .send()
-        .await
-        .map_err(AttemptError::Send)?;
+        .await;
+    // A failed upload body (its file changed, or could not be read) is the caller's error whatever the
+    // HTTP stack made of it: the server never received the whole body.
+    if let Some(failure) = upload.and_then(|slot| slot.lock().ok().and_then(|mut f| f.take())) {
+        return Err(AttemptError::Upload(failure.into_error()));
+    }
+    let mut response = sent.map_err(AttemptError::Send)?;
     let status = response.status();
     if !status.is_success() {
         return Err(AttemptError::Status(response));
@@ -205,6 +326,10 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
     let billable = op.is_billable();
     match e {
         AttemptError::Send(err) => classify_transport(op, err, None),
+        AttemptError::Upload(error) => Failure {
+            class: FailureClass::Final,
+            error,
+        },
         AttemptError::Status(response) => {
             let parts = ResponseParts::of(&response);
             let raw = read_capped(response).await;
