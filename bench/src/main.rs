@@ -20,6 +20,7 @@ mod polling;
 mod report;
 mod requests;
 mod stats;
+mod uploads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,7 +62,7 @@ pub struct Sizes {
     pub download_rounds: usize,
     /// Encode pairs (target 5).
     pub encode_reps: usize,
-    /// Counted edit calls per side (target 5).
+    /// Counted upload pairs per operation and source (target 5).
     pub upload_reps: usize,
 }
 
@@ -78,7 +79,7 @@ impl Sizes {
         download_bytes: 256 * 1024 * 1024,
         download_rounds: 3,
         encode_reps: 30,
-        upload_reps: 3,
+        upload_reps: 8,
     };
     const QUICK: Sizes = Sizes {
         warmup: 50,
@@ -92,7 +93,7 @@ impl Sizes {
         download_bytes: 32 * 1024 * 1024,
         download_rounds: 1,
         encode_reps: 6,
-        upload_reps: 1,
+        upload_reps: 2,
     };
 }
 
@@ -258,7 +259,7 @@ async fn run(ctx: Ctx, only: Option<Vec<u8>>) -> Result<Report> {
         media::downloads(&ctx, &mut report).await?;
     }
     if wanted(5) {
-        media::uploads(&ctx, &mut report).await?;
+        uploads::uploads(&ctx, &mut report).await?;
     }
     if wanted(6) {
         polling::polling(&ctx, &mut report).await?;
