@@ -287,7 +287,7 @@ pub async fn uploads(ctx: &Ctx, report: &mut Report) -> Result<()> {
         }
     }
     let get = |op: Op, from: From| -> &Measured {
-        &all.iter()
+        all.iter()
             .find(|(o, f, _)| *o == op && *f == from)
             .map(|(_, _, m)| m)
             .unwrap_or_else(|| unreachable!("every pair is measured"))
