@@ -251,14 +251,17 @@ impl HttpConfig {
         }
     }
 
-    /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one).
-    fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one); reqwest's
+    /// per-read timer only when `read_timer`.
+    fn apply(&self, builder: reqwest::ClientBuilder, read_timer: bool) -> reqwest::ClientBuilder {
         install_crypto_provider();
         let mut builder = builder
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
             .tcp_nodelay(true);
+        if read_timer {
+            builder = builder.read_timeout(self.read_timeout);
+        }
         if let Some(t) = self.request_timeout {
             builder = builder.timeout(t);
         }
@@ -276,6 +279,29 @@ impl HttpConfig {
         base_url: &str,
         custom: Option<reqwest::ClientBuilder>,
     ) -> Result<reqwest::Client, ConfigError> {
+        self.api(key, base_url, custom, true)
+    }
+
+    /// [`HttpConfig::api_client`] without reqwest's read timeout, for a caller that guards every request
+    /// against a stalled server itself with [`HttpConfig::read_timeout`] (the artnex SDK does: one timer
+    /// per attempt, re-armed by progress, costs less than reqwest's timers, which are armed again for the
+    /// response body and read on every poll of it). A request on this client alone never times out.
+    pub fn api_client_guarded_by_caller(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+        custom: Option<reqwest::ClientBuilder>,
+    ) -> Result<reqwest::Client, ConfigError> {
+        self.api(key, base_url, custom, false)
+    }
+
+    fn api(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+        custom: Option<reqwest::ClientBuilder>,
+        read_timer: bool,
+    ) -> Result<reqwest::Client, ConfigError> {
         let checked = check_base_url(base_url)?;
         if TLS_PROVIDER.is_none() && checked.starts_with("https://") {
             return Err(ConfigError::NoTls {
@@ -285,7 +311,7 @@ impl HttpConfig {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, key.authorization()?);
         let mut builder = self
-            .apply(custom.unwrap_or_else(reqwest::Client::builder))
+            .apply(custom.unwrap_or_else(reqwest::Client::builder), read_timer)
             .default_headers(headers);
         if checked.starts_with("http://") {
             builder = builder.no_proxy();
@@ -296,7 +322,7 @@ impl HttpConfig {
     /// The download client: the same timeouts and user agent, and no credentials (result URLs may be on
     /// another host).
     pub fn download_client(&self) -> Result<reqwest::Client, ConfigError> {
-        self.apply(reqwest::Client::builder())
+        self.apply(reqwest::Client::builder(), true)
             .build()
             .map_err(ConfigError::Http)
     }

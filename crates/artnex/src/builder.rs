@@ -74,8 +74,10 @@ pub(crate) struct Connection {
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Core {
-    /// Carries the bearer header, the user agent and the timeouts.
+    /// Carries the bearer header, the user agent and the connect and overall timeouts.
     pub(crate) http: reqwest::Client,
+    /// The read timeout, which every attempt enforces itself (`exec::attempt`'s stall guard).
+    pub(crate) stall: Duration,
     /// The checked base URL, without a trailing `/`.
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
@@ -137,7 +139,8 @@ impl Connection {
             None => http.download_client()?,
         };
         Ok(Core {
-            http: http.api_client(&key, &base_url, self.http)?,
+            http: http.api_client_guarded_by_caller(&key, &base_url, self.http)?,
+            stall: http.read_timeout,
             base_url,
             downloads: Downloads::new(download, retry.clone(), self.durable_downloads),
             retry,

@@ -4,7 +4,9 @@
 //! decision through [`classify_status`] and [`classify_transport`].
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,8 +14,9 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderVal
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::builder::Core;
 use crate::error::{ApiError, Error, ErrorCode, TransportError};
-use crate::media::upload::{ImageText, UploadBody};
+use crate::media::upload::{ImageText, UploadBody, UploadState};
 use crate::operation::OperationId;
 use crate::retry::{Action, FailureClass, RetryPolicy, parse_retry_after};
 
@@ -205,8 +208,8 @@ impl<T> Answer<T> {
 pub(crate) enum AttemptError {
     /// The request could not be sent, or the connection failed before an answer arrived.
     Send(reqwest::Error),
-    /// A non-2xx answer (its body is read by the classifier).
-    Status(reqwest::Response),
+    /// A non-2xx answer: what it said outside its body, and the start of its body.
+    Status(ResponseParts, Vec<u8>),
     /// A 2xx answer whose body could not be read.
     Body(reqwest::Error),
     /// A 2xx answer whose body is not what the spec describes.
@@ -214,15 +217,27 @@ pub(crate) enum AttemptError {
     /// The request body could not be sent whole (an input file changed or could not be read): the
     /// server never received a complete request. Not retried.
     Upload(Error),
+    /// Nothing arrived (and no upload progress was made) for `stall`.
+    Stalled {
+        stall: Duration,
+        /// Whether the whole request body had been handed to the connection.
+        body_sent: bool,
+    },
 }
 
 /// One attempt: `POST` (with the body) or `GET` (without), `Accept: application/json`. Any 2xx is a
 /// success and is parsed as `T`.
+///
+/// The stall guard: one timer per attempt (`core.stall`, the client's read timeout), armed when the
+/// request starts, pushed back while an upload body makes progress and when the response's headers
+/// arrive, covering the response body too (an error body as well). The API client has no reqwest read
+/// timer (see [`HttpConfig::api_client_guarded_by_caller`](artnex_transport::HttpConfig)).
 pub(crate) async fn attempt<T: DeserializeOwned>(
-    http: &reqwest::Client,
+    core: &Core,
     url: &reqwest::Url,
     payload: &Payload,
 ) -> Result<Answer<T>, AttemptError> {
+    let http = &core.http;
     let mut upload = None;
     let request = match &payload.body {
         None => http.get(url.clone()),
@@ -238,36 +253,92 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
                     suffix,
                     ..
                 } => {
-                    let (body, failure) = UploadBody::new(prefix.clone(), image, suffix.clone());
-                    upload = Some(failure);
+                    let (body, state) = UploadBody::new(prefix.clone(), image, suffix.clone());
+                    upload = Some(state);
                     post.header(CONTENT_LENGTH, body.len())
                         .body(reqwest::Body::wrap(body))
                 }
             }
         }
     };
-    let sent = request
+    let send = request
         .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .send()
-        .await;
+        .send();
+    let stall = core.stall;
+    let timer = tokio::time::sleep(stall);
+    tokio::pin!(timer);
+    let sent = guarded(timer.as_mut(), stall, upload.as_deref(), send).await;
     // A failed upload body (its file changed, or could not be read) is the caller's error whatever the
     // HTTP stack made of it: the server never received the whole body.
-    if let Some(failure) = upload.and_then(|slot| slot.lock().ok().and_then(|mut f| f.take())) {
+    if let Some(failure) = upload.as_deref().and_then(UploadState::take_failure) {
         return Err(AttemptError::Upload(failure.into_error()));
     }
-    let mut response = sent.map_err(AttemptError::Send)?;
+    let mut response = match sent {
+        Ok(sent) => sent.map_err(AttemptError::Send)?,
+        Err(Stalled) => {
+            return Err(AttemptError::Stalled {
+                stall,
+                // Not all of an upload handed to the connection: the server cannot have the request.
+                body_sent: upload.as_deref().is_none_or(UploadState::finished),
+            });
+        }
+    };
+    timer.as_mut().reset(tokio::time::Instant::now() + stall);
     let status = response.status();
     if !status.is_success() {
-        return Err(AttemptError::Status(response));
+        let parts = ResponseParts::of(&response);
+        // A stalled error body leaves what was read: the status decides.
+        let body = guarded(timer.as_mut(), stall, None, read_capped(&mut response))
+            .await
+            .unwrap_or_default();
+        return Err(AttemptError::Status(parts, body));
     }
     let headers = std::mem::take(response.headers_mut());
-    let full = response.bytes().await.map_err(AttemptError::Body)?;
+    let full = match guarded(timer.as_mut(), stall, None, response.bytes()).await {
+        Ok(read) => read.map_err(AttemptError::Body)?,
+        Err(Stalled) => {
+            return Err(AttemptError::Stalled {
+                stall,
+                body_sent: true,
+            });
+        }
+    };
     let value = serde_json::from_slice::<T>(&full).map_err(|e| AttemptError::Parse(full, e))?;
     Ok(Answer {
         value,
         status: status.as_u16(),
         headers,
     })
+}
+
+/// Nothing happened for the whole stall timeout.
+struct Stalled;
+
+/// `fut`, unless `timer` fires first; a timer that fires while `upload` made progress since it was set
+/// is pushed back to `stall` after that progress.
+async fn guarded<F: Future>(
+    mut timer: Pin<&mut tokio::time::Sleep>,
+    stall: Duration,
+    upload: Option<&UploadState>,
+    fut: F,
+) -> Result<F::Output, Stalled> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        while timer.as_mut().poll(cx).is_ready() {
+            let next = upload.map(|u| u.last_progress() + stall);
+            match next {
+                Some(next) if next > tokio::time::Instant::now() => {
+                    timer.as_mut().reset(next);
+                }
+                _ => return Poll::Ready(Err(Stalled)),
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Sends one call through the retry policy: `send` makes a fresh attempt each time. Billable calls are
@@ -330,9 +401,7 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
             class: FailureClass::Final,
             error,
         },
-        AttemptError::Status(response) => {
-            let parts = ResponseParts::of(&response);
-            let raw = read_capped(response).await;
+        AttemptError::Status(parts, raw) => {
             let body = serde_json::from_slice::<E>(&raw)
                 .ok()
                 .map(ErrorBody::into_parts);
@@ -341,6 +410,33 @@ async fn classify<E: ErrorBody>(op: OperationId, e: AttemptError) -> Failure {
                 .then(|| String::from_utf8_lossy(&raw).into_owned());
             classify_status(op, parts, body, text)
         }
+        AttemptError::Stalled {
+            stall,
+            body_sent: false,
+        } => Failure {
+            class: FailureClass::NotSent,
+            error: Error::Transport(TransportError {
+                operation: op,
+                may_have_been_processed: false,
+                message: format!(
+                    "the server stopped reading the request for {} s before it was sent whole (it was not processed)",
+                    stall.as_secs_f64()
+                ),
+                source: None,
+            }),
+        },
+        AttemptError::Stalled { stall, .. } => Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation: op,
+                may_have_been_processed: billable,
+                message: format!(
+                    "timed out waiting for the response: nothing for {} s ({AMBIGUOUS_HINT})",
+                    stall.as_secs_f64()
+                ),
+                source: None,
+            }),
+        },
         AttemptError::Body(err) => Failure {
             class: FailureClass::Ambiguous,
             error: Error::Transport(TransportError {
@@ -513,7 +609,7 @@ pub(crate) fn classify_status(
     Failure { class, error }
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+async fn read_capped(response: &mut reqwest::Response) -> Vec<u8> {
     const CAP: usize = 64 * 1024;
     let mut out = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
@@ -579,6 +675,49 @@ mod tests {
             None,
         )
         .class
+    }
+
+    /// Upload progress every 200 ms keeps a 500 ms guard from firing over 3 s; without progress it fires.
+    /// (Tokio's paused clock: no real waiting.)
+    #[tokio::test(start_paused = true)]
+    async fn the_stall_guard_is_pushed_back_by_upload_progress_only() {
+        let stall = Duration::from_millis(500);
+        let state = std::sync::Arc::new(UploadState::new());
+        let s = state.clone();
+        let ticker = tokio::spawn(async move {
+            for _ in 0..15 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                s.touch(false);
+            }
+        });
+        let timer = tokio::time::sleep(stall);
+        tokio::pin!(timer);
+        let slow = tokio::time::sleep(Duration::from_secs(3));
+        assert!(
+            guarded(timer.as_mut(), stall, Some(&state), slow)
+                .await
+                .is_ok()
+        );
+        ticker.await.expect("ticker");
+
+        // No more progress: the same wait stalls.
+        timer.as_mut().reset(tokio::time::Instant::now() + stall);
+        let slow = tokio::time::sleep(Duration::from_secs(3));
+        let started = tokio::time::Instant::now();
+        assert!(
+            guarded(timer.as_mut(), stall, Some(&state), slow)
+                .await
+                .is_err()
+        );
+        assert_eq!(started.elapsed(), stall);
+        // And without an upload, progress is not looked at.
+        timer.as_mut().reset(tokio::time::Instant::now() + stall);
+        state.touch(false);
+        assert!(
+            guarded(timer.as_mut(), stall, None, std::future::pending::<()>())
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -203,7 +203,7 @@ impl<O: Operation> Request<O> {
         let result = exec::execute::<O::Response, <O::Client as Dialect>::ErrorBody, _, _>(
             O::ID,
             policy,
-            || exec::attempt(&core.http, &url, &payload),
+            || exec::attempt(core, &url, &payload),
         )
         .await;
         match result {

@@ -15,9 +15,10 @@ use std::future::Future as _;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -156,8 +157,53 @@ impl std::fmt::Display for UploadFailure {
 
 impl std::error::Error for UploadFailure {}
 
-/// Where an attempt finds its body's failure, if the body failed.
-pub(crate) type FailureSlot = Arc<Mutex<Option<UploadFailure>>>;
+/// What an attempt learns from its upload body: how far it got (for the stall guard) and why it
+/// failed, if it did.
+#[derive(Debug)]
+pub(crate) struct UploadState {
+    start: tokio::time::Instant,
+    /// Milliseconds from `start` to the last chunk handed to the connection.
+    last_ms: AtomicU64,
+    /// Whether the whole body was handed to the connection.
+    finished: AtomicBool,
+    failure: Mutex<Option<UploadFailure>>,
+}
+
+impl UploadState {
+    pub(crate) fn new() -> UploadState {
+        UploadState {
+            start: tokio::time::Instant::now(),
+            last_ms: AtomicU64::new(0),
+            finished: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// A chunk was handed to the connection (the last one when `finished`).
+    pub(crate) fn touch(&self, finished: bool) {
+        let ms = self.start.elapsed().as_millis();
+        self.last_ms
+            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+        if finished {
+            self.finished.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// When the body last made progress (its start, before any).
+    pub(crate) fn last_progress(&self) -> tokio::time::Instant {
+        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
+    }
+
+    /// Whether the whole body was handed to the connection.
+    pub(crate) fn finished(&self) -> bool {
+        self.finished.load(Ordering::Relaxed)
+    }
+
+    /// Why the body failed, if it did (taken).
+    pub(crate) fn take_failure(&self) -> Option<UploadFailure> {
+        self.failure.lock().ok().and_then(|mut f| f.take())
+    }
+}
 
 /// A file being read: the open file, the last chunk read and how much has been read.
 struct Reader {
@@ -228,17 +274,17 @@ pub(crate) struct UploadBody {
     text: Text,
     suffix: Bytes,
     remaining: u64,
-    failure: FailureSlot,
+    state: Arc<UploadState>,
 }
 
 impl UploadBody {
-    /// A fresh body (a file is opened again when the body is first polled); the slot receives the
-    /// reason if it fails.
+    /// A fresh body (a file is opened again when the body is first polled), and what the attempt learns
+    /// from it.
     pub(crate) fn new(
         prefix: Bytes,
         image: &ImageText,
         suffix: Bytes,
-    ) -> (UploadBody, FailureSlot) {
+    ) -> (UploadBody, Arc<UploadState>) {
         let remaining = prefix.len() as u64 + image.len() + suffix.len() as u64;
         let text = match image {
             ImageText::Raw(b) => Text::Raw(b.clone()),
@@ -259,16 +305,16 @@ impl UploadBody {
                 }),
             },
         };
-        let failure = FailureSlot::default();
+        let state = Arc::new(UploadState::new());
         (
             UploadBody {
                 prefix,
                 text,
                 suffix,
                 remaining,
-                failure: failure.clone(),
+                state: state.clone(),
             },
-            failure,
+            state,
         )
     }
 
@@ -283,7 +329,7 @@ impl UploadBody {
             kind: e.kind(),
             message: e.to_string(),
         };
-        if let Ok(mut slot) = self.failure.lock() {
+        if let Ok(mut slot) = self.state.failure.lock() {
             *slot = Some(failure.clone());
         }
         self.text = Text::Done;
@@ -293,6 +339,7 @@ impl UploadBody {
 
     fn data(&mut self, bytes: Bytes) -> Poll<Option<Result<Frame<Bytes>, UploadFailure>>> {
         self.remaining = self.remaining.saturating_sub(bytes.len() as u64);
+        self.state.touch(self.remaining == 0);
         Poll::Ready(Some(Ok(Frame::data(bytes))))
     }
 }
@@ -496,7 +543,8 @@ mod tests {
                 );
                 assert_eq!(body.len(), want.len() as u64);
                 assert_eq!(collect(body).await.unwrap(), want);
-                assert!(slot.lock().unwrap().is_none());
+                assert!(slot.take_failure().is_none());
+                assert!(slot.finished());
             }
         }
     }
@@ -522,7 +570,8 @@ mod tests {
             err.to_string().contains("changed after it was checked"),
             "{err}"
         );
-        let failure = slot.lock().unwrap().clone().expect("recorded");
+        let failure = slot.take_failure().expect("recorded");
+        assert!(!slot.finished());
         assert!(matches!(failure.into_error(), Error::Io { path: Some(p), .. } if p == path));
 
         // Same length, other content, another file under the same name.
@@ -554,6 +603,6 @@ mod tests {
             }
         }
         assert!(failed && sent < full);
-        assert!(slot.lock().unwrap().is_some());
+        assert!(slot.take_failure().is_some());
     }
 }
