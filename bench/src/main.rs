@@ -19,6 +19,7 @@ mod media;
 mod polling;
 mod report;
 mod requests;
+mod scale;
 mod stats;
 mod uploads;
 
@@ -64,6 +65,10 @@ pub struct Sizes {
     pub encode_reps: usize,
     /// Counted upload pairs per operation and source (target 5).
     pub upload_reps: usize,
+    /// Batch sizes in lines (target 9): 1x, 10x, 100x.
+    pub batch_sizes: &'static [usize],
+    /// Video fleet sizes in jobs (target 10): 1x, 10x, 100x.
+    pub fleet_sizes: &'static [usize],
 }
 
 impl Sizes {
@@ -80,6 +85,8 @@ impl Sizes {
         download_rounds: 3,
         encode_reps: 30,
         upload_reps: 8,
+        batch_sizes: &[1_000, 10_000, 100_000],
+        fleet_sizes: &[10, 100, 1_000],
     };
     const QUICK: Sizes = Sizes {
         warmup: 50,
@@ -94,6 +101,8 @@ impl Sizes {
         download_rounds: 1,
         encode_reps: 6,
         upload_reps: 2,
+        batch_sizes: &[100, 1_000],
+        fleet_sizes: &[10, 100],
     };
 }
 
@@ -111,6 +120,14 @@ pub struct Ctx {
     pub poll_speed: f64,
     /// Base URL of the empty axum handler (8).
     pub empty_base: String,
+    /// Simulator of the batch target (9), at speed 1000.
+    pub scale: MockServer,
+    /// Simulator of the video fleet (10), at `fleet_speed`, counting status requests per job.
+    pub fleet: MockServer,
+    /// Speed-up of `fleet`.
+    pub fleet_speed: f64,
+    /// Status requests per job id on `fleet`.
+    pub fleet_polls: scale::PollCounts,
     /// Scratch directory for downloads.
     pub tmp: PathBuf,
 }
@@ -127,7 +144,7 @@ const USAGE: &str = "usage: artnex-bench [--quick] [--write BENCHMARKS.md] [--on
 
   --quick        smoke run: small counts (seconds, not minutes); numbers are noisy
   --write PATH   write the results between the markers in PATH (created if missing)
-  --only LIST    run only these targets (1-6, 8; target 7 is bench/build-cost.sh)
+  --only LIST    run only these targets (1-6, 8-10; target 7 is bench/build-cost.sh)
   --loop SIDE N  N sequential generate calls by one side only (sdk, raw, raw-timeouts, generated), for a
                  profiler (e.g. `perf record`); prints the mean time per call
 
@@ -274,6 +291,12 @@ async fn run(ctx: Ctx, only: Option<Vec<u8>>) -> Result<Report> {
     if wanted(8) {
         requests::server_cpu(&ctx, &mut report).await?;
     }
+    if wanted(9) {
+        scale::batch(&ctx, &mut report).await?;
+    }
+    if wanted(10) {
+        scale::fleet(&ctx, &mut report).await?;
+    }
     let _ = tokio::fs::remove_dir_all(&ctx.tmp).await;
     Ok(report)
 }
@@ -317,18 +340,36 @@ fn real_main(args: Args) -> Result<()> {
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("bench-client")
-        .on_thread_start(alloc::track_this_thread)
+        .on_thread_start(|| {
+            alloc::track_this_thread();
+            cpu::register_client_thread();
+        })
         .enable_all()
         .build()?;
     let poll_speed = 20.0;
-    let (main_sim, video_sim, poll_sim, empty_base) = server_rt.block_on(async {
-        Ok::<_, calls::BoxError>((
-            simulator(1.0, 0).start().await?,
-            simulator(1000.0, sizes.download_bytes).start().await?,
-            simulator(poll_speed, 0).start().await?,
-            empty_server().await?,
-        ))
-    })?;
+    let fleet_speed = 20.0;
+    let fleet_polls = scale::PollCounts::default();
+    let counts = fleet_polls.clone();
+    let (main_sim, video_sim, poll_sim, empty_base, scale_sim, fleet_sim) =
+        server_rt.block_on(async {
+            Ok::<_, calls::BoxError>((
+                simulator(1.0, 0).start().await?,
+                simulator(1000.0, sizes.download_bytes).start().await?,
+                simulator(poll_speed, 0).start().await?,
+                empty_server().await?,
+                simulator(1000.0, 0).start().await?,
+                simulator(fleet_speed, 0)
+                    .on_request(move |r| {
+                        if let Some(id) = scale::polled_job(&r.method, &r.path)
+                            && let Ok(mut c) = counts.lock()
+                        {
+                            *c.entry(id).or_insert(0) += 1;
+                        }
+                    })
+                    .start()
+                    .await?,
+            ))
+        })?;
     let tmp = std::env::temp_dir().join(format!("artnex-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let ctx = Ctx {
@@ -338,6 +379,10 @@ fn real_main(args: Args) -> Result<()> {
         poll: poll_sim,
         poll_speed,
         empty_base,
+        scale: scale_sim,
+        fleet: fleet_sim,
+        fleet_speed,
+        fleet_polls,
         tmp,
     };
     println!(
