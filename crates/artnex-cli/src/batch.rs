@@ -14,7 +14,9 @@ use crate::cli::{BatchArgs, Global};
 use crate::exec::{self, Failure, UsageError};
 use crate::files::{result_file_stem, result_stem};
 use crate::gallery::{self, Card};
-use crate::journal::{Entry, Event, Journal, Replayed, Run, State, content_key, legacy_key};
+use crate::journal::{
+    Entry, Event, GroupCommit, Journal, Replayed, Run, State, content_key, legacy_key,
+};
 use crate::lock::{self, LockError};
 use crate::progress::{self, Progress};
 use crate::request::{Request, RequestExt};
@@ -81,6 +83,8 @@ enum Outcome {
 struct Shared {
     conn: Conn,
     journal: Mutex<Journal>,
+    /// Appends to the journal, many items' entries per sync.
+    commit: GroupCommit,
     out: PathBuf,
     args: BatchArgs,
     json: bool,
@@ -121,14 +125,21 @@ fn io_failure(path: &Path, source: std::io::Error) -> Failure {
 }
 
 impl Shared {
-    fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+    /// Records an event durably (group commit: see [`crate::journal::GroupCommit`]) before returning.
+    async fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+        let entry = Entry {
+            item: item.line,
+            key: item.key.clone(),
+            event,
+        };
+        let written = self.commit.append(&entry).await;
         let mut journal = self
             .journal
             .lock()
             .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
-        journal
-            .record(item.line, &item.key, event)
-            .map_err(|e| io_failure(journal.path(), e))
+        written.map_err(|e| io_failure(journal.path(), e))?;
+        journal.applied(&entry);
+        Ok(())
     }
 
     fn state(&self, item: &Item) -> State {
@@ -973,9 +984,13 @@ pub async fn run(g: &Global, args: &BatchArgs) -> Result<ExitCode, Failure> {
         })
     };
 
+    let commit = journal
+        .group_commit()
+        .map_err(|e| io_failure(&journal_path, e))?;
     let shared = Shared {
         conn,
         journal: Mutex::new(journal),
+        commit,
         out,
         args: args.clone(),
         json: g.json,
@@ -1189,7 +1204,7 @@ async fn process(shared: &Shared, item: &Item) -> Outcome {
 async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
     let estimate = match validate(shared.conn.client.price_table(), request) {
         Ok(v) => v,
-        Err(e) => return fail(shared, item, &e, 0),
+        Err(e) => return fail(shared, item, &e, 0).await,
     };
     let cost = estimate.credits();
     if shared.args.budget.is_some() && cost.is_none() {
@@ -1214,7 +1229,7 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
         return Outcome::Skipped;
     }
     // Journal first: if we die after this, the rerun knows the request may be in flight.
-    if let Err(e) = shared.record(item, Event::Started { estimate: cost }) {
+    if let Err(e) = shared.record(item, Event::Started { estimate: cost }).await {
         shared.settle(reserved, 0);
         shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
         return Outcome::Failed;
@@ -1230,60 +1245,73 @@ async fn start(shared: &Shared, item: &Item, request: &Request) -> Outcome {
             shared.settle(reserved, credits);
             shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = media.iter().map(|m| m.to_string()).collect();
-            if let Err(e) = shared.record(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    credits,
-                    urls,
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Completed {
+                        request_id: request_id.clone(),
+                        credits,
+                        urls,
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
             finish(shared, item, request, request_id, credits, media).await
         }
         Ok(Sent::Job(job)) => {
-            if let Err(e) = shared.record(
-                item,
-                Event::Submitted {
-                    request_id: job.request_id().to_string(),
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Submitted {
+                        request_id: job.request_id().to_string(),
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
             wait_and_finish(shared, item, request, &job, reserved).await
         }
-        Ok(_) => fail(
-            shared,
-            item,
-            "the SDK returned an outcome this CLI does not know",
-            reserved,
-        ),
-        Err(e) if e.may_have_been_processed() => {
-            let _ = shared.record(
+        Ok(_) => {
+            fail(
+                shared,
                 item,
-                Event::Unknown {
-                    error: e.to_string(),
-                },
-            );
+                "the SDK returned an outcome this CLI does not know",
+                reserved,
+            )
+            .await
+        }
+        Err(e) if e.may_have_been_processed() => {
+            let _ = shared
+                .record(
+                    item,
+                    Event::Unknown {
+                        error: e.to_string(),
+                    },
+                )
+                .await;
             shared.emit(item, Outcome::Unknown, json!({"error": e.to_string()}));
             Outcome::Unknown
         }
-        Err(e) => fail(shared, item, &e.to_string(), reserved),
+        Err(e) => fail(shared, item, &e.to_string(), reserved).await,
     }
 }
 
 /// Records a failure without charge and releases the item's reservation against the budget.
-fn fail(shared: &Shared, item: &Item, error: &str, reserved: u64) -> Outcome {
+async fn fail(shared: &Shared, item: &Item, error: &str, reserved: u64) -> Outcome {
     shared.settle(reserved, 0);
-    let _ = shared.record(
-        item,
-        Event::Failed {
-            error: error.to_string(),
-        },
-    );
+    let _ = shared
+        .record(
+            item,
+            Event::Failed {
+                error: error.to_string(),
+            },
+        )
+        .await;
     shared.emit(item, Outcome::Failed, json!({"error": error}));
     Outcome::Failed
 }
@@ -1314,14 +1342,17 @@ async fn wait_and_finish(
             shared.settle(reserved, credits);
             shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = vec![media.to_string()];
-            if let Err(e) = shared.record(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    credits,
-                    urls,
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Completed {
+                        request_id: request_id.clone(),
+                        credits,
+                        urls,
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
@@ -1336,7 +1367,9 @@ async fn wait_and_finish(
             );
             Outcome::Unknown
         }
-        Err(e @ artnex::Error::JobFailed { .. }) => fail(shared, item, &e.to_string(), reserved),
+        Err(e @ artnex::Error::JobFailed { .. }) => {
+            fail(shared, item, &e.to_string(), reserved).await
+        }
         // Poll errors leave the job pending; the next run resumes it.
         Err(e) => {
             shared.emit(
@@ -1369,12 +1402,15 @@ async fn finish(
                         .unwrap_or_default()
                 })
                 .collect();
-            if let Err(e) = shared.record(
-                item,
-                Event::Saved {
-                    files: files.clone(),
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Saved {
+                        files: files.clone(),
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
