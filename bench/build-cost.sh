@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Target 7 of the benchmarks: the cost of depending on `artnex` (default features) vs async-openai with its
 # `image` feature. Builds a throwaway library crate for each, alternating, each with a fresh
-# CARGO_TARGET_DIR under /tmp: a clean `cargo build --release` (with `--timings`, analysed: longest units
-# and critical path), a clean debug `cargo build` and a clean `cargo check`, timed, then the dependency
+# CARGO_TARGET_DIR under /tmp: a clean `cargo build --release` (with `--timings`, analysed: the longest
+# units and when they started), a clean debug `cargo build` and a clean `cargo check`, timed, then the dependency
 # counts; then the `artnex` CLI's own clean release build.
 #
 # Not part of CI. Slow (several minutes on 2 cores): run it when the machine is otherwise quiet.
@@ -52,8 +52,9 @@ timed() { # seconds of: dir, target dir, log, cargo args...
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'
 }
 
-# Where the time goes: the longest units of a `--timings` report and the chain of units that ended
-# last (each one waited for the previous: the critical path). Needs python3; skipped without it.
+# Where the time goes: the longest units of a `--timings` report, each with the second it started (on 2
+# cores the wall time is two long chains side by side), and the compile time of all units together.
+# Needs python3; skipped without it.
 analyse() { # timings html
   command -v python3 >/dev/null 2>&1 || { echo "(python3 not found: no timings analysis)"; return; }
   python3 - "$1" <<'PY'
@@ -61,26 +62,13 @@ import json, sys
 s = open(sys.argv[1]).read()
 a = s.index("const UNIT_DATA = ") + len("const UNIT_DATA = ")
 units = json.loads(s[a:s.index("];", a) + 1])
-end = lambda u: u["start"] + u["duration"]
 name = lambda u: u["name"] + (" (" + u["target"].strip() + ")" if u["target"].strip() else "")
 total = sum(u["duration"] for u in units)
-top = sorted(units, key=lambda u: -u["duration"])[:8]
-print("longest units (s): " + ", ".join(f"{name(u)} {u['duration']:.1f}" for u in top)
-      + f"; all units together {total:.0f} s of compile time")
-# The unit that ended last, then repeatedly the unit whose end unblocked it (the latest to end among
-# those that list it as unblocked).
-by = {u["i"]: u for u in units}
-pred = {}
-for u in units:
-    for v in u.get("unblocked_units", []) + u.get("unblocked_rmeta_units", []):
-        pred.setdefault(v, []).append(u["i"])
-cur, chain = max(units, key=end), []
-while cur is not None and len(chain) < 40:
-    chain.append(cur)
-    ps = [by[p] for p in pred.get(cur["i"], []) if p in by]
-    cur = max(ps, key=end) if ps else None
-print("critical path (start+duration s): " + " → ".join(
-    f"{name(u)} {u['start']:.0f}+{u['duration']:.1f}" for u in reversed(chain) if u["duration"] >= 0.5))
+wall = max(u["start"] + u["duration"] for u in units)
+top = sorted(units, key=lambda u: -u["duration"])[:10]
+print("longest units (seconds, started at): " + ", ".join(
+    f"{name(u)} {u['duration']:.1f} at {u['start']:.0f}" for u in top)
+    + f"; {len(units)} units, {total:.0f} s of compile time in all over {wall:.0f} s")
 PY
 }
 
@@ -105,7 +93,7 @@ for mode in release debug check; do
       html="$(ls "$work/target-$name-$mode"/cargo-timings/cargo-timing.html 2>/dev/null || true)"
       [[ -z "$html" ]] && html="$(ls "$dir"/target/cargo-timings/cargo-timing.html 2>/dev/null || true)"
       if [[ -n "$html" ]]; then
-        notes+=("\`$name\` (release): $(analyse "$html" | paste -sd ';' | sed 's/;/; /')")
+        notes+=("\`$name\` (release, \`--timings\`): $(analyse "$html")")
       fi
     fi
   done

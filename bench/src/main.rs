@@ -53,6 +53,8 @@ pub struct Sizes {
     pub conc_rounds: usize,
     /// Calls per round at 64 concurrent.
     pub conc_per_round: usize,
+    /// Independent runs of target 2 (its row is their median).
+    pub conc_runs: usize,
     /// Rounds per server for target 8.
     pub cpu_rounds: usize,
     /// Calls per round for target 8.
@@ -79,6 +81,7 @@ impl Sizes {
         alloc_calls: 500,
         conc_rounds: 12,
         conc_per_round: 2500,
+        conc_runs: 3,
         cpu_rounds: 10,
         cpu_per_round: 3000,
         download_bytes: 256 * 1024 * 1024,
@@ -95,13 +98,14 @@ impl Sizes {
         alloc_calls: 100,
         conc_rounds: 2,
         conc_per_round: 500,
+        conc_runs: 1,
         cpu_rounds: 2,
         cpu_per_round: 500,
         download_bytes: 32 * 1024 * 1024,
         download_rounds: 1,
         encode_reps: 6,
         upload_reps: 2,
-        batch_sizes: &[100, 1_000],
+        batch_sizes: &[1_000, 10_000],
         fleet_sizes: &[10, 100],
     };
 }

@@ -35,7 +35,9 @@ fn prompt(i: usize) -> String {
 /// The CLI binary next to this one (`cargo build --release -p artnex-cli` puts it there).
 fn cli_binary() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
-    let bin = exe.parent()?.join(format!("artnex{}", std::env::consts::EXE_SUFFIX));
+    let bin = exe
+        .parent()?
+        .join(format!("artnex{}", std::env::consts::EXE_SUFFIX));
     bin.is_file().then_some(bin)
 }
 
@@ -125,7 +127,10 @@ async fn run_cli(bin: &Path, base: &str, file: &Path, out: &Path, dir: &Path) ->
 /// The SDK loop: the same generate requests at the same concurrency, each result saved like the CLI
 /// names it. Returns items per second.
 async fn sdk_loop(base: &str, n: usize, out: &Path) -> Result<f64> {
-    let sdk = artnex::Client::builder().api_key(KEY).base_url(base).build()?;
+    let sdk = artnex::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .build()?;
     tokio::fs::create_dir_all(out).await?;
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -300,7 +305,11 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
             &format!("gallery of the {}-item batch: largest HTML file", big.n),
         )
         .figures(
-            format!("{} ({} files)", mib(big.html_largest as f64), big.html_files),
+            format!(
+                "{} ({} files)",
+                mib(big.html_largest as f64),
+                big.html_files
+            ),
             "4 MiB",
         )
         .ratio(big.html_largest as f64 / limit)
@@ -454,8 +463,13 @@ pub async fn fleet(ctx: &Ctx, report: &mut Report) -> Result<()> {
             set.spawn(async move {
                 loop {
                     tokio::time::sleep(interval).await;
-                    let answer: serde_json::Value =
-                        raw.get(&url).send().await?.error_for_status()?.json().await?;
+                    let answer: serde_json::Value = raw
+                        .get(&url)
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .json()
+                        .await?;
                     match answer["status"].as_str() {
                         Some("completed") | Some("error") => {
                             return Ok::<(), crate::calls::BoxError>(());
@@ -521,10 +535,7 @@ pub async fn fleet(ctx: &Ctx, report: &mut Report) -> Result<()> {
         )
         .figures(format!("{:.1} KiB", big.bytes_per_job / 1024.0), "16 KiB")
         .ratio(big.bytes_per_job / 16384.0)
-        .goal(
-            "≤ 16 KiB",
-            Verdict::from_bool(big.bytes_per_job <= 16384.0),
-        ),
+        .goal("≤ 16 KiB", Verdict::from_bool(big.bytes_per_job <= 16384.0)),
     );
     let table = |f: &dyn Fn(&FleetPoint) -> String| {
         points
