@@ -1,5 +1,6 @@
-//! The batch journal: an append-only JSON-lines file, synced to disk after every entry, from which a rerun
-//! learns what already happened to each item.
+//! The batch journal: an append-only JSON-lines file, synced to disk before the item that wrote an entry
+//! goes on (entries of items in flight at once share a sync: [`GroupCommit`]), from which a rerun learns
+//! what already happened to each item.
 //!
 //! The rule that keeps credits safe: an item is recorded as `started` (and synced) *before* its billable
 //! request is sent. After a crash, an item that is `started` with no outcome may or may not have been
