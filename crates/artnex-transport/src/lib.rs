@@ -391,11 +391,29 @@ mod tests {
         ));
     }
 
+    /// Without a TLS feature: plain http to loopback still works, https is refused when the client is
+    /// built (`cargo test -p artnex-transport --no-default-features`).
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    #[test]
+    fn without_tls_https_is_refused_at_build() {
+        let key = ApiKey::new("sk-x").expect("valid");
+        let err = HttpConfig::default()
+            .build_client(&key, "https://api.artnex.ai")
+            .expect_err("no TLS");
+        assert!(matches!(err, ConfigError::NoTls { .. }), "{err}");
+        assert!(
+            HttpConfig::default()
+                .build_client(&key, "http://127.0.0.1:9")
+                .is_ok()
+        );
+        assert_eq!(TLS_PROVIDER, None);
+    }
+
     #[test]
     fn client_debug_does_not_show_the_key() {
         let key = ApiKey::new("sk-very-secret").expect("valid");
         let client = HttpConfig::default()
-            .build_client(&key, "https://api.artnex.ai")
+            .build_client(&key, "http://127.0.0.1:8080")
             .expect("client");
         assert!(!format!("{client:?}").contains("very-secret"));
     }
