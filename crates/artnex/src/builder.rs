@@ -76,8 +76,8 @@ pub(crate) struct Connection {
 pub struct Core {
     /// Carries the bearer header, the user agent and the connect and overall timeouts.
     pub(crate) http: reqwest::Client,
-    /// The read timeout, which every attempt enforces itself (`exec::attempt`'s stall guard).
-    pub(crate) stall: Duration,
+    /// The read timeout, which every attempt enforces itself (see [`crate::stall`]).
+    pub(crate) stall: crate::stall::Guard,
     /// The checked base URL, without a trailing `/`.
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
@@ -140,7 +140,7 @@ impl Connection {
         };
         Ok(Core {
             http: http.api_client_guarded_by_caller(&key, &base_url, self.http)?,
-            stall: http.read_timeout,
+            stall: crate::stall::Guard::new(http.read_timeout),
             base_url,
             downloads: Downloads::new(download, retry.clone(), self.durable_downloads),
             retry,

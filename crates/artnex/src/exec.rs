@@ -4,9 +4,7 @@
 //! decision through [`classify_status`] and [`classify_transport`].
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +17,7 @@ use crate::error::{ApiError, Error, ErrorCode, TransportError};
 use crate::media::upload::{ImageText, UploadBody, UploadState};
 use crate::operation::OperationId;
 use crate::retry::{Action, FailureClass, RetryPolicy, parse_retry_after};
+use crate::stall::Stalled;
 
 /// A request body, serialised once: every attempt sends the same bytes. JSON in memory is shared between
 /// attempts (cloning `Bytes` is a reference count); an inline image is not in it: the body is the JSON
@@ -264,10 +263,9 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
     let send = request
         .header(ACCEPT, HeaderValue::from_static("application/json"))
         .send();
-    let stall = core.stall;
-    let timer = tokio::time::sleep(stall);
-    tokio::pin!(timer);
-    let sent = guarded(timer.as_mut(), stall, upload.as_deref(), send).await;
+    let stall = core.stall.timeout();
+    let watch = core.stall.watch(upload.clone());
+    let sent = watch.guard(send).await;
     // A failed upload body (its file changed, or could not be read) is the caller's error whatever the
     // HTTP stack made of it: the server never received the whole body.
     if let Some(failure) = upload.as_deref().and_then(UploadState::take_failure) {
@@ -283,18 +281,19 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
             });
         }
     };
-    timer.as_mut().reset(tokio::time::Instant::now() + stall);
+    watch.touch();
     let status = response.status();
     if !status.is_success() {
         let parts = ResponseParts::of(&response);
         // A stalled error body leaves what was read: the status decides.
-        let body = guarded(timer.as_mut(), stall, None, read_capped(&mut response))
+        let body = watch
+            .guard(read_capped(&mut response))
             .await
             .unwrap_or_default();
         return Err(AttemptError::Status(parts, body));
     }
     let headers = std::mem::take(response.headers_mut());
-    let full = match guarded(timer.as_mut(), stall, None, response.bytes()).await {
+    let full = match watch.guard(response.bytes()).await {
         Ok(read) => read.map_err(AttemptError::Body)?,
         Err(Stalled) => {
             return Err(AttemptError::Stalled {
@@ -309,36 +308,6 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
         status: status.as_u16(),
         headers,
     })
-}
-
-/// Nothing happened for the whole stall timeout.
-struct Stalled;
-
-/// `fut`, unless `timer` fires first; a timer that fires while `upload` made progress since it was set
-/// is pushed back to `stall` after that progress.
-async fn guarded<F: Future>(
-    mut timer: Pin<&mut tokio::time::Sleep>,
-    stall: Duration,
-    upload: Option<&UploadState>,
-    fut: F,
-) -> Result<F::Output, Stalled> {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(move |cx| {
-        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-            return Poll::Ready(Ok(out));
-        }
-        while timer.as_mut().poll(cx).is_ready() {
-            let next = upload.map(|u| u.last_progress() + stall);
-            match next {
-                Some(next) if next > tokio::time::Instant::now() => {
-                    timer.as_mut().reset(next);
-                }
-                _ => return Poll::Ready(Err(Stalled)),
-            }
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// Sends one call through the retry policy: `send` makes a fresh attempt each time. Billable calls are
@@ -675,49 +644,6 @@ mod tests {
             None,
         )
         .class
-    }
-
-    /// Upload progress every 200 ms keeps a 500 ms guard from firing over 3 s; without progress it fires.
-    /// (Tokio's paused clock: no real waiting.)
-    #[tokio::test(start_paused = true)]
-    async fn the_stall_guard_is_pushed_back_by_upload_progress_only() {
-        let stall = Duration::from_millis(500);
-        let state = std::sync::Arc::new(UploadState::new());
-        let s = state.clone();
-        let ticker = tokio::spawn(async move {
-            for _ in 0..15 {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                s.touch(false);
-            }
-        });
-        let timer = tokio::time::sleep(stall);
-        tokio::pin!(timer);
-        let slow = tokio::time::sleep(Duration::from_secs(3));
-        assert!(
-            guarded(timer.as_mut(), stall, Some(&state), slow)
-                .await
-                .is_ok()
-        );
-        ticker.await.expect("ticker");
-
-        // No more progress: the same wait stalls.
-        timer.as_mut().reset(tokio::time::Instant::now() + stall);
-        let slow = tokio::time::sleep(Duration::from_secs(3));
-        let started = tokio::time::Instant::now();
-        assert!(
-            guarded(timer.as_mut(), stall, Some(&state), slow)
-                .await
-                .is_err()
-        );
-        assert_eq!(started.elapsed(), stall);
-        // And without an upload, progress is not looked at.
-        timer.as_mut().reset(tokio::time::Instant::now() + stall);
-        state.touch(false);
-        assert!(
-            guarded(timer.as_mut(), stall, None, std::future::pending::<()>())
-                .await
-                .is_err()
-        );
     }
 
     #[test]

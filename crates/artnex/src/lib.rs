@@ -80,6 +80,7 @@ pub mod pricing;
 pub mod remove_background;
 pub mod request;
 pub mod retry;
+mod stall;
 pub mod tts;
 pub mod upscale;
 mod validate;
