@@ -101,7 +101,7 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
             .goal("≤ 1.05", Verdict::from_bool(ratio <= 1.05)),
     );
     report.note(format!(
-        "1: {} calls per side in batches of {}, ratio = median over rounds of the per-round ratio of medians; order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with reqwest's read timeout and the SDK's other transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent; the SDK itself guards each attempt with one timer of its own instead of reqwest's read timer) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
+        "1: {} calls per side in batches of {}, ratio = median over rounds of the per-round ratio of medians; order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with reqwest's read timeout and the SDK's other transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent; the SDK's client has no reqwest read timer: it guards its attempts itself, without a timer per call) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
         s.n,
         sizes.seq_per_round,
         micros(s.median),
