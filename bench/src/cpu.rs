@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Thread ids registered by [`register_this_thread`].
+/// Thread ids registered by [`register_this_thread`] (the server runtime's).
 static THREADS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// Thread ids registered by [`register_client_thread`] (the client runtime's, blocking pool included).
+static CLIENT_THREADS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
 /// The calling thread's kernel thread id, from `/proc/thread-self` (`<pid>/task/<tid>`).
 fn this_tid() -> Option<u32> {
@@ -15,8 +17,17 @@ fn this_tid() -> Option<u32> {
 
 /// Adds the calling thread to the measured set (called from the server runtime's `on_thread_start`).
 pub fn register_this_thread() {
+    register(&THREADS);
+}
+
+/// Adds the calling thread to the client set (called from the client runtime's `on_thread_start`).
+pub fn register_client_thread() {
+    register(&CLIENT_THREADS);
+}
+
+fn register(set: &Mutex<Vec<u32>>) {
     if let Some(tid) = this_tid()
-        && let Ok(mut list) = THREADS.lock()
+        && let Ok(mut list) = set.lock()
     {
         list.push(tid);
     }
@@ -43,9 +54,18 @@ fn thread_cpu_ns(tid: u32) -> Option<u64> {
 pub struct CpuSnapshot(HashMap<u32, u64>);
 
 impl CpuSnapshot {
-    /// Reads every registered thread that is still alive.
+    /// Reads every registered server thread that is still alive.
     pub fn take() -> CpuSnapshot {
-        let tids = THREADS.lock().map(|l| l.clone()).unwrap_or_default();
+        CpuSnapshot::of(&THREADS)
+    }
+
+    /// Reads every registered client thread that is still alive.
+    pub fn clients() -> CpuSnapshot {
+        CpuSnapshot::of(&CLIENT_THREADS)
+    }
+
+    fn of(set: &Mutex<Vec<u32>>) -> CpuSnapshot {
+        let tids = set.lock().map(|l| l.clone()).unwrap_or_default();
         CpuSnapshot(
             tids.into_iter()
                 .filter_map(|t| thread_cpu_ns(t).map(|ns| (t, ns)))

@@ -19,7 +19,9 @@ mod media;
 mod polling;
 mod report;
 mod requests;
+mod scale;
 mod stats;
+mod uploads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +53,8 @@ pub struct Sizes {
     pub conc_rounds: usize,
     /// Calls per round at 64 concurrent.
     pub conc_per_round: usize,
+    /// Independent runs of target 2 (its row is their median).
+    pub conc_runs: usize,
     /// Rounds per server for target 8.
     pub cpu_rounds: usize,
     /// Calls per round for target 8.
@@ -61,8 +65,12 @@ pub struct Sizes {
     pub download_rounds: usize,
     /// Encode pairs (target 5).
     pub encode_reps: usize,
-    /// Counted edit calls per side (target 5).
+    /// Counted upload pairs per operation and source (target 5).
     pub upload_reps: usize,
+    /// Batch sizes in lines (target 9): 1x, 10x, 100x.
+    pub batch_sizes: &'static [usize],
+    /// Video fleet sizes in jobs (target 10): 1x, 10x, 100x.
+    pub fleet_sizes: &'static [usize],
 }
 
 impl Sizes {
@@ -73,12 +81,15 @@ impl Sizes {
         alloc_calls: 500,
         conc_rounds: 12,
         conc_per_round: 2500,
+        conc_runs: 3,
         cpu_rounds: 10,
         cpu_per_round: 3000,
         download_bytes: 256 * 1024 * 1024,
         download_rounds: 3,
         encode_reps: 30,
-        upload_reps: 3,
+        upload_reps: 8,
+        batch_sizes: &[1_000, 10_000, 100_000],
+        fleet_sizes: &[10, 100, 1_000],
     };
     const QUICK: Sizes = Sizes {
         warmup: 50,
@@ -87,12 +98,15 @@ impl Sizes {
         alloc_calls: 100,
         conc_rounds: 2,
         conc_per_round: 500,
+        conc_runs: 1,
         cpu_rounds: 2,
         cpu_per_round: 500,
         download_bytes: 32 * 1024 * 1024,
         download_rounds: 1,
         encode_reps: 6,
-        upload_reps: 1,
+        upload_reps: 2,
+        batch_sizes: &[1_000, 10_000],
+        fleet_sizes: &[10, 100],
     };
 }
 
@@ -110,6 +124,14 @@ pub struct Ctx {
     pub poll_speed: f64,
     /// Base URL of the empty axum handler (8).
     pub empty_base: String,
+    /// Simulator of the batch target (9), at speed 1000.
+    pub scale: MockServer,
+    /// Simulator of the video fleet (10), at `fleet_speed`, counting status requests per job.
+    pub fleet: MockServer,
+    /// Speed-up of `fleet`.
+    pub fleet_speed: f64,
+    /// Status requests per job id on `fleet`.
+    pub fleet_polls: scale::PollCounts,
     /// Scratch directory for downloads.
     pub tmp: PathBuf,
 }
@@ -126,7 +148,7 @@ const USAGE: &str = "usage: artnex-bench [--quick] [--write BENCHMARKS.md] [--on
 
   --quick        smoke run: small counts (seconds, not minutes); numbers are noisy
   --write PATH   write the results between the markers in PATH (created if missing)
-  --only LIST    run only these targets (1-6, 8; target 7 is bench/build-cost.sh)
+  --only LIST    run only these targets (1-6, 8-10; target 7 is bench/build-cost.sh)
   --loop SIDE N  N sequential generate calls by one side only (sdk, raw, raw-timeouts, generated), for a
                  profiler (e.g. `perf record`); prints the mean time per call
 
@@ -258,7 +280,7 @@ async fn run(ctx: Ctx, only: Option<Vec<u8>>) -> Result<Report> {
         media::downloads(&ctx, &mut report).await?;
     }
     if wanted(5) {
-        media::uploads(&ctx, &mut report).await?;
+        uploads::uploads(&ctx, &mut report).await?;
     }
     if wanted(6) {
         polling::polling(&ctx, &mut report).await?;
@@ -272,6 +294,12 @@ async fn run(ctx: Ctx, only: Option<Vec<u8>>) -> Result<Report> {
     }
     if wanted(8) {
         requests::server_cpu(&ctx, &mut report).await?;
+    }
+    if wanted(9) {
+        scale::batch(&ctx, &mut report).await?;
+    }
+    if wanted(10) {
+        scale::fleet(&ctx, &mut report).await?;
     }
     let _ = tokio::fs::remove_dir_all(&ctx.tmp).await;
     Ok(report)
@@ -316,18 +344,36 @@ fn real_main(args: Args) -> Result<()> {
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .thread_name("bench-client")
-        .on_thread_start(alloc::track_this_thread)
+        .on_thread_start(|| {
+            alloc::track_this_thread();
+            cpu::register_client_thread();
+        })
         .enable_all()
         .build()?;
     let poll_speed = 20.0;
-    let (main_sim, video_sim, poll_sim, empty_base) = server_rt.block_on(async {
-        Ok::<_, calls::BoxError>((
-            simulator(1.0, 0).start().await?,
-            simulator(1000.0, sizes.download_bytes).start().await?,
-            simulator(poll_speed, 0).start().await?,
-            empty_server().await?,
-        ))
-    })?;
+    let fleet_speed = 20.0;
+    let fleet_polls = scale::PollCounts::default();
+    let counts = fleet_polls.clone();
+    let (main_sim, video_sim, poll_sim, empty_base, scale_sim, fleet_sim) =
+        server_rt.block_on(async {
+            Ok::<_, calls::BoxError>((
+                simulator(1.0, 0).start().await?,
+                simulator(1000.0, sizes.download_bytes).start().await?,
+                simulator(poll_speed, 0).start().await?,
+                empty_server().await?,
+                simulator(1000.0, 0).start().await?,
+                simulator(fleet_speed, 0)
+                    .on_request(move |r| {
+                        if let Some(id) = scale::polled_job(&r.method, &r.path)
+                            && let Ok(mut c) = counts.lock()
+                        {
+                            *c.entry(id).or_insert(0) += 1;
+                        }
+                    })
+                    .start()
+                    .await?,
+            ))
+        })?;
     let tmp = std::env::temp_dir().join(format!("artnex-bench-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let ctx = Ctx {
@@ -337,6 +383,10 @@ fn real_main(args: Args) -> Result<()> {
         poll: poll_sim,
         poll_speed,
         empty_base,
+        scale: scale_sim,
+        fleet: fleet_sim,
+        fleet_speed,
+        fleet_polls,
         tmp,
     };
     println!(

@@ -1,20 +1,16 @@
-//! Media targets: streamed downloads (4) and image uploads through edit (5).
+//! Target 4 (streamed downloads), and the large PNG of target 5.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use artnex::Model;
-use artnex::media::{ImageInput, MediaFormat};
 use artnex::video::WaitOptions;
-use base64::Engine as _;
-use bytes::Bytes;
-use serde::Serialize;
 use tokio::io::AsyncWriteExt as _;
 
 use crate::Ctx;
 use crate::alloc;
-use crate::calls::{KEY, PROMPT, RawImages, Result, raw_client, settle};
-use crate::report::{Report, Row, Verdict, mib, micros};
+use crate::calls::{KEY, Result, settle};
+use crate::report::{Report, Row, Verdict, mib};
 use crate::stats::median;
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -244,156 +240,10 @@ pub fn big_png(total: usize) -> Vec<u8> {
     out
 }
 
-#[derive(Serialize)]
-struct RawEdit<'a> {
-    image: &'a str,
-    model: &'a str,
-    prompt: &'a str,
-}
-
-/// Target 5.
-pub async fn uploads(ctx: &Ctx, report: &mut Report) -> Result<()> {
-    let sizes = ctx.sizes;
-    const SIZE: usize = 10_000_000;
-    println!("target 5: a 10 MB image through edit");
-    let image = Bytes::from(big_png(SIZE));
-    let encoded = base64::encoded_len(SIZE, true).unwrap_or(0) as f64;
-    let engine = &base64::engine::general_purpose::STANDARD;
-
-    // Encode time: the SDK's data URI builder vs a plain base64 encode, alternating.
-    for _ in 0..2 {
-        drop(artnex::media::data_uri(MediaFormat::Png, &image));
-        drop(engine.encode(&image));
-    }
-    let mut sdk_t = Vec::new();
-    let mut plain_t = Vec::new();
-    for i in 0..sizes.encode_reps {
-        for sdk_side in if i % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        } {
-            let t = Instant::now();
-            let s = if sdk_side {
-                artnex::media::data_uri(MediaFormat::Png, &image)
-            } else {
-                engine.encode(&image)
-            };
-            let us = t.elapsed().as_secs_f64() * 1e6;
-            drop(s);
-            if sdk_side {
-                sdk_t.push(us)
-            } else {
-                plain_t.push(us)
-            }
-        }
-    }
-
-    // Peak memory of a whole edit call: SDK vs a hand-written reqwest call.
-    let base = ctx.main.base_url();
-    let sdk = artnex::Client::builder()
-        .api_key(KEY)
-        .base_url(&base)
-        .build()?;
-    let raw = raw_client(KEY)?;
-    let url = format!("{base}/v1/edit");
-    let mut sdk_peak = Vec::new();
-    let mut raw_peak = Vec::new();
-    let mut sdk_time = Vec::new();
-    let mut raw_time = Vec::new();
-    for i in 0..=sizes.upload_reps {
-        for sdk_side in if i % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        } {
-            settle().await;
-            let window = alloc::Window::open();
-            let t = Instant::now();
-            if sdk_side {
-                let out = sdk
-                    .edit(PROMPT, ImageInput::bytes(image.clone()))
-                    .model(Model::NanoBananaEdit)
-                    .send()
-                    .await?;
-                if out.images.len() != 1 {
-                    return Err("SDK edit: expected one image".into());
-                }
-            } else {
-                let uri = format!("data:image/png;base64,{}", engine.encode(&image));
-                let body = RawEdit {
-                    image: &uri,
-                    model: "nano-banana-edit",
-                    prompt: PROMPT,
-                };
-                let response = raw
-                    .post(&url)
-                    .json(&body)
-                    .send()
-                    .await?
-                    .error_for_status()?;
-                let out: RawImages = response.json().await?;
-                if !out.is_one_image() {
-                    return Err("raw edit: expected one image".into());
-                }
-            }
-            let us = t.elapsed().as_secs_f64() * 1e6;
-            let grew = window.close().peak_growth;
-            if i > 0 {
-                if sdk_side {
-                    sdk_peak.push(grew);
-                    sdk_time.push(us);
-                } else {
-                    raw_peak.push(grew);
-                    raw_time.push(us);
-                }
-            }
-        }
-    }
-    let peak = sdk_peak.iter().copied().fold(0.0, f64::max);
-    let raw_max = raw_peak.iter().copied().fold(0.0, f64::max);
-    report.row(
-        Row::new(
-            "5a",
-            "10 MB edit: peak extra client memory / base64 size (max of runs)",
-        )
-        .figures(
-            format!("{} ({:.2}x)", mib(peak), peak / encoded),
-            format!("raw reqwest {} ({:.2}x)", mib(raw_max), raw_max / encoded),
-        )
-        .ratio(peak / encoded)
-        .goal("≤ 3.0", Verdict::from_bool(peak / encoded <= 3.0)),
-    );
-    let (s, p) = (median(&sdk_t), median(&plain_t));
-    report.row(
-        Row::new(
-            "5b",
-            "10 MB image: data URI encode time vs plain base64 encode (median)",
-        )
-        .figures(micros(s), micros(p))
-        .ratio(s / p)
-        .goal("≤ 1.2", Verdict::from_bool(s / p <= 1.2)),
-    );
-    report.row(
-        Row::new("5c", "10 MB edit call end to end (median)")
-            .figures(micros(median(&sdk_time)), micros(median(&raw_time)))
-            .ratio(median(&sdk_time) / median(&raw_time))
-            .goal("-", Verdict::Info),
-    );
-    report.note(format!(
-        "5: the image is a {SIZE}-byte PNG ({} of base64, the \"encoded size\"; {:.2}x of it is the raw bytes' size). Extra memory = peak of live bytes on client threads during the call minus live bytes before it (the image itself is allocated beforehand and not counted). SDK peaks {}; raw peaks {} (raw = `format!` of the data URI + `.json()`). Encode: {} alternating pairs.",
-        mib(encoded),
-        SIZE as f64 / encoded,
-        sdk_peak.iter().map(|b| mib(*b)).collect::<Vec<_>>().join(", "),
-        raw_peak.iter().map(|b| mib(*b)).collect::<Vec<_>>().join(", "),
-        sizes.encode_reps
-    ));
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use artnex::media::MediaFormat;
 
     #[test]
     fn png_has_the_exact_size_and_valid_chunks() {

@@ -101,7 +101,7 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
             .goal("≤ 1.05", Verdict::from_bool(ratio <= 1.05)),
     );
     report.note(format!(
-        "1: {} calls per side in batches of {}, ratio = median over rounds of the per-round ratio of medians; order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with the SDK's transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
+        "1: {} calls per side in batches of {}, ratio = median over rounds of the per-round ratio of medians; order rotated between four sides: the SDK, raw reqwest (A), raw reqwest with reqwest's read timeout and the SDK's other transport settings (B: 10 s connect and 300 s read timeouts, a User-Agent; the SDK's client has no reqwest read timer: it guards its attempts itself, without a timer per call) and the generated `artnex-api` client the SDK wraps (C, same transport as the SDK). Medians: SDK {}, A {}, B {}, C {}; SDK/B {:.3}, SDK/C {:.3}. p90: SDK {}, A {} (p90 ratio {:.3}), B {}, C {}.",
         s.n,
         sizes.seq_per_round,
         micros(s.median),
@@ -141,38 +141,58 @@ pub async fn overhead(ctx: &Ctx, report: &mut Report) -> Result<()> {
         let gg = g.clone();
         burst(move || call_owned(gg.clone(), side), conc * 4, conc).await?;
     }
-    let mut tp: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
-    for round in 0..sizes.conc_rounds * sides.len() / 2 {
-        for i in order(sides.len(), round) {
-            settle().await;
-            let gg = g.clone();
-            let side = sides[i];
-            tp[i].push(
-                burst(
-                    move || call_owned(gg.clone(), side),
-                    sizes.conc_per_round,
-                    conc,
-                )
-                .await?,
-            );
+    // Three independent runs of the whole measurement (one in quick mode); the row is their median.
+    let mut runs: Vec<(f64, Vec<Vec<f64>>)> = Vec::new();
+    for _ in 0..sizes.conc_runs {
+        let mut tp: Vec<Vec<f64>> = vec![Vec::new(); sides.len()];
+        for round in 0..sizes.conc_rounds * sides.len() / 2 {
+            for i in order(sides.len(), round) {
+                settle().await;
+                let gg = g.clone();
+                let side = sides[i];
+                tp[i].push(
+                    burst(
+                        move || call_owned(gg.clone(), side),
+                        sizes.conc_per_round,
+                        conc,
+                    )
+                    .await?,
+                );
+            }
         }
+        runs.push((paired_ratio(&tp[0], &tp[1]), tp));
     }
+    let run_ratios: Vec<f64> = runs.iter().map(|r| r.0).collect();
+    let ratio = median(&run_ratios);
+    // The run whose ratio is the median, for the figures.
+    let (_, tp) = runs
+        .iter()
+        .min_by(|a, b| (a.0 - ratio).abs().total_cmp(&(b.0 - ratio).abs()))
+        .ok_or("no throughput run")?;
     let m: Vec<f64> = tp.iter().map(|v| median(v)).collect();
-    let ratio = paired_ratio(&tp[0], &tp[1]);
     report.row(
         Row::new(
             "2",
-            "throughput at 64 concurrent generate calls (median of rounds)",
+            &format!(
+                "throughput at 64 concurrent generate calls (median of {} runs, each the median of per-round ratios)",
+                runs.len()
+            ),
         )
         .figures(
             format!("{:.0} calls/s", m[0]),
             format!("{:.0} calls/s", m[1]),
         )
         .ratio(ratio)
-        .goal("≥ 0.95", Verdict::from_bool(ratio >= 0.95)),
+        .goal("≥ 0.97", Verdict::from_bool(ratio >= 0.97)),
     );
     report.note(format!(
-        "2: {} rounds of {} calls per side at 64 concurrent, order rotated, ratio = median over rounds of the per-round ratio; median calls/s: SDK {:.0}, A {:.0}, B {:.0}, C {:.0} (SDK/B {:.3}, SDK/C {:.3}); per round: SDK {}; A {}; B {}; C {}.",
+        "2: {} runs; run ratios SDK/A {}; each run {} rounds of {} calls per side at 64 concurrent, order rotated, ratio = median over rounds of the per-round ratio. Median run: median calls/s SDK {:.0}, A {:.0}, B {:.0}, C {:.0} (SDK/B {:.3}, SDK/C {:.3}); per round: SDK {}; A {}; B {}; C {}.",
+        runs.len(),
+        run_ratios
+            .iter()
+            .map(|r| format!("{r:.3}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         tp[0].len(),
         sizes.conc_per_round,
         m[0],

@@ -96,6 +96,8 @@ async fn spec_sdk_and_simulator_agree_on_every_price() {
         .start()
         .await
         .unwrap();
+    // reqwest needs a TLS crypto provider before it builds a client (ring, the SDK's default).
+    artnex::install_crypto_provider();
     let http = reqwest::Client::new();
     let sdk = artnex::Client::builder()
         .api_key(DEFAULT_KEY)

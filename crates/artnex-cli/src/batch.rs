@@ -14,7 +14,9 @@ use crate::cli::BatchArgs;
 use crate::exec::{self, Failure, UsageError};
 use crate::files::{local_id, result_file_stem, result_stem};
 use crate::gallery::{self, Card};
-use crate::journal::{Entry, Event, Journal, Replayed, Run, State, content_key, legacy_key};
+use crate::journal::{
+    Entry, Event, GroupCommit, Journal, Replayed, Run, State, content_key, legacy_key,
+};
 use crate::lock::{self, LockError};
 use crate::out::{errln, outln};
 use crate::progress::{BatchBar, Mode};
@@ -84,6 +86,8 @@ struct Shared<'a> {
     settings: &'a Settings,
     conn: Conn,
     journal: Mutex<Journal>,
+    /// Appends to the journal, many items' entries per sync.
+    commit: GroupCommit,
     out: PathBuf,
     args: BatchArgs,
     json: bool,
@@ -123,14 +127,21 @@ fn io_failure(path: &Path, source: std::io::Error) -> Failure {
 }
 
 impl Shared<'_> {
-    fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+    /// Records an event durably (group commit: see [`crate::journal::GroupCommit`]) before returning.
+    async fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+        let entry = Entry {
+            item: item.line,
+            key: item.key.clone(),
+            event,
+        };
+        let written = self.commit.append(&entry).await;
         let mut journal = self
             .journal
             .lock()
             .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
-        journal
-            .record(item.line, &item.key, event)
-            .map_err(|e| io_failure(journal.path(), e))
+        written.map_err(|e| io_failure(journal.path(), e))?;
+        journal.applied(&entry);
+        Ok(())
     }
 
     fn state(&self, item: &Item) -> State {
@@ -968,10 +979,14 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         })
     };
 
+    let commit = journal
+        .group_commit()
+        .map_err(|e| io_failure(&journal_path, e))?;
     let shared = Shared {
         settings: g,
         conn,
         journal: Mutex::new(journal),
+        commit,
         out,
         args: args.clone(),
         json: g.json,
@@ -1190,7 +1205,7 @@ async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
 async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
     let estimate = match validate(shared.settings, request) {
         Ok(v) => v,
-        Err(e) => return fail(shared, item, &e, 0),
+        Err(e) => return fail(shared, item, &e, 0).await,
     };
     let cost = estimate.credits();
     if shared.args.budget.is_some() && cost.is_none() {
@@ -1215,7 +1230,7 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
         return Outcome::Skipped;
     }
     // Journal first: if we die after this, the rerun knows the request may be in flight.
-    if let Err(e) = shared.record(item, Event::Started { estimate: cost }) {
+    if let Err(e) = shared.record(item, Event::Started { estimate: cost }).await {
         shared.settle(reserved, 0);
         shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
         return Outcome::Failed;
@@ -1234,15 +1249,18 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
             // Without a request id, the files are named after a local id, recorded so that a rerun
             // names (and recognises) them the same way.
             let local_id = request_id.is_none().then(local_id);
-            if let Err(e) = shared.record(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    local_id: local_id.clone(),
-                    credits,
-                    urls,
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Completed {
+                        request_id: request_id.clone(),
+                        local_id: local_id.clone(),
+                        credits,
+                        urls,
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
@@ -1250,31 +1268,39 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
             finish(shared, item, request, request_id, name, credits, media).await
         }
         Ok(Sent::Job(job)) => {
-            if let Err(e) = shared.record(
-                item,
-                Event::Submitted {
-                    request_id: job.request_id().to_string(),
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Submitted {
+                        request_id: job.request_id().to_string(),
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
             wait_and_finish(shared, item, request, &job, reserved).await
         }
-        Ok(_) => fail(
-            shared,
-            item,
-            "the SDK returned an outcome this CLI does not know",
-            reserved,
-        ),
+        Ok(_) => {
+            fail(
+                shared,
+                item,
+                "the SDK returned an outcome this CLI does not know",
+                reserved,
+            )
+            .await
+        }
         Err(e) if e.may_have_been_processed() => {
             let error = report::sdk_message(&e);
-            let _ = shared.record(
-                item,
-                Event::Unknown {
-                    error: error.clone(),
-                },
-            );
+            let _ = shared
+                .record(
+                    item,
+                    Event::Unknown {
+                        error: error.clone(),
+                    },
+                )
+                .await;
             shared.emit(
                 item,
                 Outcome::Unknown,
@@ -1282,19 +1308,21 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
             );
             Outcome::Unknown
         }
-        Err(e) => fail(shared, item, &report::sdk_message(&e), reserved),
+        Err(e) => fail(shared, item, &report::sdk_message(&e), reserved).await,
     }
 }
 
 /// Records a failure without charge and releases the item's reservation against the budget.
-fn fail(shared: &Shared<'_>, item: &Item, error: &str, reserved: u64) -> Outcome {
+async fn fail(shared: &Shared<'_>, item: &Item, error: &str, reserved: u64) -> Outcome {
     shared.settle(reserved, 0);
-    let _ = shared.record(
-        item,
-        Event::Failed {
-            error: error.to_string(),
-        },
-    );
+    let _ = shared
+        .record(
+            item,
+            Event::Failed {
+                error: error.to_string(),
+            },
+        )
+        .await;
     shared.emit(item, Outcome::Failed, json!({"error": error}));
     Outcome::Failed
 }
@@ -1325,15 +1353,18 @@ async fn wait_and_finish(
             shared.settle(reserved, credits);
             shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = vec![media.to_string()];
-            if let Err(e) = shared.record(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    local_id: None,
-                    credits,
-                    urls,
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Completed {
+                        request_id: request_id.clone(),
+                        local_id: None,
+                        credits,
+                        urls,
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
@@ -1359,7 +1390,7 @@ async fn wait_and_finish(
             Outcome::Unknown
         }
         Err(e @ artnex::Error::JobFailed { .. }) => {
-            fail(shared, item, &report::sdk_message(&e), reserved)
+            fail(shared, item, &report::sdk_message(&e), reserved).await
         }
         // Poll errors leave the job pending; the next run resumes it.
         Err(e) => {
@@ -1394,12 +1425,15 @@ async fn finish(
                         .unwrap_or_default()
                 })
                 .collect();
-            if let Err(e) = shared.record(
-                item,
-                Event::Saved {
-                    files: files.clone(),
-                },
-            ) {
+            if let Err(e) = shared
+                .record(
+                    item,
+                    Event::Saved {
+                        files: files.clone(),
+                    },
+                )
+                .await
+            {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }

@@ -1,5 +1,6 @@
-//! The batch journal: an append-only JSON-lines file, synced to disk after every entry, from which a rerun
-//! learns what already happened to each item.
+//! The batch journal: an append-only JSON-lines file, synced to disk before the item that wrote an entry
+//! goes on (entries of items in flight at once share a sync: [`GroupCommit`]), from which a rerun learns
+//! what already happened to each item.
 //!
 //! The rule that keeps credits safe: an item is recorded as `started` (and synced) *before* its billable
 //! request is sent. After a crash, an item that is `started` with no outcome may or may not have been
@@ -482,7 +483,9 @@ impl Journal {
         &self.replayed
     }
 
-    /// Appends an entry and syncs it to disk before returning.
+    /// Appends an entry and syncs it to disk before returning (the batch records through a
+    /// [`GroupCommit`]).
+    #[cfg(test)]
     pub fn record(&mut self, item: usize, key: &str, event: Event) -> std::io::Result<()> {
         self.record_all(vec![Entry {
             item,
@@ -521,6 +524,75 @@ impl Journal {
     fn write_synced(&mut self, text: &[u8]) -> std::io::Result<()> {
         self.file.write_all(text)?;
         self.file.sync_data()
+    }
+}
+
+/// Group commit: entries recorded by many items at once share one write and one sync. A writer thread
+/// takes every entry waiting, appends them with one write, syncs the file once, and only then tells each
+/// recorder that its entry is on storage; an item still records `started` (durably) before its request is
+/// sent, but 64 items in flight no longer wait for 64 syncs one after another.
+pub struct GroupCommit {
+    jobs: std::sync::mpsc::Sender<Pending>,
+}
+
+/// Entries waiting for the writer, and who to tell.
+struct Pending {
+    text: Vec<u8>,
+    done: tokio::sync::oneshot::Sender<std::io::Result<()>>,
+}
+
+impl GroupCommit {
+    /// Starts the writer thread on a handle of the journal's file (opened for appending).
+    fn start(mut file: File) -> std::io::Result<GroupCommit> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Pending>();
+        std::thread::Builder::new()
+            .name("artnex-journal".into())
+            .spawn(move || {
+                // Ends when every sender is gone.
+                while let Ok(first) = queue.recv() {
+                    let mut group = vec![first];
+                    group.extend(queue.try_iter());
+                    let mut text = Vec::with_capacity(group.iter().map(|p| p.text.len()).sum());
+                    for p in &group {
+                        text.extend_from_slice(&p.text);
+                    }
+                    let result = file.write_all(&text).and_then(|()| file.sync_data());
+                    for p in group {
+                        let r = match &result {
+                            Ok(()) => Ok(()),
+                            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                        };
+                        let _ = p.done.send(r);
+                    }
+                }
+            })?;
+        Ok(GroupCommit { jobs })
+    }
+
+    /// Appends `entry` and returns once it is synced to storage (with whatever else was waiting).
+    pub async fn append(&self, entry: &Entry) -> std::io::Result<()> {
+        let mut text = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        let (done, synced) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Pending { text, done })
+            .map_err(|_| std::io::Error::other("the journal writer has stopped"))?;
+        synced
+            .await
+            .map_err(|_| std::io::Error::other("the journal writer has stopped"))?
+    }
+}
+
+impl Journal {
+    /// A group-commit writer for this journal (see [`GroupCommit`]); entries it wrote are applied to
+    /// [`Journal::replayed`] with [`Journal::applied`].
+    pub fn group_commit(&self) -> std::io::Result<GroupCommit> {
+        GroupCommit::start(self.file.try_clone()?)
+    }
+
+    /// Records in [`Journal::replayed`] an entry that a [`GroupCommit`] has written.
+    pub fn applied(&mut self, entry: &Entry) {
+        self.replayed.apply_entry(entry);
     }
 }
 
@@ -592,6 +664,56 @@ fn is_legacy_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Entries recorded by many tasks at once through the group commit are all in the file (each whole,
+    /// on its own line) and in the replayed state, whatever groups they were written in.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_writes_every_entry_whole() {
+        let path = temp("group");
+        let journal = std::sync::Arc::new(std::sync::Mutex::new(open(&path)));
+        let commit = std::sync::Arc::new(journal.lock().unwrap().group_commit().unwrap());
+        let mut tasks = Vec::new();
+        for i in 0..200usize {
+            let (journal, commit) = (journal.clone(), commit.clone());
+            tasks.push(tokio::spawn(async move {
+                let key = format!("k{i}");
+                for event in [
+                    Event::Started { estimate: Some(1) },
+                    Event::Completed {
+                        request_id: Some(format!("req_{i}")),
+                        local_id: None,
+                        credits: 1,
+                        urls: vec![],
+                    },
+                ] {
+                    let entry = Entry {
+                        item: i + 1,
+                        key: key.clone(),
+                        event,
+                    };
+                    commit.append(&entry).await.unwrap();
+                    journal.lock().unwrap().applied(&entry);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let replayed = Replayed::read(&path).unwrap().unwrap();
+        assert!(replayed.damaged.is_empty() && replayed.torn_tail.is_none());
+        for i in 0..200usize {
+            let key = format!("k{i}");
+            let want = State::Completed {
+                request_id: Some(format!("req_{i}")),
+                local_id: None,
+                credits: 1,
+                urls: vec![],
+            };
+            assert_eq!(replayed.state(&key, ""), want);
+            assert_eq!(journal.lock().unwrap().replayed().state(&key, ""), want);
+        }
+        let _ = std::fs::remove_file(path);
+    }
 
     fn temp(name: &str) -> PathBuf {
         let p = std::env::temp_dir().join(format!("artnex-journal-{name}-{}", std::process::id()));

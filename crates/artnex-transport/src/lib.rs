@@ -6,6 +6,9 @@
 //! - [`HttpConfig`] holds timeouts suited to slow media endpoints: a short connect timeout, a generous
 //!   read timeout between bytes, and no overall cap unless asked for, so large downloads and slow video
 //!   submissions are not cut off.
+//! - TLS is rustls with the crypto provider chosen by feature: `ring` (default) or `aws-lc-rs`
+//!   ([`TLS_PROVIDER`] says which one this build uses). A provider the application installed itself
+//!   (`rustls::crypto::CryptoProvider::install_default`) before building a client is used instead.
 //!
 //! ```
 //! use artnex_transport::{ApiKey, HttpConfig};
@@ -47,8 +50,14 @@ pub enum ConfigError {
         /// The URL as given.
         url: String,
     },
-    /// reqwest could not build the HTTP client (for example, no TLS backend).
+    /// reqwest could not build the HTTP client.
     Http(reqwest::Error),
+    /// The base URL is `https://` but this build has no TLS: enable the `ring` (default) or `aws-lc-rs`
+    /// feature.
+    NoTls {
+        /// The URL as given.
+        url: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -66,6 +75,10 @@ impl fmt::Display for ConfigError {
                 "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed only to loopback addresses)"
             ),
             ConfigError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+            ConfigError::NoTls { url } => write!(
+                f,
+                "cannot reach `{url}`: this build has no TLS; enable the `ring` (default) or `aws-lc-rs` feature"
+            ),
         }
     }
 }
@@ -164,6 +177,39 @@ pub fn check_base_url(url: &str) -> Result<String, ConfigError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
+/// The rustls crypto provider this build installs when the application has not installed one:
+/// `Some("ring")`, `Some("aws-lc-rs")` (also when both features are on), or `None` without TLS.
+///
+/// ```
+/// assert!(matches!(artnex_transport::TLS_PROVIDER, Some("ring") | Some("aws-lc-rs") | None));
+/// ```
+pub const TLS_PROVIDER: Option<&str> = if cfg!(feature = "aws-lc-rs") {
+    Some("aws-lc-rs")
+} else if cfg!(feature = "ring") {
+    Some("ring")
+} else {
+    None
+};
+
+/// Makes sure rustls has a process-wide crypto provider, as reqwest needs one to build any client with the
+/// `ring` feature: the application's own when it installed one, otherwise the one this build's feature
+/// names (the same rule rustls itself applies when a single provider is compiled in). With `aws-lc-rs`,
+/// reqwest falls back to it by itself, so nothing is installed. Every client this crate builds calls it;
+/// call it yourself before building a `reqwest` client of your own ahead of any artnex client.
+///
+/// ```
+/// artnex_transport::install_crypto_provider();
+/// let http = artnex_transport::reqwest::Client::new(); // no "no crypto provider" panic
+/// # drop(http);
+/// ```
+pub fn install_crypto_provider() {
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: that one is used, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// Timeouts and identification for the HTTP client.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -205,13 +251,17 @@ impl HttpConfig {
         }
     }
 
-    /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one).
-    fn apply(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    /// Applies the timeouts and the user agent to `builder` (the caller's, or a fresh one); reqwest's
+    /// per-read timer only when `read_timer`.
+    fn apply(&self, builder: reqwest::ClientBuilder, read_timer: bool) -> reqwest::ClientBuilder {
+        install_crypto_provider();
         let mut builder = builder
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
             .tcp_nodelay(true);
+        if read_timer {
+            builder = builder.read_timeout(self.read_timeout);
+        }
         if let Some(t) = self.request_timeout {
             builder = builder.timeout(t);
         }
@@ -229,11 +279,39 @@ impl HttpConfig {
         base_url: &str,
         custom: Option<reqwest::ClientBuilder>,
     ) -> Result<reqwest::Client, ConfigError> {
+        self.api(key, base_url, custom, true)
+    }
+
+    /// [`HttpConfig::api_client`] without reqwest's read timeout, for a caller that guards every request
+    /// against a stalled server itself with [`HttpConfig::read_timeout`] (the artnex SDK does: one timer
+    /// per attempt, re-armed by progress, costs less than reqwest's timers, which are armed again for the
+    /// response body and read on every poll of it). A request on this client alone never times out.
+    pub fn api_client_guarded_by_caller(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+        custom: Option<reqwest::ClientBuilder>,
+    ) -> Result<reqwest::Client, ConfigError> {
+        self.api(key, base_url, custom, false)
+    }
+
+    fn api(
+        &self,
+        key: &ApiKey,
+        base_url: &str,
+        custom: Option<reqwest::ClientBuilder>,
+        read_timer: bool,
+    ) -> Result<reqwest::Client, ConfigError> {
         let checked = check_base_url(base_url)?;
+        if TLS_PROVIDER.is_none() && checked.starts_with("https://") {
+            return Err(ConfigError::NoTls {
+                url: base_url.to_string(),
+            });
+        }
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, key.authorization()?);
         let mut builder = self
-            .apply(custom.unwrap_or_else(reqwest::Client::builder))
+            .apply(custom.unwrap_or_else(reqwest::Client::builder), read_timer)
             .default_headers(headers);
         if checked.starts_with("http://") {
             builder = builder.no_proxy();
@@ -245,7 +323,7 @@ impl HttpConfig {
     /// another host). `direct` leaves out proxies from the environment: for results on a loopback
     /// server, which a proxy cannot reach.
     pub fn download_client(&self, direct: bool) -> Result<reqwest::Client, ConfigError> {
-        let builder = self.apply(reqwest::Client::builder());
+        let builder = self.apply(reqwest::Client::builder(), true);
         let builder = if direct { builder.no_proxy() } else { builder };
         builder.build().map_err(ConfigError::Http)
     }
@@ -314,11 +392,29 @@ mod tests {
         ));
     }
 
+    /// Without a TLS feature: plain http to loopback still works, https is refused when the client is
+    /// built (`cargo test -p artnex-transport --no-default-features`).
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    #[test]
+    fn without_tls_https_is_refused_at_build() {
+        let key = ApiKey::new("sk-x").expect("valid");
+        let err = HttpConfig::default()
+            .build_client(&key, "https://api.artnex.ai")
+            .expect_err("no TLS");
+        assert!(matches!(err, ConfigError::NoTls { .. }), "{err}");
+        assert!(
+            HttpConfig::default()
+                .build_client(&key, "http://127.0.0.1:9")
+                .is_ok()
+        );
+        assert_eq!(TLS_PROVIDER, None);
+    }
+
     #[test]
     fn client_debug_does_not_show_the_key() {
         let key = ApiKey::new("sk-very-secret").expect("valid");
         let client = HttpConfig::default()
-            .build_client(&key, "https://api.artnex.ai")
+            .build_client(&key, "http://127.0.0.1:8080")
             .expect("client");
         assert!(!format!("{client:?}").contains("very-secret"));
     }

@@ -34,6 +34,8 @@ pub struct Builder<S> {
 
 impl<S: Default> Default for Builder<S> {
     fn default() -> Self {
+        // Before the caller builds a `reqwest` client of their own for `http_client`/`download_client`.
+        artnex_transport::install_crypto_provider();
         Builder {
             conn: Connection::default(),
             settings: S::default(),
@@ -72,8 +74,10 @@ pub(crate) struct Connection {
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Core {
-    /// Carries the bearer header, the user agent and the timeouts.
+    /// Carries the bearer header, the user agent and the connect and overall timeouts.
     pub(crate) http: reqwest::Client,
+    /// The read timeout, which every attempt enforces itself (see [`crate::stall`]).
+    pub(crate) stall: crate::stall::Guard,
     /// The checked base URL, without a trailing `/`.
     pub(crate) base_url: String,
     pub(crate) retry: RetryPolicy,
@@ -138,7 +142,8 @@ impl Connection {
             None => (http.download_client(false)?, http.download_client(true)?),
         };
         Ok(Core {
-            http: http.api_client(&key, &base_url, self.http)?,
+            http: http.api_client_guarded_by_caller(&key, &base_url, self.http)?,
+            stall: crate::stall::Guard::new(http.read_timeout),
             base_url,
             downloads: Downloads::new(download, direct, retry.clone(), self.durable_downloads),
             retry,

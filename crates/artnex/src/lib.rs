@@ -80,6 +80,7 @@ pub mod pricing;
 pub mod remove_background;
 pub mod request;
 pub mod retry;
+mod stall;
 pub mod tts;
 pub mod upscale;
 mod validate;
@@ -96,9 +97,13 @@ pub use request::Request;
 pub use retry::RetryPolicy;
 
 /// The `reqwest` version this crate uses, for [`builder::Builder::http_client`] and
-/// [`builder::Builder::download_client`].
+/// [`builder::Builder::download_client`]. With the `ring` feature (the default), reqwest needs a
+/// process-wide rustls crypto provider to build a client: starting an artnex client builder installs it,
+/// and so does [`install_crypto_provider`] (for a `reqwest` client built before any artnex client).
 pub use reqwest;
 
 /// Every fact the specs state, generated (operations, error codes, limits with whether the docs state
 /// them, enums, the polling rule, plan quotas, the model catalogue): the `artnex-facts` crate.
 pub use artnex_facts as facts;
+
+pub use artnex_transport::install_crypto_provider;

@@ -204,7 +204,7 @@ impl<O: Operation> Request<O> {
             O::ID,
             policy,
             &core.key,
-            || exec::attempt(&core.http, &url, &payload, O::ID.info().response_fields),
+            || exec::attempt(core, &url, &payload, O::ID.info().response_fields),
         )
         .await;
         match result {
@@ -281,19 +281,31 @@ macro_rules! setters {
 }
 pub(crate) use setters;
 
-/// The body of a request: an input file is read (and checked as bytes) first, then the value is
-/// serialised into a buffer with room for the encoded image, which is written straight into it.
+/// The body of a request. An input image is checked first (a file is opened and checked, not read
+/// whole); the value is serialised with a marker in the image's place, and the image's text is streamed
+/// there when the body is sent.
 pub(crate) async fn image_payload<O: Operation>(mut value: O) -> Result<exec::Payload, Error> {
-    let mut room = 0;
-    if let Some(slot) = value.image_mut() {
-        let input = std::mem::replace(slot, crate::media::ImageInput::url(String::new()));
-        let resolved = input.resolve("image").await?;
-        room = resolved.wire_len();
-        if let Some(slot) = value.image_mut() {
-            *slot = resolved;
+    let Some(slot) = value.image_mut() else {
+        return exec::Payload::json(O::ID, &value);
+    };
+    let marker: std::sync::Arc<str> = format!(
+        "artnex-image-{:016x}{:016x}",
+        crate::retry::random_u64(),
+        crate::retry::random_u64()
+    )
+    .into();
+    let input = std::mem::replace(slot, crate::media::ImageInput::url(marker.to_string()));
+    match input.into_body_image("image").await? {
+        crate::media::BodyImage::Field(input) => {
+            if let Some(slot) = value.image_mut() {
+                *slot = input;
+            }
+            exec::Payload::json(O::ID, &value)
+        }
+        crate::media::BodyImage::Text(text) => {
+            exec::Payload::json_with_image(O::ID, &value, marker, text)
         }
     }
-    exec::Payload::json_sized(O::ID, &value, room + 512)
 }
 
 #[cfg(test)]

@@ -27,9 +27,11 @@ pub(super) async fn classify<E: ErrorBody>(
     let billable = op.info().billable;
     match e {
         AttemptError::Send(err) => classify_transport(Call::Api(op), err, None),
-        AttemptError::Status(response) => {
-            let parts = ResponseParts::of(&response);
-            let raw = read_capped(response).await;
+        AttemptError::Upload(error) => Failure {
+            class: FailureClass::Final,
+            error,
+        },
+        AttemptError::Status(parts, raw) => {
             // A server (or a proxy) that echoes the request back must not put the key into an error.
             let body = serde_json::from_slice::<E>(&raw)
                 .ok()
@@ -44,6 +46,33 @@ pub(super) async fn classify<E: ErrorBody>(
                 .then(|| redact(&String::from_utf8_lossy(&raw), key));
             classify_status(op, parts, body, text)
         }
+        AttemptError::Stalled {
+            stall,
+            body_sent: false,
+        } => Failure {
+            class: FailureClass::NotSent,
+            error: Error::Transport(TransportError {
+                operation: Some(op),
+                may_have_been_processed: false,
+                message: format!(
+                    "the server stopped reading the request for {} s before it was sent whole (it was not processed)",
+                    stall.as_secs_f64()
+                ),
+                source: None,
+            }),
+        },
+        AttemptError::Stalled { stall, .. } => Failure {
+            class: FailureClass::Ambiguous,
+            error: Error::Transport(TransportError {
+                operation: Some(op),
+                may_have_been_processed: billable,
+                message: format!(
+                    "timed out waiting for the response: nothing for {} s ({AMBIGUOUS_HINT})",
+                    stall.as_secs_f64()
+                ),
+                source: None,
+            }),
+        },
         AttemptError::Body(err) => Failure {
             class: FailureClass::Ambiguous,
             error: Error::Transport(TransportError {
@@ -226,7 +255,7 @@ pub(crate) fn classify_status(
     Failure { class, error }
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+pub(super) async fn read_capped(response: &mut reqwest::Response) -> Vec<u8> {
     const CAP: usize = 64 * 1024;
     let mut out = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {

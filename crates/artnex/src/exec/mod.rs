@@ -5,12 +5,14 @@
 
 mod bodies;
 mod classify;
+mod payload;
 
 use std::future::Future;
 
+use std::time::Duration;
+
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
-use serde::Serialize;
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use artnex_facts::FieldInfo;
@@ -25,85 +27,17 @@ pub(crate) use classify::{
     Failure, ResponseParts, classify_transport, request_id_header, status_class,
 };
 
+pub use payload::Payload;
+
+use crate::builder::Core;
 use crate::error::Error;
+use crate::media::upload::{UploadBody, UploadState};
 use crate::operation::OperationId;
 use crate::retry::{Action, RetryPolicy};
+use crate::stall::Stalled;
 use bodies::lenient;
-use classify::classify;
-
-/// A request body, serialised once: every attempt sends the same bytes (cloning `Bytes` is a reference
-/// count), so a 10 MB image is held once, not once per attempt.
-#[doc(hidden)]
-#[derive(Debug, Clone)]
-pub struct Payload {
-    body: Option<Bytes>,
-}
-
-impl Payload {
-    /// No body (a `GET`).
-    pub(crate) fn empty() -> Payload {
-        Payload { body: None }
-    }
-
-    /// `value` as JSON.
-    #[cfg(feature = "openai-images")]
-    pub(crate) fn json<T: Serialize + ?Sized>(
-        op: OperationId,
-        value: &T,
-    ) -> Result<Payload, Error> {
-        Payload::json_sized(op, value, 0)
-    }
-
-    /// `value` as JSON, into a buffer that starts with `size_hint` bytes of room (so that a body holding
-    /// an image is not reallocated, and briefly held twice, while it grows).
-    pub(crate) fn json_sized<T: Serialize + ?Sized>(
-        op: OperationId,
-        value: &T,
-        size_hint: usize,
-    ) -> Result<Payload, Error> {
-        let mut buf = Vec::with_capacity(size_hint.max(256));
-        serde_json::to_writer(&mut buf, value).map_err(|e| Error::Internal {
-            operation: Some(op),
-            message: format!("the request body could not be serialised: {e}"),
-            may_have_been_processed: false,
-        })?;
-        Ok(Payload {
-            body: Some(Bytes::from(buf)),
-        })
-    }
-
-    /// Adds fields the SDK does not know to a JSON object body (the `extra_body` escape hatch). Costs a
-    /// parse of the body, so only requests that use it pay for it.
-    pub(crate) fn with_extra(
-        self,
-        op: OperationId,
-        extra: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<Payload, Error> {
-        if extra.is_empty() {
-            return Ok(self);
-        }
-        let internal = |message: String| Error::Internal {
-            operation: Some(op),
-            message,
-            may_have_been_processed: false,
-        };
-        let mut object = match &self.body {
-            Some(b) => serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(b)
-                .map_err(|e| internal(format!("the request body is not a JSON object: {e}")))?,
-            None => serde_json::Map::new(),
-        };
-        for (k, v) in extra {
-            object.insert(k.clone(), v.clone());
-        }
-        let len = self.body.as_ref().map_or(0, Bytes::len);
-        Payload::json_sized(op, &object, len + 256)
-    }
-
-    /// The bytes that will be sent, if any.
-    pub(crate) fn bytes(&self) -> Option<&Bytes> {
-        self.body.as_ref()
-    }
-}
+use classify::{classify, read_capped};
+use payload::Body;
 
 /// A successful answer: the parsed body and what the response said outside it.
 #[doc(hidden)]
@@ -125,41 +59,103 @@ impl<T> Answer<T> {
 pub(crate) enum AttemptError {
     /// The request could not be sent, or the connection failed before an answer arrived.
     Send(reqwest::Error),
-    /// A non-2xx answer (its body is read by the classifier).
-    Status(reqwest::Response),
+    /// A non-2xx answer: what it said outside its body, and the start of its body.
+    Status(ResponseParts, Vec<u8>),
     /// A 2xx answer whose body could not be read.
     Body(reqwest::Error),
     /// A 2xx answer whose body is not what the spec describes.
     Parse(Bytes, serde_json::Error),
+    /// The request body could not be sent whole (an input file changed or could not be read): the
+    /// server never received a complete request. Not retried.
+    Upload(Error),
+    /// Nothing arrived (and no upload progress was made) for `stall`.
+    Stalled {
+        stall: Duration,
+        /// Whether the whole request body had been handed to the connection.
+        body_sent: bool,
+    },
 }
 
 /// One attempt: `POST` (with the body) or `GET` (without), `Accept: application/json`. Any 2xx is a
 /// success and is parsed as `T`; a body that does not parse is read again leniently against the spec's
 /// response `fields` (see [`lenient`]) before it counts as unreadable.
+///
+/// The stall guard: the attempt registers with its client's [`crate::stall`] table (the read timeout),
+/// and counts as active when it starts, while an upload body makes progress and when the response's
+/// headers arrive; it covers the response body too (an error body as well). The API client has no
+/// reqwest read timer (see [`HttpConfig::api_client_guarded_by_caller`](artnex_transport::HttpConfig)).
 pub(crate) async fn attempt<T: DeserializeOwned>(
-    http: &reqwest::Client,
+    core: &Core,
     url: &reqwest::Url,
     payload: &Payload,
     fields: &[FieldInfo],
 ) -> Result<Answer<T>, AttemptError> {
-    let request = match payload.bytes() {
-        Some(body) => http
-            .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body.clone()),
+    let http = &core.http;
+    let mut upload = None;
+    let request = match &payload.body {
         None => http.get(url.clone()),
+        Some(body) => {
+            let post = http
+                .post(url.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            match body {
+                Body::Json(bytes) => post.body(bytes.clone()),
+                Body::WithImage {
+                    prefix,
+                    image,
+                    suffix,
+                    ..
+                } => {
+                    let (body, state) = UploadBody::new(prefix.clone(), image, suffix.clone());
+                    upload = Some(state);
+                    post.header(CONTENT_LENGTH, body.len())
+                        .body(reqwest::Body::wrap(body))
+                }
+            }
+        }
     };
-    let mut response = request
+    let send = request
         .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .send()
-        .await
-        .map_err(AttemptError::Send)?;
+        .send();
+    let stall = core.stall.timeout();
+    let watch = core.stall.watch(upload.clone());
+    let sent = watch.guard(send).await;
+    // A failed upload body (its file changed, or could not be read) is the caller's error whatever the
+    // HTTP stack made of it: the server never received the whole body.
+    if let Some(failure) = upload.as_deref().and_then(UploadState::take_failure) {
+        return Err(AttemptError::Upload(failure.into_error()));
+    }
+    let mut response = match sent {
+        Ok(sent) => sent.map_err(AttemptError::Send)?,
+        Err(Stalled) => {
+            return Err(AttemptError::Stalled {
+                stall,
+                // Not all of an upload handed to the connection: the server cannot have the request.
+                body_sent: upload.as_deref().is_none_or(UploadState::finished),
+            });
+        }
+    };
+    watch.touch();
     let status = response.status();
     if !status.is_success() {
-        return Err(AttemptError::Status(response));
+        let parts = ResponseParts::of(&response);
+        // A stalled error body leaves what was read: the status decides.
+        let body = watch
+            .guard(read_capped(&mut response))
+            .await
+            .unwrap_or_default();
+        return Err(AttemptError::Status(parts, body));
     }
     let headers = std::mem::take(response.headers_mut());
-    let full = response.bytes().await.map_err(AttemptError::Body)?;
+    let full = match watch.guard(response.bytes()).await {
+        Ok(read) => read.map_err(AttemptError::Body)?,
+        Err(Stalled) => {
+            return Err(AttemptError::Stalled {
+                stall,
+                body_sent: true,
+            });
+        }
+    };
     let value = match serde_json::from_slice::<T>(&full) {
         Ok(v) => v,
         Err(strict) => lenient(&full, fields).ok_or(AttemptError::Parse(full, strict))?,

@@ -1,6 +1,7 @@
 //! File formats recognised from their first bytes, and data URIs.
 
 use std::fmt;
+use std::io::{self, Read, Seek, SeekFrom};
 
 use base64::Engine as _;
 
@@ -193,15 +194,6 @@ pub(crate) struct DataUriWriter<'a> {
     pub(crate) bytes: &'a [u8],
 }
 
-impl DataUriWriter<'_> {
-    /// The length of the text written.
-    pub(crate) fn len(&self) -> usize {
-        "data:;base64,".len()
-            + self.format.mime().len()
-            + base64::encoded_len(self.bytes.len(), true).unwrap_or(usize::MAX / 2)
-    }
-}
-
 impl fmt::Display for DataUriWriter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // 3 KiB of input per step: 4 KiB of base64 on the stack, never a heap copy of the image.
@@ -223,46 +215,65 @@ impl fmt::Display for DataUriWriter<'_> {
 /// Why an image's bytes are not a whole file of their format: the header or a chunk promises more data
 /// than there is, or the end marker is missing (a truncated download or copy). `None` when complete.
 pub(crate) fn truncation(format: MediaFormat, bytes: &[u8]) -> Option<String> {
+    // Reading a slice cannot fail.
+    truncation_in(format, &mut std::io::Cursor::new(bytes), bytes.len() as u64)
+        .unwrap_or_else(|e| Some(e.to_string()))
+}
+
+/// [`truncation`] of an image of `len` bytes read through `r` (a file, say): only the parts that tell
+/// are read (the PNG chunk headers, the JPEG's last 64 bytes, the WebP header), never the whole image.
+pub(crate) fn truncation_in<R: Read + Seek>(
+    format: MediaFormat,
+    r: &mut R,
+    len: u64,
+) -> io::Result<Option<String>> {
     match format {
-        MediaFormat::Png => png_truncation(bytes),
+        MediaFormat::Png => png_truncation(r, len),
         MediaFormat::Jpeg => {
-            let end = bytes.len().saturating_sub(64);
+            let start = len.saturating_sub(64);
+            let mut tail = Vec::with_capacity((len - start) as usize);
+            r.seek(SeekFrom::Start(start))?;
+            r.take(len - start).read_to_end(&mut tail)?;
             // The end-of-image marker closes every complete JPEG (some writers pad after it).
-            let complete = bytes[end..].windows(2).any(|w| w == [0xFF, 0xD9]);
-            (!complete).then(|| "the JPEG has no end-of-image marker".to_string())
+            let complete = tail.windows(2).any(|w| w == [0xFF, 0xD9]);
+            Ok((!complete).then(|| "the JPEG has no end-of-image marker".to_string()))
         }
         MediaFormat::Webp => {
-            let declared = bytes
-                .get(4..8)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(|b| u64::from(u32::from_le_bytes(b)) + 8)?;
-            (declared > bytes.len() as u64).then(|| {
-                format!(
-                    "the WebP header declares {declared} bytes but the file has {}",
-                    bytes.len()
-                )
-            })
+            let mut size = [0u8; 4];
+            r.seek(SeekFrom::Start(4))?;
+            if r.read_exact(&mut size).is_err() {
+                return Ok(None);
+            }
+            let declared = u64::from(u32::from_le_bytes(size)) + 8;
+            Ok((declared > len).then(|| {
+                format!("the WebP header declares {declared} bytes but the file has {len}")
+            }))
         }
-        _ => None,
+        _ => Ok(None),
     }
 }
 
-fn png_truncation(bytes: &[u8]) -> Option<String> {
-    let mut at = 8usize;
+fn png_truncation<R: Read + Seek>(r: &mut R, len: u64) -> io::Result<Option<String>> {
+    let mut at = 8u64;
     loop {
-        let Some(header) = bytes.get(at..at + 8) else {
-            return Some("the PNG ends before its IEND chunk".into());
-        };
-        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let end = at.saturating_add(12).saturating_add(len);
-        if end > bytes.len() {
-            return Some(format!(
-                "a PNG chunk declares {len} bytes but the file ends {} bytes early",
-                end - bytes.len()
-            ));
+        let mut header = [0u8; 8];
+        if at.saturating_add(8) > len {
+            return Ok(Some("the PNG ends before its IEND chunk".into()));
+        }
+        r.seek(SeekFrom::Start(at))?;
+        r.read_exact(&mut header)?;
+        let chunk = u64::from(u32::from_be_bytes([
+            header[0], header[1], header[2], header[3],
+        ]));
+        let end = at.saturating_add(12).saturating_add(chunk);
+        if end > len {
+            return Ok(Some(format!(
+                "a PNG chunk declares {chunk} bytes but the file ends {} bytes early",
+                end - len
+            )));
         }
         if &header[4..8] == b"IEND" {
-            return None;
+            return Ok(None);
         }
         at = end;
     }

@@ -1,15 +1,18 @@
 //! Image inputs: an `https://` URL the server fetches, or a file, bytes or data URI sent inline.
 
 use std::fmt;
+use std::io::Read as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::MAX_IMAGE_BYTES;
-use super::format::{DataUriWriter, MediaFormat, truncation};
+use super::format::{DataUriWriter, MediaFormat, truncation, truncation_in};
+use super::upload::{CheckedFile, ImageText};
 use crate::error::{Error, ErrorCode, ValidationError};
 
 /// A source image for edit, image-to-video, upscale and background removal.
@@ -157,47 +160,43 @@ impl ImageInput {
         }
     }
 
-    /// Reads a file input into bytes (checking it as bytes), so that the input can be serialised into a
-    /// request body. Other inputs are returned as they are (they were checked by validation).
-    pub(crate) async fn resolve(self, field: &'static str) -> Result<ImageInput, Error> {
-        let Source::Path(p) = self.0 else {
-            return Ok(self);
-        };
-        let meta = tokio::fs::metadata(&p)
-            .await
-            .map_err(|e| Error::io(p.clone(), e))?;
-        if !meta.is_file() {
-            return Err(ValidationError::new(
-                field,
-                ErrorCode::MissingImage,
-                format!("{} is not a file", p.display()),
-            )
-            .into());
-        }
-        if meta.len() > MAX_IMAGE_BYTES {
-            return Err(too_large(field, meta.len()).into());
-        }
-        let bytes = Bytes::from(
-            tokio::fs::read(&p)
-                .await
-                .map_err(|e| Error::io(p.clone(), e))?,
-        );
-        check_bytes(field, &bytes)?;
-        Ok(ImageInput(Source::Bytes(bytes)))
-    }
-
-    /// About how long the input is once serialised (for sizing a request body).
-    pub(crate) fn wire_len(&self) -> usize {
-        match &self.0 {
-            Source::Url(s) | Source::DataUri(s) => s.len(),
-            Source::Path(p) => p.as_os_str().len(),
-            Source::Bytes(b) => DataUriWriter {
-                format: MediaFormat::Png,
-                bytes: b,
+    /// What goes into a request body for this input, checked: a URL stays a JSON field; bytes, a file
+    /// and a data URI become the image's text, streamed into the body when it is sent (see
+    /// [`upload`](super::upload)). A file is opened and checked here, before anything is sent: it must
+    /// be a file, at most [`MAX_IMAGE_BYTES`], a JPEG, PNG or WebP by its content, and not truncated;
+    /// only the parts that tell are read (the whole image is read when it is sent).
+    pub(crate) async fn into_body_image(self, field: &'static str) -> Result<BodyImage, Error> {
+        match self.0 {
+            Source::Url(_) => Ok(BodyImage::Field(self)),
+            // A data URI is sent as it is unless it needs JSON escaping (then serde writes it).
+            Source::DataUri(s) if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') => {
+                Ok(BodyImage::Text(ImageText::Raw(Bytes::from(s))))
             }
-            .len(),
+            Source::DataUri(_) => Ok(BodyImage::Field(self)),
+            Source::Bytes(bytes) => {
+                let format = check_head(field, bytes.len() as u64, &bytes)?;
+                Ok(BodyImage::Text(ImageText::Memory { format, bytes }))
+            }
+            Source::Path(path) => {
+                let checked = match tokio::runtime::Handle::try_current() {
+                    Ok(rt) => rt
+                        .spawn_blocking(move || check_file(field, path))
+                        .await
+                        .map_err(|e| Error::io(None, std::io::Error::other(e)))??,
+                    Err(_) => check_file(field, path)?,
+                };
+                Ok(BodyImage::Text(ImageText::File(Arc::new(checked))))
+            }
         }
     }
+}
+
+/// How an image input goes into a request body.
+pub(crate) enum BodyImage {
+    /// Serialised like any other field (a URL).
+    Field(ImageInput),
+    /// The text of the JSON string, streamed into the body.
+    Text(ImageText),
 }
 
 impl Serialize for ImageInput {
@@ -301,42 +300,80 @@ fn check_url(field: &'static str, url: &str, policy: UrlPolicy) -> Result<(), Va
     Ok(())
 }
 
-fn check_bytes(field: &'static str, bytes: &[u8]) -> Result<MediaFormat, ValidationError> {
-    if bytes.is_empty() {
+/// The checks that need only the size and the first bytes: not empty, not over the limit, an accepted
+/// format by its content.
+fn check_head(field: &'static str, len: u64, head: &[u8]) -> Result<MediaFormat, ValidationError> {
+    if len == 0 {
         return Err(ValidationError::new(
             field,
             ErrorCode::MissingImage,
             "the image is empty",
         ));
     }
-    if bytes.len() as u64 > MAX_IMAGE_BYTES {
-        return Err(too_large(field, bytes.len() as u64));
+    if len > MAX_IMAGE_BYTES {
+        return Err(too_large(field, len));
     }
-    let format = match MediaFormat::sniff(bytes) {
-        Some(f) if f.is_accepted_input() => f,
-        Some(f) => {
-            return Err(ValidationError::new(
-                field,
-                ErrorCode::InvalidImageFormat,
-                format!("the image is {f}; the API accepts JPEG, PNG and WebP"),
-            ));
-        }
-        None => {
-            return Err(ValidationError::new(
-                field,
-                ErrorCode::InvalidImageFormat,
-                "the content is not a JPEG, PNG or WebP image",
-            ));
-        }
-    };
-    if let Some(why) = truncation(format, bytes) {
-        return Err(ValidationError::new(
+    match MediaFormat::sniff(head) {
+        Some(f) if f.is_accepted_input() => Ok(f),
+        Some(f) => Err(ValidationError::new(
             field,
             ErrorCode::InvalidImageFormat,
-            format!("the image is truncated: {why}"),
-        ));
+            format!("the image is {f}; the API accepts JPEG, PNG and WebP"),
+        )),
+        None => Err(ValidationError::new(
+            field,
+            ErrorCode::InvalidImageFormat,
+            "the content is not a JPEG, PNG or WebP image",
+        )),
     }
-    Ok(format)
+}
+
+fn truncated(field: &'static str, why: String) -> ValidationError {
+    ValidationError::new(
+        field,
+        ErrorCode::InvalidImageFormat,
+        format!("the image is truncated: {why}"),
+    )
+}
+
+fn check_bytes(field: &'static str, bytes: &[u8]) -> Result<MediaFormat, ValidationError> {
+    let format = check_head(field, bytes.len() as u64, bytes)?;
+    match truncation(format, bytes) {
+        Some(why) => Err(truncated(field, why)),
+        None => Ok(format),
+    }
+}
+
+/// The checks of [`check_bytes`] on a file, reading only its first bytes and the parts that tell whether
+/// it is complete. Blocking.
+fn check_file(field: &'static str, path: PathBuf) -> Result<CheckedFile, Error> {
+    let io = |e| Error::io(path.clone(), e);
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ValidationError::new(
+            field,
+            ErrorCode::MissingImage,
+            format!("{} is not a file", path.display()),
+        )
+        .into());
+    }
+    let len = meta.len();
+    let mut head = [0u8; 16];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io(e)),
+        }
+    }
+    let format = check_head(field, len, &head[..filled])?;
+    if let Some(why) = truncation_in(format, &mut file, len).map_err(io)? {
+        return Err(truncated(field, why).into());
+    }
+    Ok(CheckedFile::new(path, format, &head[..filled], &meta))
 }
 
 fn check_data_uri(field: &'static str, uri: &str) -> Result<MediaFormat, ValidationError> {
@@ -556,27 +593,119 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let named_jpg = dir.path().join("really-a-png.jpg");
         std::fs::write(&named_jpg, png()).expect("write");
-        let resolved = ImageInput::from(named_jpg.as_path())
-            .resolve("image")
+        let image = ImageInput::from(named_jpg.as_path())
+            .into_body_image("image")
             .await
-            .expect("resolves");
-        let json = serde_json::to_string(&resolved).expect("json");
-        assert!(json.starts_with("\"data:image/png;base64,"), "{json}");
-        assert_eq!(json, format!("\"{}\"", data_uri(MediaFormat::Png, &png())));
+            .expect("checked");
+        assert_eq!(
+            text_of(image).await,
+            data_uri(MediaFormat::Png, &png()).into_bytes()
+        );
         let text = dir.path().join("notes.png");
         std::fs::write(&text, b"just text").expect("write");
-        let err = ImageInput::from(text.as_path())
-            .resolve("image")
-            .await
-            .expect_err("not an image");
+        let err = body_image_err(ImageInput::from(text.as_path())).await;
         assert!(
             matches!(err, Error::Validation(v) if v.code == Some(ErrorCode::InvalidImageFormat))
         );
-        let missing = ImageInput::path(dir.path().join("nope.png"))
-            .resolve("image")
-            .await
-            .expect_err("missing");
+        let missing = body_image_err(ImageInput::path(dir.path().join("nope.png"))).await;
         assert!(matches!(missing, Error::Io { .. }));
+    }
+
+    async fn body_image_err(input: ImageInput) -> Error {
+        match input.into_body_image("image").await {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e,
+        }
+    }
+
+    /// The text an input puts between the quotes of its JSON string.
+    async fn text_of(image: BodyImage) -> Vec<u8> {
+        use http_body_util::BodyExt as _;
+        let text = match image {
+            BodyImage::Text(t) => t,
+            BodyImage::Field(f) => panic!("not streamed: {f:?}"),
+        };
+        let (mut body, _) =
+            crate::media::upload::UploadBody::new(Bytes::new(), &text, Bytes::new());
+        let mut out = Vec::new();
+        while let Some(frame) = body.frame().await {
+            if let Ok(data) = frame.expect("frame").into_data() {
+                out.extend_from_slice(&data);
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn files_are_checked_before_sending_like_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let whole = png();
+        let cases: Vec<(&str, Vec<u8>, ErrorCode)> = vec![
+            ("empty", Vec::new(), ErrorCode::MissingImage),
+            (
+                "cut",
+                whole[..whole.len() - 10].to_vec(),
+                ErrorCode::InvalidImageFormat,
+            ),
+            (
+                "gif",
+                b"GIF89a.....".to_vec(),
+                ErrorCode::InvalidImageFormat,
+            ),
+        ];
+        for (name, bytes, code) in cases {
+            let path = dir.path().join(format!("{name}.png"));
+            std::fs::write(&path, &bytes).expect("write");
+            let from_file = body_image_err(ImageInput::from(path.as_path())).await;
+            let from_bytes = ImageInput::from(bytes)
+                .check("image", UrlPolicy::PublicOnly)
+                .expect_err(name);
+            match from_file {
+                Error::Validation(v) => {
+                    assert_eq!(v.code, Some(code), "{name}");
+                    assert_eq!(v.message, from_bytes.message, "{name}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let big = dir.path().join("big.png");
+        let file = std::fs::File::create(&big).expect("create");
+        file.set_len(MAX_IMAGE_BYTES + 1).expect("size");
+        let err = body_image_err(ImageInput::from(big.as_path())).await;
+        assert!(matches!(err, Error::Validation(v) if v.code == Some(ErrorCode::ImageTooLarge)));
+        let err = body_image_err(ImageInput::from(dir.path())).await;
+        assert!(matches!(err, Error::Validation(v) if v.code == Some(ErrorCode::MissingImage)));
+    }
+
+    #[tokio::test]
+    async fn data_uris_go_out_as_they_are_and_urls_stay_fields() {
+        let uri = data_uri(MediaFormat::Png, &png());
+        let image = ImageInput::data_uri(uri.clone())
+            .into_body_image("image")
+            .await
+            .expect("ok");
+        assert_eq!(text_of(image).await, uri.into_bytes());
+        let bytes = ImageInput::from(png())
+            .into_body_image("image")
+            .await
+            .expect("ok");
+        assert_eq!(
+            text_of(bytes).await,
+            data_uri(MediaFormat::Png, &png()).into_bytes()
+        );
+        assert!(matches!(
+            ImageInput::url("https://example.com/a.png")
+                .into_body_image("image")
+                .await,
+            Ok(BodyImage::Field(_))
+        ));
+        // Needs escaping: serialised by serde instead.
+        assert!(matches!(
+            ImageInput::data_uri("data:image/png;base64,iVBO\"x")
+                .into_body_image("image")
+                .await,
+            Ok(BodyImage::Field(_))
+        ));
     }
 
     #[test]

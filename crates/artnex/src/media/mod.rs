@@ -29,6 +29,7 @@
 mod file;
 mod format;
 mod input;
+pub(crate) mod upload;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -41,7 +42,7 @@ pub use format::{MediaFormat, data_uri};
 pub use input::ImageInput;
 
 pub(crate) use file::{SAVE_PROBE_SUFFIX, TempFile};
-pub(crate) use input::UrlPolicy;
+pub(crate) use input::{BodyImage, UrlPolicy};
 
 use crate::error::Error;
 use crate::exec::{self, ResponseParts};
@@ -551,6 +552,7 @@ mod tests {
     use super::*;
 
     fn downloads() -> Downloads {
+        crate::install_crypto_provider();
         Downloads::new(
             reqwest::Client::new(),
             reqwest::Client::new(),
