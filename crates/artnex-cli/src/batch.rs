@@ -1092,40 +1092,36 @@ enum Gallery {
 /// Writes `index.html` in the output directory with every item of the batch file that the journal records
 /// as saved, whether in this run or an earlier one, showing only files that are on disk.
 fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
-    let cards: Vec<Card> = {
-        let Ok(journal) = shared.journal.lock() else {
-            return Gallery::Failed("the journal lock is poisoned".into());
-        };
-        items
-            .iter()
-            .filter_map(|item| {
-                let State::Done { credits, files } = item.state(journal.replayed()) else {
-                    return None;
-                };
-                let files: Vec<String> = files
-                    .into_iter()
-                    .filter(|f| shared.out.join(f).is_file())
-                    .collect();
-                if files.is_empty() {
-                    return None;
-                }
-                let request = item.request.as_ref().ok();
-                let what = request
-                    .map(|r| {
-                        let model = r.model_id().map(|m| format!(" · {m}")).unwrap_or_default();
-                        format!(" · {}{model}", r.op())
-                    })
-                    .unwrap_or_default();
-                Some(Card {
-                    title: format!("{}{what}", item.label()),
-                    prompt: request.and_then(|r| r.text().map(str::to_string)),
-                    files,
-                    credits,
-                    estimate: None,
-                })
-            })
-            .collect()
+    let Ok(journal) = shared.journal.lock() else {
+        return Gallery::Failed("the journal lock is poisoned".into());
     };
+    // Cards are made one at a time as the pages are written.
+    let cards = items.iter().filter_map(|item| {
+        let State::Done { credits, files } = item.state(journal.replayed()) else {
+            return None;
+        };
+        let files: Vec<String> = files
+            .into_iter()
+            .filter(|f| shared.out.join(f).is_file())
+            .collect();
+        if files.is_empty() {
+            return None;
+        }
+        let request = item.request.as_ref().ok();
+        let what = request
+            .map(|r| {
+                let model = r.model_id().map(|m| format!(" · {m}")).unwrap_or_default();
+                format!(" · {}{model}", r.op())
+            })
+            .unwrap_or_default();
+        Some(Card {
+            title: format!("{}{what}", item.label()),
+            prompt: request.and_then(|r| r.text().map(str::to_string)),
+            files,
+            credits,
+            estimate: None,
+        })
+    });
     let title = format!(
         "Artnex batch {}",
         shared
@@ -1135,10 +1131,10 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     );
-    match gallery::write_index(&shared.out, &title, &cards) {
-        Ok(Some(path)) => Gallery::Written(path),
-        Ok(None) => Gallery::Foreign(shared.out.join("index.html")),
-        Err(e) => Gallery::Failed(e.to_string()),
+    match gallery::write(&shared.out, &title, cards) {
+        Ok(path) => Gallery::Written(path),
+        Err(gallery::NotWritten::Foreign(path)) => Gallery::Foreign(path),
+        Err(gallery::NotWritten::Io(e)) => Gallery::Failed(e.to_string()),
     }
 }
 

@@ -189,15 +189,23 @@ pub async fn run(g: &Settings, args: &DemoArgs) -> Result<ExitCode, Failure> {
             estimate: Some(crate::report::estimate(&estimate)),
         });
     }
-    let html = gallery::render("Artnex demo", &cards);
-    let index = dir.join("index.html");
-    std::fs::write(&index, html).map_err(|e| {
+    let total: u64 = cards.iter().map(|c| c.credits).sum();
+    let index = gallery::write(&dir, "Artnex demo", cards).map_err(|e| {
+        let (path, source) = match e {
+            gallery::NotWritten::Foreign(path) => (
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "a file that artnex did not write is in the way of the gallery; it was left alone",
+                ),
+            ),
+            gallery::NotWritten::Io(e) => (dir.join(gallery::page_name(1)), e),
+        };
         Failure::Sdk(artnex::Error::Io {
-            path: Some(index.clone()),
-            source: e,
+            path: Some(path),
+            source,
         })
     })?;
-    let total: u64 = cards.iter().map(|c| c.credits).sum();
     if g.json {
         outln!(
             "{}",
