@@ -129,12 +129,22 @@ fn io_failure(path: &Path, source: std::io::Error) -> Failure {
 impl Shared<'_> {
     /// Records an event durably (group commit: see [`crate::journal::GroupCommit`]) before returning.
     async fn record(&self, item: &Item, event: Event) -> Result<(), Failure> {
+        self.record_with_files(item, event, Vec::new()).await
+    }
+
+    /// Records an event once `files` are on storage (see [`GroupCommit::append_with_files`]).
+    async fn record_with_files(
+        &self,
+        item: &Item,
+        event: Event,
+        files: Vec<PathBuf>,
+    ) -> Result<(), Failure> {
         let entry = Entry {
             item: item.line,
             key: item.key.clone(),
             event,
         };
-        let written = self.commit.append(&entry).await;
+        let written = self.commit.append_with_files(&entry, files).await;
         let mut journal = self
             .journal
             .lock()
@@ -980,7 +990,7 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     };
 
     let commit = journal
-        .group_commit()
+        .group_commit(active.clone())
         .map_err(|e| io_failure(&journal_path, e))?;
     let shared = Shared {
         settings: g,
@@ -1411,6 +1421,9 @@ async fn finish(
     credits: u64,
     media: Vec<artnex::media::Media>,
 ) -> Outcome {
+    // The files are put on storage by the journal's writer, many at once, before the `saved` entry that
+    // names them (see [`GroupCommit`]), rather than one sync per file here.
+    let media: Vec<_> = media.into_iter().map(|m| m.durable(false)).collect();
     match exec::save_all(&media, &shared.out, request.op(), name.as_deref()).await {
         Ok(paths) => {
             let files: Vec<String> = paths
@@ -1422,11 +1435,12 @@ async fn finish(
                 })
                 .collect();
             if let Err(e) = shared
-                .record(
+                .record_with_files(
                     item,
                     Event::Saved {
                         files: files.clone(),
                     },
+                    paths,
                 )
                 .await
             {
