@@ -267,7 +267,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                             )),
                             None => {
                                 ids.insert(id.clone(), line_no);
-                                parse_request(s, value, &base)
+                                parse_request(s, &value, &base)
                             }
                         };
                         Item {
@@ -283,7 +283,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                         id: None,
                         key: occurrence(content_key(&value)),
                         legacy_key,
-                        request: parse_request(s, value, &base),
+                        request: parse_request(s, &value, &base),
                     },
                     Err(e) => Item {
                         line: line_no,
@@ -310,10 +310,11 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
     Ok(items)
 }
 
-fn parse_request(s: &Settings, value: Value, base: &Path) -> Result<Request, String> {
-    match serde_json::from_value::<Request>(value.clone()) {
+fn parse_request(s: &Settings, value: &Value, base: &Path) -> Result<Request, String> {
+    use serde::Deserialize;
+    match Request::deserialize(value) {
         Ok(r) => Ok(s.with_defaults(r).with_image_base(base)),
-        Err(e) => Err(crate::request::line_error(&value, &e)),
+        Err(e) => Err(crate::request::line_error(value, &e)),
     }
 }
 

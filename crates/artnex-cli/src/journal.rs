@@ -698,61 +698,103 @@ impl Journal {
 /// SHA-256 of the line's canonical JSON (see [`canonical_json`]), so that whitespace and the order of
 /// fields do not matter. The batch reader appends `#<n>` for the n-th identical line.
 pub fn content_key(value: &Value) -> String {
-    let digest = Sha256::digest(canonical_json(value).as_bytes());
-    let mut key = String::from("sha256:");
-    for b in digest.iter().take(16) {
-        key.push_str(&format!("{b:02x}"));
-    }
+    let mut hasher = Sha256Writer(Sha256::new());
+    // Writing into a hasher cannot fail.
+    let _ = write_canonical(value, &mut hasher);
+    let digest = hasher.0.finalize();
+    let mut key = String::with_capacity(7 + 32);
+    key.push_str("sha256:");
+    push_hex(&mut key, digest.get(..16).unwrap_or_default());
     key
 }
 
 /// JSON text with no whitespace and the fields of every object sorted by name; strings and numbers are
 /// written as `serde_json` writes them (so `"\u0041"` and `"A"` are the same, `2` and `2.0` are not).
+#[cfg(test)]
 pub fn canonical_json(value: &Value) -> String {
-    fn write(value: &Value, out: &mut String) {
-        match value {
-            Value::Object(map) => {
-                let mut fields: Vec<(&String, &Value)> = map.iter().collect();
-                fields.sort_by(|a, b| a.0.cmp(b.0));
-                out.push('{');
-                for (i, (name, v)) in fields.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(&Value::String(name.clone()).to_string());
-                    out.push(':');
-                    write(v, out);
+    let mut out = Vec::new();
+    let _ = write_canonical(value, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the canonical JSON of `value` (see [`canonical_json`]) to `out`, without building it.
+fn write_canonical(value: &Value, out: &mut impl Write) -> std::io::Result<()> {
+    match value {
+        Value::Object(map) => {
+            let mut fields: Vec<(&String, &Value)> = map.iter().collect();
+            fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.write_all(b"{")?;
+            for (i, (name, v)) in fields.into_iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
                 }
-                out.push('}');
+                serde_json::to_writer(&mut *out, name)?;
+                out.write_all(b":")?;
+                write_canonical(v, out)?;
             }
-            Value::Array(items) => {
-                out.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(v, out);
-                }
-                out.push(']');
-            }
-            scalar => out.push_str(&scalar.to_string()),
+            out.write_all(b"}")
         }
+        Value::Array(items) => {
+            out.write_all(b"[")?;
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_canonical(v, out)?;
+            }
+            out.write_all(b"]")
+        }
+        scalar => Ok(serde_json::to_writer(out, scalar)?),
     }
-    let mut out = String::new();
-    write(value, &mut out);
-    out
+}
+
+/// Feeds what is written into a SHA-256.
+struct Sha256Writer(Sha256);
+
+impl Write for Sha256Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Appends `bytes` as lower-case hex digits.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
 }
 
 /// The key an item had in journals written before items were keyed by content: FNV-1a (64 bits) over its
 /// line number and its parsed request as `serde_json` prints it.
 pub fn legacy_key(line_number: usize, request: &Value) -> String {
-    let text = format!("{line_number}:{request}");
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut fnv = Fnv(0xcbf2_9ce4_8422_2325);
+    let _ = write!(fnv, "{line_number}:");
+    let _ = serde_json::to_writer(&mut fnv, request);
+    format!("{:016x}", fnv.0)
+}
+
+/// FNV-1a over what is written.
+struct Fnv(u64);
+
+impl Write for Fnv {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for b in buf {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Ok(buf.len())
     }
-    format!("{hash:016x}")
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn is_legacy_key(key: &str) -> bool {
@@ -1170,6 +1212,36 @@ mod tests {
         let r = Replayed::read(&path).unwrap().unwrap();
         assert!(matches!(r.state(&new, "none"), State::Done { .. }));
         std::fs::remove_file(path).ok();
+    }
+
+    /// Keys are in journals on disk: they never change. These were computed by the first implementation.
+    #[test]
+    fn content_and_legacy_keys_are_stable() {
+        for (text, key, legacy, canonical) in [
+            (
+                r#"{"op":"generate","prompt":"a lighthouse on a cliff at dusk, study 7","model":"z-image-turbo","width":64,"height":64}"#,
+                "sha256:14ded0958af0fe69c03cada67f5f7440",
+                "0b6f05ee882a75d2",
+                r#"{"height":64,"model":"z-image-turbo","op":"generate","prompt":"a lighthouse on a cliff at dusk, study 7","width":64}"#,
+            ),
+            (
+                r#"{"z":[1,2.5,-3e10,true,null,{"b":"\u00e9\n\"\\\u0001","a":{}}],"é":"日本","":[]}"#,
+                "sha256:58a5429cb7dba1a6ed69e151edce728c",
+                "42adedc0aae46e68",
+                r#"{"":[],"z":[1,2.5,-30000000000.0,true,null,{"a":{},"b":"é\n\"\\\u0001"}],"é":"日本"}"#,
+            ),
+            (
+                r#""not json at all {""#,
+                "sha256:920ca0a95f5ec717d7a1b03d8605ee98",
+                "bcdba3ff188c8fec",
+                r#""not json at all {""#,
+            ),
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(content_key(&v), key, "{text}");
+            assert_eq!(legacy_key(3, &v), legacy, "{text}");
+            assert_eq!(canonical_json(&v), canonical, "{text}");
+        }
     }
 
     #[test]
