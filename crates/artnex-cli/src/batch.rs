@@ -150,7 +150,7 @@ impl Shared<'_> {
             .lock()
             .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
         written.map_err(|e| io_failure(journal.path(), e))?;
-        journal.applied(&entry);
+        journal.applied(entry);
         Ok(())
     }
 
@@ -198,14 +198,18 @@ impl Shared<'_> {
             Outcome::NotStarted => "not_started",
         };
         if self.json {
-            let mut doc = item.json();
-            if let Some(obj) = doc.as_object_mut() {
-                obj.insert("status".into(), json!(status));
-                if let Value::Object(extra) = detail {
-                    obj.extend(extra);
-                }
+            // One object: the detail's fields, with the item's and the status.
+            let mut doc = match detail {
+                Value::Object(fields) => fields,
+                _ => serde_json::Map::new(),
+            };
+            if let Value::Object(start) = item.json() {
+                doc.extend(start);
             }
-            if !crate::out::line(&doc.to_string()) {
+            doc.insert("status".into(), json!(status));
+            // `to_string` on a map writes straight to a buffer (`Display` goes through a formatter).
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            if !crate::out::line(&text) {
                 // Nobody reads the results any more: stop as after a first Ctrl-C.
                 self.stop.request();
             }
@@ -238,7 +242,9 @@ fn take_id(value: &mut Value) -> Result<Option<String>, String> {
     }
 }
 
-fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
+/// Reads the batch file. `legacy`: also compute each item's key of the older line-number form (only a
+/// journal with such keys needs them).
+fn read_items(s: &Settings, path: &Path, legacy: bool) -> Result<Vec<Item>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| io_failure(path, e))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut items = Vec::new();
@@ -258,7 +264,11 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
         let line_no = i + 1;
         let item = match serde_json::from_str::<Value>(trimmed) {
             Ok(mut value) => {
-                let legacy_key = legacy_key(line_no, &value);
+                let legacy_key = if legacy {
+                    legacy_key(line_no, &value)
+                } else {
+                    String::new()
+                };
                 match take_id(&mut value) {
                     Ok(Some(id)) => {
                         let request = match ids.get(&id) {
@@ -300,7 +310,11 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                     line: line_no,
                     id: None,
                     key: occurrence(content_key(&raw)),
-                    legacy_key: legacy_key(line_no, &raw),
+                    legacy_key: if legacy {
+                        legacy_key(line_no, &raw)
+                    } else {
+                        String::new()
+                    },
                     request: Err(format!("not JSON: {e}")),
                 }
             }
@@ -598,14 +612,11 @@ fn check_results(
 /// `artnex batch FILE --dry-run`: validates and prices locally every line that a rerun would send (the
 /// journal, when there is one, is read but never created or changed). Sends nothing, opens no connection,
 /// and does not touch the output directory.
-fn dry_run(
-    g: &Settings,
-    args: &BatchArgs,
-    items: &[Item],
-    journal_path: &Path,
-) -> Result<ExitCode, Failure> {
+fn dry_run(g: &Settings, args: &BatchArgs, journal_path: &Path) -> Result<ExitCode, Failure> {
     // What an earlier run recorded: a rerun would not send those items again.
     let journal = Replayed::read(journal_path).map_err(|e| io_failure(journal_path, e))?;
+    let legacy = journal.as_ref().is_some_and(Replayed::has_legacy_keys);
+    let items = &read_items(g, &args.file, legacy)?;
     let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
     for note in &checks.notes {
         errln!("note: {note}");
@@ -901,11 +912,10 @@ pub fn shell_line(words: impl IntoIterator<Item = String>) -> String {
 
 /// Runs the batch (or only checks it, with `--dry-run`).
 pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
-    let items = read_items(g, &args.file)?;
     let journal_path = journal_path(args);
     crate::files::not_a_file(&g.out).map_err(UsageError)?;
     if g.dry_run {
-        return dry_run(g, args, &items, &journal_path);
+        return dry_run(g, args, &journal_path);
     }
     // One run per journal, from before it is read until the process ends.
     let _lock = match lock::acquire(&journal_path) {
@@ -916,6 +926,8 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         Err(LockError::Io { path, source }) => return Err(io_failure(&path, source)),
     };
     let replayed = Replayed::read(&journal_path).map_err(|e| io_failure(&journal_path, e))?;
+    let legacy = replayed.as_ref().is_some_and(Replayed::has_legacy_keys);
+    let items = read_items(g, &args.file, legacy)?;
     let checks = preflight(args, &items, replayed.as_ref(), &journal_path, &g.out)?;
     for note in &checks.notes {
         errln!("note: {note}");
@@ -1481,7 +1493,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("b.jsonl");
         std::fs::write(&path, text).unwrap();
-        let items = read_items(&Settings::for_tests(), &path).unwrap();
+        let items = read_items(&Settings::for_tests(), &path, true).unwrap();
         std::fs::remove_dir_all(dir).ok();
         items
     }

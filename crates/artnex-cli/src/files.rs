@@ -35,6 +35,18 @@ pub fn safe_stem(raw: &str) -> String {
     if out.is_empty() { "output".into() } else { out }
 }
 
+/// Whether `name` is its own [`safe_stem`] (what every name we write is), checked without building one.
+pub fn is_safe_stem(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_STEM
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && !name.contains("..")
+}
+
 /// The stem for result `index` of an operation: `<op>-<id>` or `<op>-<id>-<index>`, where `id` is the
 /// request id (or a [`local_id`] when the server gave none; `result` for journals of older versions that
 /// recorded neither).
@@ -51,7 +63,7 @@ pub fn result_stem(op: &str, id: Option<&str>, index: Option<usize>) -> String {
 pub fn result_file_stem<'a>(name: &'a str, op: &str) -> Option<&'a str> {
     let (stem, ext) = name.rsplit_once('.')?;
     let rest = stem.strip_prefix(op)?.strip_prefix('-')?;
-    (!rest.is_empty() && !ext.is_empty() && safe_stem(name) == name).then_some(stem)
+    (!rest.is_empty() && !ext.is_empty() && is_safe_stem(name)).then_some(stem)
 }
 
 /// Checks that `path` is directly inside `dir` (what every download target must be).
@@ -60,7 +72,7 @@ pub fn is_inside(dir: &Path, path: &Path) -> bool {
         && path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| safe_stem(n) == n)
+            .is_some_and(is_safe_stem)
 }
 
 /// An id for a result the server gave no request id for: `local-<unix time in base 36>-<8 random hex
@@ -136,6 +148,35 @@ pub fn prepare_out_dir(dir: &Path) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_safe_stem` agrees with `safe_stem` on names of every shape.
+    #[test]
+    fn is_safe_stem_is_safe_stem_unchanged() {
+        let long = "a".repeat(MAX_STEM + 1);
+        for name in [
+            "",
+            "a",
+            "generate-req_1.png",
+            ".hidden",
+            "a.",
+            "a..b",
+            "a.b",
+            "_x",
+            "a/b",
+            "é",
+            "a b",
+            "output",
+            "-",
+            "..",
+            ".",
+            &long,
+            &long[1..],
+            "req-1-0.mp4",
+            "x\u{0}y",
+        ] {
+            assert_eq!(is_safe_stem(name), safe_stem(name) == name, "{name:?}");
+        }
+    }
 
     #[test]
     fn hostile_names_stay_inside() {

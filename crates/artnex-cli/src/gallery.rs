@@ -288,22 +288,29 @@ fn nav(html: &mut String, n: usize, more: bool) {
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut rest = text;
+    // The characters to escape are ASCII: copy what lies between them whole.
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(match rest.as_bytes().get(i) {
+            Some(b'&') => "&amp;",
+            Some(b'<') => "&lt;",
+            Some(b'>') => "&gt;",
+            Some(b'"') => "&quot;",
+            _ => "&#39;",
+        });
+        rest = rest.get(i + 1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out
 }
 
 /// The start of a page, up to the end of `<head>`.
 fn page_head(html: &mut String, title: &str) {
-    let _ = write!(
+    let _ = writeln!(
         html,
         "{PAGE_HEAD}<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><style>\
@@ -313,7 +320,7 @@ fn page_head(html: &mut String, title: &str) {
          .card{{background:#1d1d1d;border-radius:10px;padding:1rem}}\
          .card img,.card video{{width:100%;border-radius:6px;background:#333}}\
          .card audio{{width:100%}} .meta{{color:#aaa;font-size:.9rem}} h2{{font-size:1.05rem;margin:.2rem 0 .6rem}}\
-         </style></head><body>\n",
+         </style></head><body>",
         t = escape(title),
     );
 }
@@ -430,6 +437,7 @@ mod tests {
         assert!(html.contains("<audio controls src=\"b.mp3\">"));
         assert!(html.contains("<video controls muted loop src=\"c.mp4\">"));
         assert!(html.contains("a &quot;fox&quot; &amp; &lt;script&gt;"));
+        assert_eq!(escape("é<'x'>&\"日"), "é&lt;&#39;x&#39;&gt;&amp;&quot;日");
         assert!(!html.contains("<script>"));
         assert!(html.contains("260 credits charged in all"));
         // One page: no links to other pages.

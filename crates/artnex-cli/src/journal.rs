@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// One journal line about an item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawEntry")]
 pub struct Entry {
     /// 1-based line number of the item in the batch file when the entry was written (for people reading
     /// the journal; items are matched by `key`).
@@ -32,7 +33,7 @@ pub struct Entry {
 }
 
 /// The events of an item's life.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// About to send the billable request.
@@ -79,6 +80,66 @@ pub enum Event {
         /// The older key.
         from: String,
     },
+}
+
+/// An entry as read: every event's fields side by side, so that a line is parsed in one pass (a tagged,
+/// flattened enum makes serde buffer the whole line first). [`Entry`] is read through it.
+#[derive(Deserialize)]
+struct RawEntry {
+    item: usize,
+    key: String,
+    event: String,
+    estimate: Option<u64>,
+    request_id: Option<String>,
+    local_id: Option<String>,
+    credits: Option<u64>,
+    urls: Option<Vec<String>>,
+    files: Option<Vec<String>>,
+    error: Option<String>,
+    from: Option<String>,
+}
+
+impl TryFrom<RawEntry> for Entry {
+    type Error = String;
+
+    fn try_from(raw: RawEntry) -> Result<Entry, String> {
+        fn needs<T>(event: &str, field: &str, value: Option<T>) -> Result<T, String> {
+            value.ok_or_else(|| format!("a `{event}` entry needs `{field}`"))
+        }
+        let name = raw.event.as_str();
+        let event = match name {
+            "started" => Event::Started {
+                estimate: raw.estimate,
+            },
+            "submitted" => Event::Submitted {
+                request_id: needs(name, "request_id", raw.request_id)?,
+            },
+            "completed" => Event::Completed {
+                request_id: raw.request_id,
+                local_id: raw.local_id,
+                credits: needs(name, "credits", raw.credits)?,
+                urls: needs(name, "urls", raw.urls)?,
+            },
+            "saved" => Event::Saved {
+                files: needs(name, "files", raw.files)?,
+            },
+            "failed" => Event::Failed {
+                error: needs(name, "error", raw.error)?,
+            },
+            "unknown" => Event::Unknown {
+                error: needs(name, "error", raw.error)?,
+            },
+            "migrated" => Event::Migrated {
+                from: needs(name, "from", raw.from)?,
+            },
+            other => return Err(format!("unknown event `{other}`")),
+        };
+        Ok(Entry {
+            item: raw.item,
+            key: raw.key,
+            event,
+        })
+    }
 }
 
 /// A journal line about a run rather than an item: `{"run": {...}}`, written when a run starts.
@@ -143,12 +204,10 @@ pub enum State {
 }
 
 impl State {
-    fn apply(self, event: &Event) -> State {
+    fn apply(self, event: Event) -> State {
         match (self, event) {
             (_, Event::Started { .. }) => State::InFlight,
-            (_, Event::Submitted { request_id }) => State::Pending {
-                request_id: request_id.clone(),
-            },
+            (_, Event::Submitted { request_id }) => State::Pending { request_id },
             (
                 _,
                 Event::Completed {
@@ -158,25 +217,17 @@ impl State {
                     urls,
                 },
             ) => State::Completed {
-                request_id: request_id.clone(),
-                local_id: local_id.clone(),
-                credits: *credits,
-                urls: urls.clone(),
-            },
-            (State::Completed { credits, .. }, Event::Saved { files }) => State::Done {
+                request_id,
+                local_id,
                 credits,
-                files: files.clone(),
+                urls,
             },
-            (_, Event::Saved { files }) => State::Done {
-                credits: 0,
-                files: files.clone(),
-            },
-            (_, Event::Failed { error }) => State::Failed {
-                error: error.clone(),
-            },
-            (_, Event::Unknown { error }) => State::Unknown {
-                error: error.clone(),
-            },
+            (State::Completed { credits, .. }, Event::Saved { files }) => {
+                State::Done { credits, files }
+            }
+            (_, Event::Saved { files }) => State::Done { credits: 0, files },
+            (_, Event::Failed { error }) => State::Failed { error },
+            (_, Event::Unknown { error }) => State::Unknown { error },
             // Handled by `Replayed::apply`, which copies the older key's state.
             (state, Event::Migrated { .. }) => state,
         }
@@ -239,6 +290,19 @@ fn parse_line(bytes: &[u8]) -> Result<Line, Unreadable> {
     }
 }
 
+/// What a journal records of one item.
+#[derive(Debug, Clone, Default)]
+struct Record {
+    state: State,
+    /// The estimate recorded when the item was last started.
+    estimate: Option<u64>,
+}
+
+/// Hash maps keyed by item keys and file names: those come from the user's own files, so a fast hash
+/// needs no protection against crafted collisions.
+type FxHashMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+type FxHashSet<K> = HashSet<K, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+
 /// A last line that could not be read: what an interrupted write leaves behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TornTail {
@@ -251,11 +315,10 @@ pub struct TornTail {
 /// The states a journal records, read without opening it for writing.
 #[derive(Debug, Default)]
 pub struct Replayed {
-    states: HashMap<String, State>,
-    /// The estimate recorded when each item was last started.
-    estimates: HashMap<String, u64>,
+    /// What is known of each item, by key.
+    items: FxHashMap<Box<str>, Record>,
     /// Every file that a `saved` entry lists.
-    saved_files: HashSet<String>,
+    saved_files: FxHashSet<Box<str>>,
     /// Result files a forced run recorded as not this batch's.
     acknowledged: HashSet<String>,
     /// The output directory of the last run that recorded one.
@@ -309,7 +372,7 @@ impl Replayed {
                 out.note_unreadable(earlier.line, what);
             }
             match parse_line(bytes) {
-                Ok(Line::Entry(entry)) => out.apply_entry(&entry),
+                Ok(Line::Entry(entry)) => out.apply_entry(entry),
                 Ok(Line::Run(run)) => out.apply_run(run),
                 Err(what) => {
                     pending = Some((
@@ -336,12 +399,12 @@ impl Replayed {
         }
     }
 
-    fn apply_entry(&mut self, entry: &Entry) {
+    fn apply_entry(&mut self, entry: Entry) {
         self.entries += 1;
         if is_legacy_key(&entry.key) {
             self.has_legacy = true;
         }
-        self.apply(&entry.key, &entry.event);
+        self.apply(entry.key, entry.event);
     }
 
     fn apply_run(&mut self, run: Run) {
@@ -349,69 +412,70 @@ impl Replayed {
         self.out = Some(run.out);
     }
 
-    fn apply(&mut self, key: &str, event: &Event) {
-        match event {
-            Event::Migrated { from } => {
-                if let Some(state) = self.states.get(from).cloned() {
-                    self.states.insert(key.to_string(), state);
-                }
-                if let Some(estimate) = self.estimates.get(from).copied() {
-                    self.estimates.insert(key.to_string(), estimate);
-                }
-                return;
+    fn apply(&mut self, key: String, event: Event) {
+        if let Event::Migrated { from } = &event {
+            if let Some(record) = self.items.get(from.as_str()).cloned() {
+                self.items.insert(key.into_boxed_str(), record);
             }
-            Event::Started { estimate } => match estimate {
-                Some(e) => {
-                    self.estimates.insert(key.to_string(), *e);
-                }
-                None => {
-                    self.estimates.remove(key);
-                }
-            },
-            Event::Saved { files } => self.saved_files.extend(files.iter().cloned()),
-            _ => {}
+            return;
         }
-        let state = self.states.remove(key).unwrap_or_default();
-        self.states.insert(key.to_string(), state.apply(event));
+        if let Event::Saved { files } = &event {
+            self.saved_files
+                .extend(files.iter().map(|f| Box::from(f.as_str())));
+        }
+        let record = match self.items.get_mut(key.as_str()) {
+            Some(record) => record,
+            None => self.items.entry(key.into_boxed_str()).or_default(),
+        };
+        if let Event::Started { estimate } = &event {
+            record.estimate = *estimate;
+        }
+        record.state = std::mem::take(&mut record.state).apply(event);
     }
 
     /// The recorded state of the item with `key`, or of its key in the older form when a journal of that
     /// form knows it only by that.
     pub fn state(&self, key: &str, legacy: &str) -> State {
-        self.states
+        self.items
             .get(key)
-            .or_else(|| self.legacy_state(key, legacy))
-            .cloned()
+            .or_else(|| self.legacy_record(key, legacy))
+            .map(|r| r.state.clone())
             .unwrap_or_default()
     }
 
-    fn legacy_state(&self, key: &str, legacy: &str) -> Option<&State> {
-        if !self.has_legacy || self.states.contains_key(key) {
+    fn legacy_record(&self, key: &str, legacy: &str) -> Option<&Record> {
+        if !self.has_legacy || self.items.contains_key(key) {
             return None;
         }
-        self.states.get(legacy)
+        self.items.get(legacy)
+    }
+
+    /// Whether the journal has entries keyed in the older line-number form (only then do items need
+    /// their key of that form: see [`legacy_key`]).
+    pub fn has_legacy_keys(&self) -> bool {
+        self.has_legacy
     }
 
     /// Whether the item is known only by its key in the older form (and so gets a `migrated` entry).
     pub fn needs_migration(&self, key: &str, legacy: &str) -> bool {
-        self.legacy_state(key, legacy).is_some()
+        self.legacy_record(key, legacy).is_some()
     }
 
     /// The estimate recorded when the item was last started.
     pub fn estimate(&self, key: &str) -> Option<u64> {
-        self.estimates.get(key).copied()
+        self.items.get(key).and_then(|r| r.estimate)
     }
 
     /// Credits this journal counts as spent across all its runs: what was charged, plus the estimate of
     /// every item whose request may have been charged without the journal knowing (in flight when a run
     /// died, of unknown outcome, or a video job still running).
     pub fn committed_credits(&self) -> u64 {
-        self.states
-            .iter()
-            .map(|(key, state)| match state {
+        self.items
+            .values()
+            .map(|record| match &record.state {
                 State::Completed { credits, .. } | State::Done { credits, .. } => *credits,
                 State::InFlight | State::Pending { .. } | State::Unknown { .. } => {
-                    self.estimates.get(key).copied().unwrap_or(0)
+                    record.estimate.unwrap_or(0)
                 }
                 State::New | State::Failed { .. } => 0,
             })
@@ -430,7 +494,7 @@ impl Replayed {
 
     /// Every file that `saved` entries list.
     pub fn saved_files(&self) -> impl Iterator<Item = &str> {
-        self.saved_files.iter().map(String::as_str)
+        self.saved_files.iter().map(|f| &**f)
     }
 
     /// The output directory the last run recorded.
@@ -505,7 +569,7 @@ impl Journal {
             text.push(b'\n');
         }
         self.write_synced(&text)?;
-        for entry in &entries {
+        for entry in entries {
             self.replayed.apply_entry(entry);
         }
         Ok(())
@@ -689,7 +753,7 @@ impl Journal {
     }
 
     /// Records in [`Journal::replayed`] an entry that a [`GroupCommit`] has written.
-    pub fn applied(&mut self, entry: &Entry) {
+    pub fn applied(&mut self, entry: Entry) {
         self.replayed.apply_entry(entry);
     }
 }
@@ -728,7 +792,7 @@ fn write_canonical(value: &Value, out: &mut impl Write) -> std::io::Result<()> {
                 if i > 0 {
                     out.write_all(b",")?;
                 }
-                serde_json::to_writer(&mut *out, name)?;
+                write_json_str(name, out)?;
                 out.write_all(b":")?;
                 write_canonical(v, out)?;
             }
@@ -744,8 +808,19 @@ fn write_canonical(value: &Value, out: &mut impl Write) -> std::io::Result<()> {
             }
             out.write_all(b"]")
         }
+        Value::String(text) => write_json_str(text, out),
         scalar => Ok(serde_json::to_writer(out, scalar)?),
     }
+}
+
+/// A JSON string as `serde_json` writes it; one with nothing to escape is copied as it is.
+fn write_json_str(text: &str, out: &mut impl Write) -> std::io::Result<()> {
+    if text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        return Ok(serde_json::to_writer(out, text)?);
+    }
+    out.write_all(b"\"")?;
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\"")
 }
 
 /// Feeds what is written into a SHA-256.
@@ -833,7 +908,7 @@ mod tests {
                         event,
                     };
                     commit.append(&entry).await.unwrap();
-                    journal.lock().unwrap().applied(&entry);
+                    journal.lock().unwrap().applied(entry);
                 }
             }));
         }
@@ -863,7 +938,8 @@ mod tests {
         let path = temp("flush");
         let journal = open(&path);
         // What the flush saw: the files, and how long the journal was at that moment.
-        let seen: std::sync::Arc<std::sync::Mutex<Vec<(Vec<PathBuf>, u64)>>> = Default::default();
+        type Flushes = std::sync::Arc<std::sync::Mutex<Vec<(Vec<PathBuf>, u64)>>>;
+        let seen: Flushes = Default::default();
         let flush: FlushFiles = {
             let (seen, path) = (seen.clone(), path.clone());
             Box::new(move |files: &[PathBuf]| {

@@ -182,6 +182,9 @@ impl BatchBar {
 
     /// One more item finished; `failed` and `credits` are the totals so far.
     pub fn item_done(&self, failed: usize, credits: u64) {
+        if self.mode == Mode::Off {
+            return;
+        }
         self.bar.inc(1);
         self.bar.set_message(counts(failed, credits));
         if self.mode == Mode::Lines {
@@ -237,9 +240,11 @@ mod tests {
         let s = Spinner::new("waiting", Mode::Off);
         s.set("still waiting");
         assert!(s.bar.is_hidden());
+        // Off: nothing is drawn or counted (JSON runs do no per-item work for a display).
         let b = BatchBar::new(3, Mode::Off);
         b.item_done(0, 10);
-        assert_eq!(b.bar.position(), 1);
+        assert!(b.bar.is_hidden());
+        assert_eq!(b.bar.position(), 0);
         assert!(ACTIVE.lock().unwrap().is_none());
     }
 }
