@@ -15,7 +15,8 @@ use crate::exec::{self, Failure, UsageError};
 use crate::files::{local_id, result_file_stem, result_stem};
 use crate::gallery::{self, Card};
 use crate::journal::{
-    Entry, Event, GroupCommit, Journal, Replayed, Run, State, content_key, legacy_key,
+    Entry, Event, FxHashMap, FxHashSet, GroupCommit, Journal, Replayed, Run, State, content_digest,
+    content_key_of, legacy_key,
 };
 use crate::lock::{self, LockError};
 use crate::out::{errln, outln};
@@ -66,6 +67,11 @@ impl Item {
     fn state(&self, journal: &Replayed) -> State {
         journal.state(&self.key, &self.legacy_key)
     }
+
+    /// The recorded state, borrowed (`None`: never recorded).
+    fn state_ref<'j>(&self, journal: &'j Replayed) -> Option<&'j State> {
+        journal.state_ref(&self.key, &self.legacy_key)
+    }
 }
 
 /// How an item ended in this run.
@@ -89,6 +95,8 @@ struct Shared<'a> {
     /// Appends to the journal, many items' entries per sync.
     commit: GroupCommit,
     out: PathBuf,
+    /// Result files found in `out` before the run (see [`Preflight::present`]).
+    present: FxHashSet<Box<str>>,
     args: BatchArgs,
     json: bool,
     stop: Stop,
@@ -242,79 +250,107 @@ fn take_id(value: &mut Value) -> Result<Option<String>, String> {
     }
 }
 
-/// Reads the batch file. `legacy`: also compute each item's key of the older line-number form (only a
-/// journal with such keys needs them).
-fn read_items(s: &Settings, path: &Path, legacy: bool) -> Result<Vec<Item>, Failure> {
+/// The journal and the batch file, read at the same time (on two threads: both are long for a large
+/// batch). Items get their keys of the older line-number form only when the journal has such keys.
+fn read_batch(
+    g: &Settings,
+    args: &BatchArgs,
+    journal_path: &Path,
+) -> Result<(Option<Replayed>, Vec<Item>), Failure> {
+    let (replayed, items) = std::thread::scope(|scope| {
+        let journal = scope.spawn(|| Replayed::read(journal_path));
+        let items = read_items(g, &args.file);
+        let replayed = journal
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("reading the journal failed")));
+        (replayed, items)
+    });
+    let replayed = replayed.map_err(|e| io_failure(journal_path, e))?;
+    let mut items = items?;
+    if replayed.as_ref().is_some_and(Replayed::has_legacy_keys) {
+        add_legacy_keys(&mut items, &args.file)?;
+    }
+    Ok((replayed, items))
+}
+
+/// The lines of a batch file that are items: with their 1-based line numbers, trimmed, without blank
+/// lines and `#` comments.
+fn item_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+}
+
+/// Gives every item its key of the older line-number form (see [`legacy_key`]).
+fn add_legacy_keys(items: &mut [Item], path: &Path) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| io_failure(path, e))?;
+    for (item, (line_no, line)) in items.iter_mut().zip(item_lines(&text)) {
+        let value =
+            serde_json::from_str::<Value>(line).unwrap_or_else(|_| Value::String(line.into()));
+        item.legacy_key = legacy_key(line_no, &value);
+    }
+    Ok(())
+}
+
+/// Reads the batch file (keys of the older form are added by [`add_legacy_keys`] when needed).
+fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| io_failure(path, e))?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut items = Vec::new();
     // How often each content has been seen so far, and where each id was first used.
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: FxHashMap<[u8; 16], usize> = FxHashMap::default();
     let mut ids: HashMap<String, usize> = HashMap::new();
-    let mut occurrence = |base_key: String| {
-        let n = seen.entry(base_key.clone()).or_insert(0);
+    let mut occurrence = |value: &Value| {
+        let digest = content_digest(value);
+        let n = seen.entry(digest).or_insert(0);
         *n += 1;
-        format!("{base_key}#{n}")
+        format!("{}#{n}", content_key_of(&digest))
     };
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let line_no = i + 1;
+    for (line_no, trimmed) in item_lines(&text) {
+        let legacy_key = String::new();
         let item = match serde_json::from_str::<Value>(trimmed) {
-            Ok(mut value) => {
-                let legacy_key = if legacy {
-                    legacy_key(line_no, &value)
-                } else {
-                    String::new()
-                };
-                match take_id(&mut value) {
-                    Ok(Some(id)) => {
-                        let request = match ids.get(&id) {
-                            Some(first) => Err(format!(
-                                "the id `{id}` is also used on line {first}; ids must be unique"
-                            )),
-                            None => {
-                                ids.insert(id.clone(), line_no);
-                                parse_request(s, &value, &base)
-                            }
-                        };
-                        Item {
-                            line: line_no,
-                            key: format!("id:{id}"),
-                            id: Some(id),
-                            legacy_key,
-                            request,
+            Ok(mut value) => match take_id(&mut value) {
+                Ok(Some(id)) => {
+                    let request = match ids.get(&id) {
+                        Some(first) => Err(format!(
+                            "the id `{id}` is also used on line {first}; ids must be unique"
+                        )),
+                        None => {
+                            ids.insert(id.clone(), line_no);
+                            parse_request(s, &value, &base)
                         }
+                    };
+                    Item {
+                        line: line_no,
+                        key: format!("id:{id}"),
+                        id: Some(id),
+                        legacy_key,
+                        request,
                     }
-                    Ok(None) => Item {
-                        line: line_no,
-                        id: None,
-                        key: occurrence(content_key(&value)),
-                        legacy_key,
-                        request: parse_request(s, &value, &base),
-                    },
-                    Err(e) => Item {
-                        line: line_no,
-                        id: None,
-                        key: occurrence(content_key(&value)),
-                        legacy_key,
-                        request: Err(e),
-                    },
                 }
-            }
+                Ok(None) => Item {
+                    line: line_no,
+                    id: None,
+                    key: occurrence(&value),
+                    legacy_key,
+                    request: parse_request(s, &value, &base),
+                },
+                Err(e) => Item {
+                    line: line_no,
+                    id: None,
+                    key: occurrence(&value),
+                    legacy_key,
+                    request: Err(e),
+                },
+            },
             Err(e) => {
                 let raw = Value::String(trimmed.into());
                 Item {
                     line: line_no,
                     id: None,
-                    key: occurrence(content_key(&raw)),
-                    legacy_key: if legacy {
-                        legacy_key(line_no, &raw)
-                    } else {
-                        String::new()
-                    },
+                    key: occurrence(&raw),
+                    legacy_key,
                     request: Err(format!("not JSON: {e}")),
                 }
             }
@@ -377,6 +413,9 @@ struct Preflight {
     leftovers: Vec<PathBuf>,
     /// The journal is not yet in the output directory's list of journals (see [`crate::outdir`]).
     unlisted: Option<String>,
+    /// Result files the journal records that are in the output directory (the gallery shows them without
+    /// looking for each again).
+    present: FxHashSet<Box<str>>,
 }
 
 /// How many names a message lists before saying "and N more".
@@ -422,20 +461,20 @@ fn pending_stems(items: &[Item], journal: Option<&Replayed>) -> HashSet<String> 
     };
     for item in items {
         let Ok(request) = &item.request else { continue };
-        let (request_id, results) = match item.state(journal) {
-            State::Completed {
+        let (request_id, results) = match item.state_ref(journal) {
+            Some(State::Completed {
                 request_id,
                 local_id,
                 urls,
                 ..
-            } => (request_id.or(local_id), urls.len()),
-            State::Pending { request_id } => (Some(request_id), 1),
+            }) => (request_id.as_ref().or(local_id.as_ref()), urls.len()),
+            Some(State::Pending { request_id }) => (Some(request_id), 1),
             _ => continue,
         };
         let op = request.op();
-        stems.insert(result_stem(op, request_id.as_deref(), None));
+        stems.insert(result_stem(op, request_id.map(String::as_str), None));
         for i in 0..results {
-            stems.insert(result_stem(op, request_id.as_deref(), Some(i)));
+            stems.insert(result_stem(op, request_id.map(String::as_str), Some(i)));
         }
     }
     stems
@@ -554,7 +593,11 @@ fn check_results(
         let Some(stem) = ops.iter().find_map(|op| result_file_stem(name, op)) else {
             continue;
         };
-        let known = journal.is_some_and(|j| j.knows_file(name)) || stems.contains(stem);
+        let recorded = journal.is_some_and(|j| j.knows_file(name));
+        if recorded && entry.file_type().is_ok_and(|t| t.is_file()) {
+            p.present.insert(name.into());
+        }
+        let known = recorded || stems.contains(stem);
         if !known && entry.path().is_file() {
             unknown.push(name.to_string());
         }
@@ -614,9 +657,8 @@ fn check_results(
 /// and does not touch the output directory.
 fn dry_run(g: &Settings, args: &BatchArgs, journal_path: &Path) -> Result<ExitCode, Failure> {
     // What an earlier run recorded: a rerun would not send those items again.
-    let journal = Replayed::read(journal_path).map_err(|e| io_failure(journal_path, e))?;
-    let legacy = journal.as_ref().is_some_and(Replayed::has_legacy_keys);
-    let items = &read_items(g, &args.file, legacy)?;
+    let (journal, items) = read_batch(g, args, journal_path)?;
+    let items = &items;
     let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
     for note in &checks.notes {
         errln!("note: {note}");
@@ -925,9 +967,7 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         }
         Err(LockError::Io { path, source }) => return Err(io_failure(&path, source)),
     };
-    let replayed = Replayed::read(&journal_path).map_err(|e| io_failure(&journal_path, e))?;
-    let legacy = replayed.as_ref().is_some_and(Replayed::has_legacy_keys);
-    let items = read_items(g, &args.file, legacy)?;
+    let (replayed, items) = read_batch(g, args, &journal_path)?;
     let checks = preflight(args, &items, replayed.as_ref(), &journal_path, &g.out)?;
     for note in &checks.notes {
         errln!("note: {note}");
@@ -1011,6 +1051,7 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         journal: Mutex::new(journal),
         commit,
         out,
+        present: checks.present,
         args: args.clone(),
         json: g.json,
         stop: stop.clone(),
@@ -1022,13 +1063,20 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         bar: BatchBar::new(items.len(), Mode::detect(!g.json)),
     };
     let concurrency = args.concurrency.max(1);
+    // Items finished in earlier runs are reported first, all at once: there is nothing to send or wait for,
+    // and their lines go out in a few large writes.
+    let (mut outcomes, to_do) = crate::out::burst(|| report_finished(&shared, &items));
+    if crate::out::stdout_gone() {
+        stop.request();
+    }
     // After the first signal no further item is taken up.
-    let outcomes: Vec<Outcome> = futures_util::stream::iter(items.iter())
+    let more: Vec<Outcome> = futures_util::stream::iter(to_do)
         .take_while(|_| std::future::ready(!stop.requested()))
         .map(|item| process(&shared, item))
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    outcomes.extend(more);
 
     shared.bar.finish();
     let interrupted = stop.requested();
@@ -1044,6 +1092,8 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let not_started = items.len() - outcomes.len() + count(Outcome::NotStarted);
     let credits = shared.credits.load(Ordering::SeqCst);
     let gallery = write_gallery(&shared, &items);
+    // Nothing reads the journal's record after this (see the end).
+    let replayed = shared.journal.lock().map(|mut j| j.take_replayed()).ok();
     let gallery_json = match &gallery {
         Gallery::Written(p) => json!(p.display().to_string()),
         _ => Value::Null,
@@ -1083,6 +1133,11 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
             Gallery::Failed(e) => outln!("  gallery: not written: {e}"),
         }
     }
+    // A large batch's items and the journal's record of them are millions of small allocations, and the
+    // process ends once the command returns: they are left to the operating system rather than freed
+    // one by one.
+    std::mem::forget(items);
+    std::mem::forget(replayed);
     if let Some(resume) = resume {
         let (why, code) = if crate::out::stdout_gone() {
             ("standard output was closed", report::OUTPUT_CLOSED)
@@ -1120,25 +1175,30 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
     };
     // Cards are made one at a time as the pages are written.
     let cards = items.iter().filter_map(|item| {
-        let State::Done { credits, files } = item.state(journal.replayed()) else {
+        let Some(State::Done { credits, files }) = item.state_ref(journal.replayed()) else {
             return None;
         };
+        let credits = *credits;
         let files: Vec<String> = files
-            .into_iter()
-            .filter(|f| shared.out.join(f).is_file())
+            .iter()
+            .filter(|f| shared.present.contains(f.as_str()) || shared.out.join(f).is_file())
+            .cloned()
             .collect();
         if files.is_empty() {
             return None;
         }
         let request = item.request.as_ref().ok();
-        let what = request
-            .map(|r| {
-                let model = r.model_id().map(|m| format!(" · {m}")).unwrap_or_default();
-                format!(" · {}{model}", r.op())
-            })
-            .unwrap_or_default();
+        let mut title = item.label();
+        if let Some(r) = request {
+            title.push_str(" · ");
+            title.push_str(r.op());
+            if let Some(model) = r.model_id() {
+                title.push_str(" · ");
+                title.push_str(&model);
+            }
+        }
         Some(Card {
-            title: format!("{}{what}", item.label()),
+            title,
             prompt: request.and_then(|r| r.text().map(str::to_string)),
             files,
             credits,
@@ -1161,6 +1221,35 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
     }
 }
 
+/// Reports the items the journal records as finished (and whose line is still a valid request) as
+/// already done, and returns their outcomes and the other items.
+fn report_finished<'i>(shared: &Shared<'_>, items: &'i [Item]) -> (Vec<Outcome>, Vec<&'i Item>) {
+    let Ok(journal) = shared.journal.lock() else {
+        return (Vec::new(), items.iter().collect());
+    };
+    let mut outcomes = Vec::new();
+    let mut to_do = Vec::new();
+    for item in items {
+        match item.state_ref(journal.replayed()) {
+            Some(State::Done { credits, files }) if item.request.is_ok() => {
+                outcomes.push(already_done(shared, item, *credits, files));
+            }
+            _ => to_do.push(item),
+        }
+    }
+    (outcomes, to_do)
+}
+
+/// Reports an item finished in an earlier run.
+fn already_done(shared: &Shared<'_>, item: &Item, credits: u64, files: &[String]) -> Outcome {
+    shared.emit(
+        item,
+        Outcome::AlreadyDone,
+        json!({"credits_used": credits, "files": files}),
+    );
+    Outcome::AlreadyDone
+}
+
 async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
     let request = match &item.request {
         Ok(r) => r,
@@ -1174,14 +1263,7 @@ async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
         return Outcome::NotStarted;
     }
     match resume {
-        Resume::Done { credits, files } => {
-            shared.emit(
-                item,
-                Outcome::AlreadyDone,
-                json!({"credits_used": credits, "files": files}),
-            );
-            Outcome::AlreadyDone
-        }
+        Resume::Done { credits, files } => already_done(shared, item, credits, &files),
         Resume::Download {
             request_id,
             name,
@@ -1482,7 +1564,7 @@ async fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::canonical_json;
+    use crate::journal::{canonical_json, content_key};
 
     fn items(text: &str) -> Vec<Item> {
         let dir = std::env::temp_dir().join(format!(
@@ -1493,7 +1575,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("b.jsonl");
         std::fs::write(&path, text).unwrap();
-        let items = read_items(&Settings::for_tests(), &path, true).unwrap();
+        let mut items = read_items(&Settings::for_tests(), &path).unwrap();
+        add_legacy_keys(&mut items, &path).unwrap();
         std::fs::remove_dir_all(dir).ok();
         items
     }

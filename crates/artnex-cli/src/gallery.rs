@@ -288,6 +288,12 @@ fn nav(html: &mut String, n: usize, more: bool) {
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` escaped for HTML content and attribute values.
+fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
     // The characters to escape are ASCII: copy what lies between them whole.
     while let Some(i) = rest
@@ -305,7 +311,6 @@ pub fn escape(text: &str) -> String {
         rest = rest.get(i + 1..).unwrap_or_default();
     }
     out.push_str(rest);
-    out
 }
 
 /// The start of a page, up to the end of `<head>`.
@@ -338,31 +343,41 @@ fn excerpt(prompt: &str) -> std::borrow::Cow<'_, str> {
 
 /// Appends one card.
 fn render_card(html: &mut String, card: &Card) {
-    let _ = writeln!(html, "<div class=\"card\"><h2>{}</h2>", escape(&card.title));
+    html.push_str("<div class=\"card\"><h2>");
+    escape_into(html, &card.title);
+    html.push_str("</h2>\n");
     for file in &card.files {
-        let src = escape(file);
-        let _ = match Kind::from_file(file) {
-            Kind::Image => writeln!(
-                html,
-                "<a href=\"{src}\"><img src=\"{src}\" alt=\"{src}\" loading=\"lazy\"></a>"
-            ),
-            Kind::Audio => writeln!(html, "<audio controls src=\"{src}\"></audio>"),
-            Kind::Video => writeln!(html, "<video controls muted loop src=\"{src}\"></video>"),
+        let mut src = String::with_capacity(file.len());
+        escape_into(&mut src, file);
+        let parts: &[&str] = match Kind::from_file(file) {
+            Kind::Image => &[
+                "<a href=\"",
+                &src,
+                "\"><img src=\"",
+                &src,
+                "\" alt=\"",
+                &src,
+                "\" loading=\"lazy\"></a>\n",
+            ],
+            Kind::Audio => &["<audio controls src=\"", &src, "\"></audio>\n"],
+            Kind::Video => &["<video controls muted loop src=\"", &src, "\"></video>\n"],
         };
+        for part in parts {
+            html.push_str(part);
+        }
     }
     if let Some(prompt) = &card.prompt {
-        let _ = writeln!(html, "<p>{}</p>", escape(&excerpt(prompt)));
+        html.push_str("<p>");
+        escape_into(html, &excerpt(prompt));
+        html.push_str("</p>\n");
     }
-    let estimate = card
-        .estimate
-        .as_deref()
-        .map(|e| format!(" (estimate: {})", escape(e)))
-        .unwrap_or_default();
-    let _ = writeln!(
-        html,
-        "<p class=\"meta\">{} credits{estimate}</p></div>",
-        card.credits
-    );
+    let _ = write!(html, "<p class=\"meta\">{} credits", card.credits);
+    if let Some(estimate) = &card.estimate {
+        html.push_str(" (estimate: ");
+        escape_into(html, estimate);
+        html.push(')');
+    }
+    html.push_str("</p></div>\n");
 }
 
 /// Every `src`/`href` the page references.

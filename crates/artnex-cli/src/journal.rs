@@ -6,7 +6,7 @@
 //! request is sent. After a crash, an item that is `started` with no outcome may or may not have been
 //! processed by the server, so a rerun does not send it again unless told to (`--resubmit-unknown`).
 //!
-//! Items are known by a key made from their content (see [`content_key`]) or from the `id` the user gave
+//! Items are known by a key made from their content (see [`content_digest`]) or from the `id` the user gave
 //! them, never from their position in the batch file. Journals written before that keyed items by line
 //! number ([`legacy_key`]); they are still read, and a run records the new key of each such item once.
 
@@ -19,8 +19,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 /// One journal line about an item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawEntry")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     /// 1-based line number of the item in the batch file when the entry was written (for people reading
     /// the journal; items are matched by `key`).
@@ -83,12 +82,15 @@ pub enum Event {
 }
 
 /// An entry as read: every event's fields side by side, so that a line is parsed in one pass (a tagged,
-/// flattened enum makes serde buffer the whole line first). [`Entry`] is read through it.
+/// flattened enum makes serde buffer the whole line first), the key borrowed from the line.
 #[derive(Deserialize)]
-struct RawEntry {
-    item: usize,
-    key: String,
-    event: String,
+struct RawEntry<'a> {
+    /// Required, though only people read it.
+    #[serde(rename = "item")]
+    _item: usize,
+    #[serde(borrow)]
+    key: std::borrow::Cow<'a, str>,
+    event: Tag,
     estimate: Option<u64>,
     request_id: Option<String>,
     local_id: Option<String>,
@@ -99,46 +101,41 @@ struct RawEntry {
     from: Option<String>,
 }
 
-impl TryFrom<RawEntry> for Entry {
-    type Error = String;
+/// The names of [`Event`]s in the journal.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Tag {
+    Started,
+    Submitted,
+    Completed,
+    Saved,
+    Failed,
+    Unknown,
+    Migrated,
+}
 
-    fn try_from(raw: RawEntry) -> Result<Entry, String> {
-        fn needs<T>(event: &str, field: &str, value: Option<T>) -> Result<T, String> {
-            value.ok_or_else(|| format!("a `{event}` entry needs `{field}`"))
-        }
-        let name = raw.event.as_str();
-        let event = match name {
-            "started" => Event::Started {
-                estimate: raw.estimate,
+impl<'a> RawEntry<'a> {
+    /// The key and the event; `None` when a field the event needs is missing.
+    fn into_parts(self) -> Option<(std::borrow::Cow<'a, str>, Event)> {
+        let event = match self.event {
+            Tag::Started => Event::Started {
+                estimate: self.estimate,
             },
-            "submitted" => Event::Submitted {
-                request_id: needs(name, "request_id", raw.request_id)?,
+            Tag::Submitted => Event::Submitted {
+                request_id: self.request_id?,
             },
-            "completed" => Event::Completed {
-                request_id: raw.request_id,
-                local_id: raw.local_id,
-                credits: needs(name, "credits", raw.credits)?,
-                urls: needs(name, "urls", raw.urls)?,
+            Tag::Completed => Event::Completed {
+                request_id: self.request_id,
+                local_id: self.local_id,
+                credits: self.credits?,
+                urls: self.urls?,
             },
-            "saved" => Event::Saved {
-                files: needs(name, "files", raw.files)?,
-            },
-            "failed" => Event::Failed {
-                error: needs(name, "error", raw.error)?,
-            },
-            "unknown" => Event::Unknown {
-                error: needs(name, "error", raw.error)?,
-            },
-            "migrated" => Event::Migrated {
-                from: needs(name, "from", raw.from)?,
-            },
-            other => return Err(format!("unknown event `{other}`")),
+            Tag::Saved => Event::Saved { files: self.files? },
+            Tag::Failed => Event::Failed { error: self.error? },
+            Tag::Unknown => Event::Unknown { error: self.error? },
+            Tag::Migrated => Event::Migrated { from: self.from? },
         };
-        Ok(Entry {
-            item: raw.item,
-            key: raw.key,
-            event,
-        })
+        Some((self.key, event))
     }
 }
 
@@ -253,12 +250,15 @@ enum Unreadable {
 }
 
 /// One parsed journal line.
-enum Line {
-    Entry(Entry),
+enum Line<'a> {
+    Entry {
+        key: std::borrow::Cow<'a, str>,
+        event: Event,
+    },
     Run(Run),
 }
 
-fn parse_line(bytes: &[u8]) -> Result<Line, Unreadable> {
+fn parse_line(bytes: &[u8]) -> Result<Line<'_>, Unreadable> {
     let (text, cut_char) = match std::str::from_utf8(bytes) {
         Ok(text) => (text, false),
         // An incomplete character at the very end is what a torn write leaves; anything else is not.
@@ -274,8 +274,11 @@ fn parse_line(bytes: &[u8]) -> Result<Line, Unreadable> {
         }
     };
     if !cut_char {
-        if let Ok(entry) = serde_json::from_str::<Entry>(text) {
-            return Ok(Line::Entry(entry));
+        if let Some((key, event)) = serde_json::from_str::<RawEntry<'_>>(text)
+            .ok()
+            .and_then(RawEntry::into_parts)
+        {
+            return Ok(Line::Entry { key, event });
         }
         if let Ok(line) = serde_json::from_str::<RunLine>(text) {
             return Ok(Line::Run(line.run));
@@ -300,8 +303,8 @@ struct Record {
 
 /// Hash maps keyed by item keys and file names: those come from the user's own files, so a fast hash
 /// needs no protection against crafted collisions.
-type FxHashMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
-type FxHashSet<K> = HashSet<K, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+pub type FxHashMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
+pub type FxHashSet<K> = HashSet<K, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// A last line that could not be read: what an interrupted write leaves behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,7 +375,7 @@ impl Replayed {
                 out.note_unreadable(earlier.line, what);
             }
             match parse_line(bytes) {
-                Ok(Line::Entry(entry)) => out.apply_entry(entry),
+                Ok(Line::Entry { key, event }) => out.apply_entry(key, event),
                 Ok(Line::Run(run)) => out.apply_run(run),
                 Err(what) => {
                     pending = Some((
@@ -399,12 +402,12 @@ impl Replayed {
         }
     }
 
-    fn apply_entry(&mut self, entry: Entry) {
+    fn apply_entry(&mut self, key: std::borrow::Cow<'_, str>, event: Event) {
         self.entries += 1;
-        if is_legacy_key(&entry.key) {
+        if is_legacy_key(&key) {
             self.has_legacy = true;
         }
-        self.apply(entry.key, entry.event);
+        self.apply(key, event);
     }
 
     fn apply_run(&mut self, run: Run) {
@@ -412,10 +415,10 @@ impl Replayed {
         self.out = Some(run.out);
     }
 
-    fn apply(&mut self, key: String, event: Event) {
+    fn apply(&mut self, key: std::borrow::Cow<'_, str>, event: Event) {
         if let Event::Migrated { from } = &event {
             if let Some(record) = self.items.get(from.as_str()).cloned() {
-                self.items.insert(key.into_boxed_str(), record);
+                self.items.insert(key.into_owned().into_boxed_str(), record);
             }
             return;
         }
@@ -423,9 +426,13 @@ impl Replayed {
             self.saved_files
                 .extend(files.iter().map(|f| Box::from(f.as_str())));
         }
-        let record = match self.items.get_mut(key.as_str()) {
+        // Looked up first: most entries are about an item already known, and need no copy of the key.
+        let record = match self.items.get_mut(&*key) {
             Some(record) => record,
-            None => self.items.entry(key.into_boxed_str()).or_default(),
+            None => self
+                .items
+                .entry(key.into_owned().into_boxed_str())
+                .or_default(),
         };
         if let Event::Started { estimate } = &event {
             record.estimate = *estimate;
@@ -436,11 +443,15 @@ impl Replayed {
     /// The recorded state of the item with `key`, or of its key in the older form when a journal of that
     /// form knows it only by that.
     pub fn state(&self, key: &str, legacy: &str) -> State {
+        self.state_ref(key, legacy).cloned().unwrap_or_default()
+    }
+
+    /// Like [`Replayed::state`], borrowed; `None` for an item never recorded.
+    pub fn state_ref(&self, key: &str, legacy: &str) -> Option<&State> {
         self.items
             .get(key)
             .or_else(|| self.legacy_record(key, legacy))
-            .map(|r| r.state.clone())
-            .unwrap_or_default()
+            .map(|r| &r.state)
     }
 
     fn legacy_record(&self, key: &str, legacy: &str) -> Option<&Record> {
@@ -570,7 +581,7 @@ impl Journal {
         }
         self.write_synced(&text)?;
         for entry in entries {
-            self.replayed.apply_entry(entry);
+            self.replayed.apply_entry(entry.key.into(), entry.event);
         }
         Ok(())
     }
@@ -752,23 +763,42 @@ impl Journal {
         GroupCommit::start(self.file.try_clone()?, active, Box::new(flush_files))
     }
 
+    /// Takes what the journal recorded out of it (it then records nothing more).
+    pub fn take_replayed(&mut self) -> Replayed {
+        std::mem::take(&mut self.replayed)
+    }
+
     /// Records in [`Journal::replayed`] an entry that a [`GroupCommit`] has written.
     pub fn applied(&mut self, entry: Entry) {
-        self.replayed.apply_entry(entry);
+        self.replayed.apply_entry(entry.key.into(), entry.event);
     }
 }
 
-/// The key of a batch line without an `id`: `sha256:` and the first 128 bits (32 hex digits) of the
-/// SHA-256 of the line's canonical JSON (see [`canonical_json`]), so that whitespace and the order of
-/// fields do not matter. The batch reader appends `#<n>` for the n-th identical line.
+/// The key of a batch line without an `id` (see [`content_digest`]).
+#[cfg(test)]
 pub fn content_key(value: &Value) -> String {
+    content_key_of(&content_digest(value))
+}
+
+/// The key of a batch line without an `id` is `sha256:` and the first 128 bits (32 hex digits) of the
+/// SHA-256 of the line's canonical JSON (see [`canonical_json`]), so that whitespace and the order of
+/// fields do not matter; these are the 128 bits. The batch reader appends `#<n>` to the key for the n-th
+/// identical line.
+pub fn content_digest(value: &Value) -> [u8; 16] {
     let mut hasher = Sha256Writer(Sha256::new());
     // Writing into a hasher cannot fail.
     let _ = write_canonical(value, &mut hasher);
     let digest = hasher.0.finalize();
+    let mut bits = [0u8; 16];
+    bits.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    bits
+}
+
+/// The key [`content_key`] makes of a [`content_digest`].
+pub fn content_key_of(digest: &[u8; 16]) -> String {
     let mut key = String::with_capacity(7 + 32);
     key.push_str("sha256:");
-    push_hex(&mut key, digest.get(..16).unwrap_or_default());
+    push_hex(&mut key, digest);
     key
 }
 

@@ -16,11 +16,45 @@ pub fn stdout_gone() -> bool {
     STDOUT_GONE.load(Ordering::SeqCst)
 }
 
-/// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once). Returns
-/// whether it was written.
+thread_local! {
+    /// Lines held back by [`burst`] on this thread.
+    static BURST: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// How much a [`burst`] holds back at most before it writes.
+const BURST_BYTES: usize = 64 * 1024;
+
+/// Runs `f`, writing the lines it prints to stdout on this thread in a few large writes rather than one
+/// write per line: for many lines printed at once, with nothing to wait for in between (the items a
+/// batch finished in earlier runs). Everything is written before this returns.
+pub fn burst<T>(f: impl FnOnce() -> T) -> T {
+    BURST.with(|b| *b.borrow_mut() = Some(Vec::with_capacity(BURST_BYTES)));
+    let result = f();
+    if let Some(held) = BURST.with(|b| b.borrow_mut().take()) {
+        raw(&held);
+    }
+    result
+}
+
+/// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once; inside a
+/// [`burst`], when the burst ends). Returns whether it was written.
 pub fn line(text: &str) -> bool {
     if stdout_gone() {
         return false;
+    }
+    let held = BURST.with(|b| {
+        let mut b = b.borrow_mut();
+        let buf = b.as_mut()?;
+        buf.extend_from_slice(text.as_bytes());
+        buf.push(b'\n');
+        Some(if buf.len() >= BURST_BYTES {
+            std::mem::take(buf)
+        } else {
+            Vec::new()
+        })
+    });
+    if let Some(full) = held {
+        return full.is_empty() || raw(&full);
     }
     let mut stdout = std::io::stdout().lock();
     let ok = writeln!(stdout, "{text}")
