@@ -39,40 +39,88 @@ pub fn unfinished_save_stem(file_name: &str) -> Option<&str> {
 
 /// A file being written under a temporary name in `dir`. Dropped without [`TempFile::commit`], it is
 /// removed. Errors name the file the caller asked for, never the temporary one.
+///
+/// Small content (most results) is held in memory and written, flushed, named and renamed in one
+/// blocking call when it is committed, rather than with one thread hop per file operation; content that
+/// outgrows [`IN_MEMORY`] goes to the temporary file as it arrives.
 pub(crate) struct TempFile {
     tmp: PathBuf,
     /// What errors report: the target (or the directory when the name is not chosen yet).
     reported: PathBuf,
-    file: Option<tokio::fs::File>,
+    body: Body,
 }
 
+/// Where a [`TempFile`]'s content is so far.
+enum Body {
+    /// Not on disk yet: no temporary file exists.
+    Memory(Vec<u8>),
+    /// In the temporary file.
+    File(tokio::fs::File),
+    /// Committed (or being committed).
+    Gone,
+}
+
+/// Content up to this size is kept in memory until it is committed.
+const IN_MEMORY: usize = 256 * 1024;
+
 impl TempFile {
-    /// Creates `.<name>.<random>.artnex-part` in `dir`; `reported` is what errors name.
+    /// A temporary file `.<name>.<random>.artnex-part` in `dir` (created on disk only once its content
+    /// outgrows memory, or when it is committed); `reported` is what errors name.
     pub(crate) async fn create(dir: &Path, name: &str, reported: &Path) -> Result<TempFile, Error> {
         let nonce = (crate::retry::random_u64() & 0xFFFF_FFFF) as u32;
         let tmp = dir.join(format!(".{name}.{nonce:08x}{PARTIAL_SUFFIX}"));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .await
-            .map_err(|e| Error::io(reported.to_path_buf(), e))?;
         Ok(TempFile {
             tmp,
             reported: reported.to_path_buf(),
-            file: Some(file),
+            body: Body::Memory(Vec::new()),
         })
     }
 
     /// Appends `bytes`.
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let reported = &self.reported;
-        match self.file.as_mut() {
-            Some(f) => f
-                .write_all(bytes)
-                .await
-                .map_err(|e| Error::io(reported.clone(), e)),
-            None => Ok(()),
+        let reported = self.reported.clone();
+        let io = |e| Error::io(reported.clone(), e);
+        match &mut self.body {
+            Body::Memory(held) if held.len() + bytes.len() <= IN_MEMORY => {
+                held.extend_from_slice(bytes);
+                Ok(())
+            }
+            Body::Memory(held) => {
+                let held = std::mem::take(held);
+                let mut file = tokio::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&self.tmp)
+                    .await
+                    .map_err(io)?;
+                // From here on the file exists, and a drop removes it.
+                self.body = Body::Gone;
+                file.write_all(&held).await.map_err(io)?;
+                file.write_all(bytes).await.map_err(io)?;
+                self.body = Body::File(file);
+                Ok(())
+            }
+            Body::File(f) => f.write_all(bytes).await.map_err(io),
+            Body::Gone => Ok(()),
+        }
+    }
+
+    /// Ends the writing: content in a temporary file is flushed (to storage when `durable`) and `None`
+    /// returned; content still in memory is returned, for [`write_out`] to write in the blocking call
+    /// that also names the file.
+    async fn finish(&mut self, durable: bool) -> Result<Option<Vec<u8>>, Error> {
+        let reported = self.reported.clone();
+        match std::mem::replace(&mut self.body, Body::Gone) {
+            Body::Memory(held) => Ok(Some(held)),
+            Body::File(mut file) => {
+                let io = |e| Error::io(reported.clone(), e);
+                file.flush().await.map_err(io)?;
+                if durable {
+                    file.sync_all().await.map_err(io)?;
+                }
+                Ok(None)
+            }
+            Body::Gone => Ok(None),
         }
     }
 
@@ -80,22 +128,25 @@ impl TempFile {
     /// on storage before this returns.
     pub(crate) async fn commit(mut self, target: &Path, durable: bool) -> Result<(), Error> {
         let io = |e| Error::io(target.to_path_buf(), e);
-        if let Some(mut file) = self.file.take() {
-            file.flush().await.map_err(io)?;
+        let held = self.finish(durable).await.map_err(|e| match e {
+            Error::Io { source, .. } => io(source),
+            other => other,
+        })?;
+        let (tmp, to) = (self.tmp.clone(), target.to_path_buf());
+        blocking(move || -> std::io::Result<()> {
+            write_out(&tmp, held, durable)?;
+            std::fs::rename(&tmp, &to)?;
+            #[cfg(unix)]
             if durable {
-                file.sync_all().await.map_err(io)?;
+                std::fs::File::open(dir_of(&to))?.sync_all()?;
             }
-        }
-        tokio::fs::rename(&self.tmp, target).await.map_err(io)?;
+            Ok(())
+        })
+        .await
+        .and_then(|r| r)
+        .map_err(io)?;
         // Renamed: nothing left to remove.
         self.tmp = PathBuf::new();
-        #[cfg(unix)]
-        if durable {
-            let dir = dir_of(target);
-            async { tokio::fs::File::open(dir).await?.sync_all().await }
-                .await
-                .map_err(|e| Error::io(dir.to_path_buf(), e))?;
-        }
         Ok(())
     }
 }
@@ -105,56 +156,91 @@ impl TempFile {
     /// one (a hard link fails when the name is taken, atomically); returns the name taken.
     pub(crate) async fn commit_new(
         mut self,
-        names: impl Iterator<Item = PathBuf>,
+        names: impl Iterator<Item = PathBuf> + Send + 'static,
         durable: bool,
     ) -> Result<PathBuf, Error> {
+        let held = self.finish(durable).await?;
+        let tmp = self.tmp.clone();
         let reported = self.reported.clone();
-        if let Some(mut file) = self.file.take() {
-            let io = |e| Error::io(reported.clone(), e);
-            file.flush().await.map_err(io)?;
-            if durable {
-                file.sync_all().await.map_err(io)?;
-            }
-        }
-        for name in names {
-            match tokio::fs::hard_link(&self.tmp, &name).await {
-                Ok(()) => {
-                    #[cfg(unix)]
-                    if durable {
-                        let dir = dir_of(&name);
-                        async { tokio::fs::File::open(dir).await?.sync_all().await }
-                            .await
-                            .map_err(|e| Error::io(dir.to_path_buf(), e))?;
+        let written = reported.clone();
+        // One blocking call for the rest: content still in memory written out, a link per name tried, the
+        // temporary name removed.
+        let named = blocking(
+            move || -> Result<Option<PathBuf>, (PathBuf, std::io::Error)> {
+                write_out(&tmp, held, durable).map_err(|e| (written, e))?;
+                for name in names {
+                    match std::fs::hard_link(&tmp, &name) {
+                        Ok(()) => {
+                            #[cfg(unix)]
+                            if durable {
+                                std::fs::File::open(dir_of(&name))
+                                    .and_then(|d| d.sync_all())
+                                    .map_err(|e| (dir_of(&name).to_path_buf(), e))?;
+                            }
+                            let _ = std::fs::remove_file(&tmp);
+                            return Ok(Some(name));
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                        // No hard links here (some network or FAT file systems): check, then rename.
+                        Err(_) if !name.exists() => {
+                            std::fs::rename(&tmp, &name).map_err(|e| (name.clone(), e))?;
+                            return Ok(Some(name));
+                        }
+                        Err(_) => continue,
                     }
-                    // Dropping removes the temporary name; the file lives on under `name`.
-                    return Ok(name);
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                // No hard links here (some network or FAT file systems): check, then rename.
-                Err(_) if !name.exists() => {
-                    tokio::fs::rename(&self.tmp, &name)
-                        .await
-                        .map_err(|e| Error::io(name.clone(), e))?;
-                    self.tmp = PathBuf::new();
-                    return Ok(name);
-                }
-                Err(_) => continue,
+                Ok(None)
+            },
+        );
+        let named = match named.await {
+            Ok(named) => named,
+            Err(e) => Err((reported.clone(), e)),
+        };
+        match named {
+            Ok(Some(name)) => {
+                // Linked and removed, or renamed: nothing left to remove.
+                self.tmp = PathBuf::new();
+                Ok(name)
             }
+            Ok(None) => Err(Error::io(
+                reported,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "every name for this file is taken",
+                ),
+            )),
+            Err((path, e)) => Err(Error::io(path, e)),
         }
-        Err(Error::io(
-            reported,
-            std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "every name for this file is taken",
-            ),
-        ))
     }
+}
+
+/// Writes content held in memory to a new temporary file (synced when `durable`); nothing when it is on
+/// disk already (`None`).
+fn write_out(tmp: &Path, held: Option<Vec<u8>>, durable: bool) -> std::io::Result<()> {
+    let Some(held) = held else { return Ok(()) };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)?;
+    std::io::Write::write_all(&mut file, &held)?;
+    if durable {
+        file.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Runs file operations on a blocking thread.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> std::io::Result<R> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(std::io::Error::other)
 }
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        if !self.tmp.as_os_str().is_empty() {
-            drop(self.file.take());
+        // Content still in memory never made a file.
+        if !self.tmp.as_os_str().is_empty() && !matches!(self.body, Body::Memory(_)) {
+            self.body = Body::Gone;
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
@@ -170,6 +256,72 @@ pub(crate) fn dir_of(path: &Path) -> &Path {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("listed")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Small content waits in memory (no file until the commit); content past IN_MEMORY goes to the
+    /// temporary file as it arrives. Either way the result is whole, nothing temporary is left, and a
+    /// temporary file dropped before its commit leaves nothing behind.
+    #[tokio::test]
+    async fn small_content_waits_in_memory_and_large_content_streams_to_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let small = vec![7u8; 1000];
+        let large: Vec<u8> = (0..IN_MEMORY * 2 + 5).map(|i| (i % 251) as u8).collect();
+        for (content, spills) in [(&small, false), (&large, true)] {
+            let mut tmp = TempFile::create(dir.path(), "x.png", dir.path())
+                .await
+                .expect("created");
+            for chunk in content.chunks(64 * 1024) {
+                tmp.write(chunk).await.expect("written");
+            }
+            assert_eq!(tmp.tmp.exists(), spills, "on disk before the commit");
+            let names = (1..=3).map({
+                let d = dir.path().to_path_buf();
+                move |n| d.join(format!("r-{n}.png"))
+            });
+            let path = tmp.commit_new(names, true).await.expect("committed");
+            assert_eq!(&std::fs::read(&path).expect("read"), content);
+            std::fs::remove_file(&path).expect("removed");
+            assert!(
+                names_in(dir.path()).is_empty(),
+                "{:?}",
+                names_in(dir.path())
+            );
+            // Dropped without a commit.
+            let mut tmp = TempFile::create(dir.path(), "y.png", dir.path())
+                .await
+                .expect("created");
+            tmp.write(content).await.expect("written");
+            drop(tmp);
+            assert!(
+                names_in(dir.path()).is_empty(),
+                "{:?}",
+                names_in(dir.path())
+            );
+        }
+        // `commit` replaces, from memory too.
+        std::fs::write(dir.path().join("z.png"), b"old").expect("written");
+        let mut tmp = TempFile::create(dir.path(), "z.png", dir.path())
+            .await
+            .expect("created");
+        tmp.write(b"new").await.expect("written");
+        tmp.commit(&dir.path().join("z.png"), false)
+            .await
+            .expect("committed");
+        assert_eq!(
+            std::fs::read(dir.path().join("z.png")).expect("read"),
+            b"new"
+        );
+        assert_eq!(names_in(dir.path()), vec!["z.png"]);
+    }
 
     #[tokio::test]
     async fn unfinished_saves_are_recognised_by_their_temporary_names() {

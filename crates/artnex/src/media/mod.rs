@@ -359,13 +359,14 @@ impl Media {
             .unwrap_or("bin")
             .to_string();
         let path = if keep_existing {
-            let names = (1..).map(|n| match n {
-                1 => dir.join(format!("{stem}.{ext}")),
-                n => dir.join(format!("{stem}-{n}.{ext}")),
+            let (base, stem_owned, ext_owned) = (dir.to_path_buf(), stem.to_string(), ext.clone());
+            let names = (1..=10_000).map(move |n| match n {
+                1 => base.join(format!("{stem_owned}.{ext_owned}")),
+                n => base.join(format!("{stem_owned}-{n}.{ext_owned}")),
             });
             fetched
                 .file
-                .commit_new(names.take(10_000), self.downloads.durable)
+                .commit_new(names, self.downloads.durable)
                 .await?
         } else {
             let path = dir.join(format!("{stem}.{ext}"));
