@@ -524,15 +524,11 @@ impl VideoJob {
     }
 
     /// `Some(video)` when completed, an error when it ended otherwise, `None` while running.
-    pub(crate) fn outcome(&self, state: &JobState) -> Result<Option<Video>, Error> {
+    pub(crate) fn outcome(client: &Client, state: &JobState) -> Result<Option<Video>, Error> {
         match &state.status {
             JobStatus::Completed => match &state.video_url {
                 Some(url) => Ok(Some(Video {
-                    video: self
-                        .client
-                        .core()
-                        .downloads
-                        .url(url.clone(), MediaKind::Video),
+                    video: client.core().downloads.url(url.clone(), MediaKind::Video),
                     request_id: state.request_id.clone(),
                     credits_used: state.credits_used,
                 })),
