@@ -128,9 +128,9 @@ impl Dialect for Client {
         self.inner.prices.as_ref()
     }
 
-    fn endpoint(&self, op: OperationId) -> Result<reqwest::Url, Error> {
+    fn endpoint(&self, op: OperationId) -> Result<&reqwest::Url, Error> {
         match self.inner.endpoints.iter().find(|(o, _)| *o == op) {
-            Some((_, url)) => Ok(url.clone()),
+            Some((_, url)) => Ok(url),
             None => Err(Error::Internal {
                 operation: Some(op),
                 message: "the Artnex client has no endpoint for this operation".into(),
