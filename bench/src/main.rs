@@ -430,6 +430,7 @@ fn real_main(args: Args) -> Result<()> {
             "{side:?}: {n} generate calls, {concurrency} at a time, {:.1} µs per call",
             1e6 / rate
         );
+        let _ = std::fs::remove_dir_all(&ctx.tmp);
         return Ok(());
     }
     let only = args.only.clone();
