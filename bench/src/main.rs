@@ -142,6 +142,8 @@ struct Args {
     only: Option<Vec<u8>>,
     /// `--loop SIDE N`: N sequential generate calls of one side only (for a profiler), then exit.
     profile: Option<(calls::Side, usize)>,
+    /// `--concurrency C` with `--loop`: the N calls made by C tasks at once (target 2's shape).
+    concurrency: usize,
 }
 
 const USAGE: &str = "usage: artnex-bench [--quick] [--write BENCHMARKS.md] [--only 1,2,...]
@@ -151,6 +153,7 @@ const USAGE: &str = "usage: artnex-bench [--quick] [--write BENCHMARKS.md] [--on
   --only LIST    run only these targets (1-6, 8-10; target 7 is bench/build-cost.sh)
   --loop SIDE N  N sequential generate calls by one side only (sdk, raw, raw-timeouts, generated), for a
                  profiler (e.g. `perf record`); prints the mean time per call
+  --concurrency C  with --loop: the N calls are made by C tasks at once (target 2 uses 64)
 
 Build with `--features peer` to include async-openai (target 3).";
 
@@ -160,6 +163,7 @@ fn parse_args() -> std::result::Result<Args, String> {
         write: None,
         only: None,
         profile: None,
+        concurrency: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -185,6 +189,13 @@ fn parse_args() -> std::result::Result<Args, String> {
                     .and_then(|n| n.parse().ok())
                     .ok_or("--loop needs a call count")?;
                 args.profile = Some((side, n));
+            }
+            "--concurrency" => {
+                args.concurrency = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n: &usize| n > 0)
+                    .ok_or("--concurrency needs a positive number")?;
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
@@ -401,21 +412,25 @@ fn real_main(args: Args) -> Result<()> {
     );
     if let Some((side, n)) = args.profile {
         let base = ctx.main.base_url();
-        let mean = client_rt.block_on(async move {
+        let concurrency = args.concurrency;
+        let rate = client_rt.block_on(async move {
             tokio::spawn(async move {
-                let g = calls::Generate::new(&base)?;
-                for _ in 0..200 {
-                    g.call(side).await?;
-                }
-                let t = Instant::now();
-                for _ in 0..n {
-                    g.call(side).await?;
-                }
-                Ok::<_, calls::BoxError>(t.elapsed().as_secs_f64() * 1e6 / n as f64)
+                let g = std::sync::Arc::new(calls::Generate::new(&base)?);
+                let call = move || {
+                    let g = g.clone();
+                    async move { g.call(side).await }
+                };
+                // Warm-up: connections open, the simulator's maps grown.
+                requests::burst(call.clone(), 200.max(concurrency * 4), concurrency).await?;
+                requests::burst(call, n, concurrency).await
             })
             .await
         })??;
-        println!("{side:?}: {n} sequential generate calls, {mean:.1} µs per call");
+        println!(
+            "{side:?}: {n} generate calls, {concurrency} at a time, {:.1} µs per call",
+            1e6 / rate
+        );
+        let _ = std::fs::remove_dir_all(&ctx.tmp);
         return Ok(());
     }
     let only = args.only.clone();

@@ -43,6 +43,9 @@ pub const BASE_URL_ENV: &str = "ARTNEX_BASE_URL";
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// Default time [`VideoJob::wait`](crate::video::VideoJob::wait) waits before giving up.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default number of status polls a client's video waits send at once (see
+/// [`ClientBuilder::poll_concurrency`]).
+pub const DEFAULT_POLL_CONCURRENCY: usize = 64;
 /// The video status path the SDK assumes (the docs do not name one); see
 /// [`ClientBuilder::video_status_path`].
 pub const DEFAULT_VIDEO_STATUS_PATH: &str = "/v1/video/{request_id}";
@@ -75,6 +78,9 @@ pub(crate) struct Inner {
     pub(crate) prices: Option<PriceTable>,
     pub(crate) poll_interval: Duration,
     pub(crate) wait_timeout: Duration,
+    /// Permits for the status polls of [`VideoJob::wait`](crate::video::VideoJob::wait) and
+    /// [`VideoJob::updates`](crate::video::VideoJob::updates) in flight.
+    pub(crate) polls: tokio::sync::Semaphore,
     /// The status path template, with `{request_id}`.
     pub(crate) status_path: String,
     checks: Checks,
@@ -122,9 +128,9 @@ impl Dialect for Client {
         self.inner.prices.as_ref()
     }
 
-    fn endpoint(&self, op: OperationId) -> Result<reqwest::Url, Error> {
+    fn endpoint(&self, op: OperationId) -> Result<&reqwest::Url, Error> {
         match self.inner.endpoints.iter().find(|(o, _)| *o == op) {
-            Some((_, url)) => Ok(url.clone()),
+            Some((_, url)) => Ok(url),
             None => Err(Error::Internal {
                 operation: Some(op),
                 message: "the Artnex client has no endpoint for this operation".into(),
@@ -354,6 +360,7 @@ pub struct ArtnexSettings {
     prices: Option<PriceTable>,
     poll_interval: Option<Duration>,
     wait_timeout: Option<Duration>,
+    poll_concurrency: Option<usize>,
     status_path: Option<String>,
     checks: Checks,
 }
@@ -437,6 +444,24 @@ impl Builder<ArtnexSettings> {
         self
     }
 
+    /// How many status polls the video waits of this client (and its clones) send at once (default
+    /// [`DEFAULT_POLL_CONCURRENCY`], at least 1). When more jobs are due at the same moment, their polls
+    /// take turns: a fleet of jobs whose timers fire together shares a few connections instead of opening
+    /// one each. A poll that waits its turn is sent late, never early: polls of one job stay at least the
+    /// interval apart. A stream from [`VideoJob::updates`](crate::video::VideoJob::updates) left unread
+    /// while its poll is in flight keeps its turn until it is read again or dropped.
+    /// [`VideoJob::poll`](crate::video::VideoJob::poll) and [`Client::video_status`] are not counted.
+    ///
+    /// ```
+    /// let client = artnex::Client::builder().api_key("sk-example").poll_concurrency(16).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), artnex::Error>(())
+    /// ```
+    pub fn poll_concurrency(mut self, polls: usize) -> Self {
+        self.settings.poll_concurrency = Some(polls);
+        self
+    }
+
     /// The path of the video status poll, with `{request_id}` where the job id goes (default
     /// `/v1/video/{request_id}`; the docs do not name the endpoint). A query form works too:
     /// `/v1/video?request_id={request_id}`.
@@ -515,6 +540,11 @@ impl Builder<ArtnexSettings> {
                 prices: s.prices,
                 poll_interval: s.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
                 wait_timeout: s.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT),
+                polls: tokio::sync::Semaphore::new(
+                    s.poll_concurrency
+                        .unwrap_or(DEFAULT_POLL_CONCURRENCY)
+                        .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+                ),
                 status_path,
                 checks: s.checks,
             }),

@@ -83,12 +83,13 @@ impl Operation for EditImage {
     type Output = Images;
     type Options = ();
 
-    fn check(&self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
+    fn check(self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
         validate::prompt(&self.prompt, artnex_facts::EDIT_IMAGE_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Edit)?;
         validate::tiers(info, self.resolution, self.quality)?;
         self.image.check("image", checks.image_urls)?;
-        Ok((self.clone(), model.clone()))
+        let model = model.clone();
+        Ok((self, model))
     }
 
     fn billable<'a>(value: &'a Self, model: &'a Model) -> Option<Billable<'a>> {

@@ -94,7 +94,7 @@ impl Operation for GenerateImage {
     type Output = Images;
     type Options = ();
 
-    fn check(&self, _: &Checks) -> Result<(Self, Model), ValidationError> {
+    fn check(self, _: &Checks) -> Result<(Self, Model), ValidationError> {
         validate::prompt(&self.prompt, facts::GENERATE_IMAGE_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Image)?;
         if let Some(n) = self.num_images {
@@ -125,7 +125,8 @@ impl Operation for GenerateImage {
             }
         }
         validate::tiers(info, self.resolution, self.quality)?;
-        Ok((self.clone(), model.clone()))
+        let model = model.clone();
+        Ok((self, model))
     }
 
     fn billable<'a>(value: &'a Self, model: &'a Model) -> Option<Billable<'a>> {

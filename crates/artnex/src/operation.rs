@@ -19,6 +19,7 @@
 //! # Ok::<(), artnex::ValidationError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 
@@ -97,7 +98,7 @@ pub trait Dialect: sealed::Sealed + Clone + fmt::Debug + Send + Sync + 'static {
     fn prices(&self) -> Option<&PriceTable>;
     /// The URL of an operation without path parameters.
     #[doc(hidden)]
-    fn endpoint(&self, op: OperationId) -> Result<reqwest::Url, Error>;
+    fn endpoint(&self, op: OperationId) -> Result<&reqwest::Url, Error>;
 }
 
 /// How the budget settles after a successful call.
@@ -139,10 +140,10 @@ pub trait Operation:
     type Options: Default + fmt::Debug + Send;
 
     /// Checks the value and returns it ready to send: defaults the server needs filled in, plus what the
-    /// checks worked out. Nothing else validates.
+    /// checks worked out. Nothing else validates. Takes the value, so that sending it copies nothing.
     #[doc(hidden)]
     fn check(
-        &self,
+        self,
         settings: &<Self::Client as Dialect>::Settings,
     ) -> Result<(Self, Self::Resolved), ValidationError>;
 
@@ -165,10 +166,10 @@ pub trait Operation:
         )
     }
 
-    /// Where the request goes.
+    /// Where the request goes (the client's own copy, unless the URL depends on the value).
     #[doc(hidden)]
-    fn url(&self, client: &Self::Client) -> Result<reqwest::Url, Error> {
-        client.endpoint(Self::ID)
+    fn url<'c>(&self, client: &'c Self::Client) -> Result<Cow<'c, reqwest::Url>, Error> {
+        client.endpoint(Self::ID).map(Cow::Borrowed)
     }
 
     /// The request body of a checked value (an input file is read here).
@@ -210,7 +211,7 @@ pub trait Operation:
     /// ```
     fn validate(&self) -> Result<Checked<Self>, ValidationError> {
         let settings = <<Self::Client as Dialect>::Settings>::default();
-        Checked::new(self, &settings)
+        Checked::new(self.clone(), &settings)
     }
 
     /// Validates, then prices the request with `table` (the catalogue's prices otherwise). No network.
@@ -254,7 +255,7 @@ pub struct Checked<O: Operation> {
 
 impl<O: Operation> Checked<O> {
     pub(crate) fn new(
-        value: &O,
+        value: O,
         settings: &<O::Client as Dialect>::Settings,
     ) -> Result<Self, ValidationError> {
         let (value, resolved) = value.check(settings)?;

@@ -33,18 +33,18 @@ pub struct ImageResult {
     pub credits_used: Option<u64>,
 }
 
-/// The request id of an answer: the body's, else the `x-request-id` header's.
-pub(crate) fn request_id<T>(answer: &Answer<T>, body: Option<&String>) -> Option<String> {
-    body.cloned().or_else(|| answer.header_request_id())
+/// The request id of an answer: the body's (taken from it), else the `x-request-id` header's.
+pub(crate) fn request_id<T>(body: Option<String>, answer: &Answer<T>) -> Option<String> {
+    body.or_else(|| answer.header_request_id())
 }
 
 impl<O: Operation<Client = Client, Response = ImagesResponse>> Deliver<O> for Images {
     async fn deliver(
         client: &Client,
-        answer: Answer<ImagesResponse>,
+        mut answer: Answer<ImagesResponse>,
         _: O::Options,
     ) -> Result<Self, Error> {
-        let request_id = request_id(&answer, answer.value.request_id.as_ref());
+        let request_id = request_id(answer.value.request_id.take(), &answer);
         let downloads = &client.core().downloads;
         Ok(Images {
             images: answer
@@ -62,10 +62,10 @@ impl<O: Operation<Client = Client, Response = ImagesResponse>> Deliver<O> for Im
 impl<O: Operation<Client = Client, Response = ImageUrlResponse>> Deliver<O> for ImageResult {
     async fn deliver(
         client: &Client,
-        answer: Answer<ImageUrlResponse>,
+        mut answer: Answer<ImageUrlResponse>,
         _: O::Options,
     ) -> Result<Self, Error> {
-        let request_id = request_id(&answer, answer.value.request_id.as_ref());
+        let request_id = request_id(answer.value.request_id.take(), &answer);
         Ok(ImageResult {
             image: client
                 .core()

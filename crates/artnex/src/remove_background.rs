@@ -59,9 +59,9 @@ impl Operation for RemoveBackground {
     type Output = ImageResult;
     type Options = ();
 
-    fn check(&self, checks: &Checks) -> Result<(Self, ()), ValidationError> {
+    fn check(self, checks: &Checks) -> Result<(Self, ()), ValidationError> {
         self.image.check("image", checks.image_urls)?;
-        Ok((self.clone(), ()))
+        Ok((self, ()))
     }
 
     fn billable<'a>(_: &'a Self, _: &'a ()) -> Option<Billable<'a>> {

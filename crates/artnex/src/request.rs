@@ -131,7 +131,7 @@ impl<O: Operation> Request<O> {
     /// # Ok::<(), artnex::Error>(())
     /// ```
     pub fn validate(&self) -> Result<Checked<O>, ValidationError> {
-        Checked::new(&self.value, self.client.settings())
+        Checked::new(self.value.clone(), self.client.settings())
     }
 
     /// Validates, then prices the request with the client's price table (the catalogue otherwise). No
@@ -185,8 +185,7 @@ impl<O: Operation> Request<O> {
             extra,
             options: _,
         } = self;
-        let checked = Checked::new(&value, client.settings())?;
-        drop(value);
+        let checked = Checked::new(value, client.settings())?;
         let estimate = checked.estimate(client.prices());
         let core = client.core();
         let url = checked.value().url(&client)?;
@@ -207,6 +206,7 @@ impl<O: Operation> Request<O> {
             || exec::attempt(core, &url, &payload, O::ID.info().response_fields),
         )
         .await;
+        drop(url);
         match result {
             Ok(answer) => {
                 let settlement = crate::operation::Reply::settlement(&answer.value);

@@ -12,7 +12,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Poll, Waker};
@@ -82,7 +82,7 @@ impl Guard {
     }
 
     /// Registers an attempt, active from now; `upload` is its upload body's progress, if it has one.
-    pub(crate) fn watch(&self, upload: Option<Arc<UploadState>>) -> Watch {
+    pub(crate) fn watch(&self, upload: Option<Arc<UploadState>>) -> Watch<'_> {
         let watched = Arc::new(Watched {
             last: AtomicU64::new(self.inner.now_ms()),
             fired: AtomicBool::new(false),
@@ -102,7 +102,7 @@ impl Guard {
         });
         self.ensure_sweeper();
         Watch {
-            table: self.inner.clone(),
+            table: &self.inner,
             watched,
             slot,
         }
@@ -110,7 +110,11 @@ impl Guard {
 
     /// Starts the sweeper if none runs (the first attempt, or after the runtime that ran it ended).
     fn ensure_sweeper(&self) {
-        if self.inner.sweeping.swap(true, Ordering::AcqRel) {
+        // A read first: every attempt passes here, and a write would move the flag's cache line between
+        // the threads that make calls.
+        if self.inner.sweeping.load(Ordering::Acquire)
+            || self.inner.sweeping.swap(true, Ordering::AcqRel)
+        {
             return;
         }
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
@@ -182,13 +186,13 @@ impl Table {
 }
 
 /// An attempt's registration; dropping it leaves the table.
-pub(crate) struct Watch {
-    table: Arc<Table>,
+pub(crate) struct Watch<'a> {
+    table: &'a Table,
     watched: Arc<Watched>,
     slot: Option<usize>,
 }
 
-impl Watch {
+impl Watch<'_> {
     /// Activity now (the response's headers arrived, say): the timeout counts from here.
     pub(crate) fn touch(&self) {
         self.watched
@@ -196,10 +200,13 @@ impl Watch {
             .store(self.table.now_ms(), Ordering::Release);
     }
 
-    /// `fut`, unless the sweeper finds the attempt inactive for the timeout first.
-    pub(crate) async fn guard<F: Future>(&self, fut: F) -> Result<F::Output, Stalled> {
-        let mut fut = pin!(fut);
-        let watched = &self.watched;
+    /// `fut`, unless the sweeper finds the attempt inactive for the timeout first. Pinned by the caller
+    /// (`std::pin::pin!`), so that the future is not moved into the guard.
+    pub(crate) fn guard<'f, F: Future + ?Sized>(
+        &'f self,
+        mut fut: Pin<&'f mut F>,
+    ) -> impl Future<Output = Result<F::Output, Stalled>> + 'f {
+        let watched = &*self.watched;
         std::future::poll_fn(move |cx| {
             if let Poll::Ready(out) = fut.as_mut().poll(cx) {
                 return Poll::Ready(Ok(out));
@@ -217,11 +224,10 @@ impl Watch {
             }
             Poll::Pending
         })
-        .await
     }
 }
 
-impl Drop for Watch {
+impl Drop for Watch<'_> {
     fn drop(&mut self) {
         if let (Some(at), Ok(mut s)) = (self.slot, self.table.slots.lock()) {
             if let Some(entry) = s.watched.get_mut(at) {
@@ -235,6 +241,7 @@ impl Drop for Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::pin::pin;
 
     /// Upload progress every 200 ms keeps a 500 ms guard from firing over 3 s; without progress it fires
     /// (within an eighth of the timeout after it). Tokio's paused clock: no real waiting.
@@ -252,13 +259,13 @@ mod tests {
             }
         });
         let slow = tokio::time::sleep(Duration::from_secs(3));
-        assert_eq!(watch.guard(slow).await, Ok(()));
+        assert_eq!(watch.guard(pin!(slow)).await, Ok(()));
         ticker.await.expect("ticker");
 
         // No more progress: the same wait stalls.
         let started = Instant::now();
         let slow = tokio::time::sleep(Duration::from_secs(3));
-        assert_eq!(watch.guard(slow).await, Err(Stalled));
+        assert_eq!(watch.guard(pin!(slow)).await, Err(Stalled));
         let waited = started.elapsed();
         assert!(
             waited < stall + stall / 8 + Duration::from_millis(5),
@@ -272,7 +279,7 @@ mod tests {
         watch.touch();
         let started = Instant::now();
         assert_eq!(
-            watch.guard(std::future::pending::<()>()).await,
+            watch.guard(pin!(std::future::pending::<()>())).await,
             Err(Stalled)
         );
         assert!(started.elapsed() >= stall);
@@ -283,7 +290,7 @@ mod tests {
         let guard = Guard::new(Duration::from_millis(100));
         for _ in 0..3 {
             let watch = guard.watch(None);
-            assert_eq!(watch.guard(async { 7 }).await, Ok(7));
+            assert_eq!(watch.guard(pin!(async { 7 })).await, Ok(7));
         }
         let slots = guard.inner.slots.lock().expect("slots");
         assert!(slots.watched.iter().all(Option::is_none));

@@ -88,7 +88,7 @@ impl Operation for TextToSpeech {
     type Output = Speech;
     type Options = ();
 
-    fn check(&self, _: &Checks) -> Result<(Self, Model), ValidationError> {
+    fn check(mut self, _: &Checks) -> Result<(Self, Model), ValidationError> {
         validate::text(
             "text",
             &self.text,
@@ -99,9 +99,8 @@ impl Operation for TextToSpeech {
         let model = self.model.clone().unwrap_or(DEFAULT_MODEL);
         validate::model(Some(&model), Kind::Speech)?;
         validate::voice(self.voice_id.as_deref())?;
-        let mut checked = self.clone();
-        checked.model = Some(model.clone());
-        Ok((checked, model))
+        self.model = Some(model.clone());
+        Ok((self, model))
     }
 
     fn billable<'a>(_: &'a Self, model: &'a Model) -> Option<Billable<'a>> {
@@ -145,14 +144,10 @@ setters! { TextToSpeech {
 impl Deliver<TextToSpeech> for Speech {
     async fn deliver(
         client: &Client,
-        answer: Answer<artnex_api::types::TtsResponse>,
+        mut answer: Answer<artnex_api::types::TtsResponse>,
         _: (),
     ) -> Result<Speech, Error> {
-        let request_id = answer
-            .value
-            .request_id
-            .clone()
-            .or_else(|| answer.header_request_id());
+        let request_id = crate::output::request_id(answer.value.request_id.take(), &answer);
         let r = answer.value;
         Ok(Speech {
             audio: client.core().downloads.url(r.audio_url, MediaKind::Audio),

@@ -64,12 +64,12 @@ impl Operation for Upscale {
     type Output = ImageResult;
     type Options = ();
 
-    fn check(&self, checks: &Checks) -> Result<(Self, ()), ValidationError> {
+    fn check(self, checks: &Checks) -> Result<(Self, ()), ValidationError> {
         if let Some(s) = self.scale {
             validate::scale(s)?;
         }
         self.image.check("image", checks.image_urls)?;
-        Ok((self.clone(), ()))
+        Ok((self, ()))
     }
 
     fn billable<'a>(_: &'a Self, _: &'a ()) -> Option<Billable<'a>> {

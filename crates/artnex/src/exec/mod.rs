@@ -8,6 +8,7 @@ mod classify;
 mod payload;
 
 use std::future::Future;
+use std::pin::pin;
 
 use std::time::Duration;
 
@@ -119,7 +120,7 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
         .send();
     let stall = core.stall.timeout();
     let watch = core.stall.watch(upload.clone());
-    let sent = watch.guard(send).await;
+    let sent = watch.guard(pin!(send)).await;
     // A failed upload body (its file changed, or could not be read) is the caller's error whatever the
     // HTTP stack made of it: the server never received the whole body.
     if let Some(failure) = upload.as_deref().and_then(UploadState::take_failure) {
@@ -141,13 +142,13 @@ pub(crate) async fn attempt<T: DeserializeOwned>(
         let parts = ResponseParts::of(&response);
         // A stalled error body leaves what was read: the status decides.
         let body = watch
-            .guard(read_capped(&mut response))
+            .guard(pin!(read_capped(&mut response)))
             .await
             .unwrap_or_default();
         return Err(AttemptError::Status(parts, body));
     }
     let headers = std::mem::take(response.headers_mut());
-    let full = match watch.guard(response.bytes()).await {
+    let full = match watch.guard(pin!(response.bytes())).await {
         Ok(read) => read.map_err(AttemptError::Body)?,
         Err(Stalled) => {
             return Err(AttemptError::Stalled {

@@ -33,6 +33,7 @@ pub(crate) mod upload;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use tracing::Instrument as _;
@@ -64,16 +65,21 @@ pub enum MediaKind {
     Video,
 }
 
-/// How results are fetched: the download client (never carrying the key), its retry policy, and whether
-/// files are flushed to storage.
+/// How results are fetched: the download clients (never carrying the key) and their retry policy, shared
+/// by every result of a client, and whether files are flushed to storage.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Downloads {
+    fetch: Arc<Fetch>,
+    durable: bool,
+}
+
+#[derive(Debug)]
+struct Fetch {
     http: reqwest::Client,
     /// For loopback URLs: no proxy from the environment (it could not reach them).
     direct: reqwest::Client,
     retry: RetryPolicy,
-    durable: bool,
 }
 
 impl Downloads {
@@ -84,9 +90,11 @@ impl Downloads {
         durable: bool,
     ) -> Downloads {
         Downloads {
-            http,
-            direct,
-            retry,
+            fetch: Arc::new(Fetch {
+                http,
+                direct,
+                retry,
+            }),
             durable,
         }
     }
@@ -456,7 +464,7 @@ impl Media {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, exec::Failure>>,
     {
-        let policy = &self.downloads.retry;
+        let policy = &self.downloads.fetch.retry;
         let mut attempt = 0;
         loop {
             match attempt_once().await {
@@ -494,9 +502,9 @@ impl Media {
             }));
         }
         let http = if loopback {
-            &self.downloads.direct
+            &self.downloads.fetch.direct
         } else {
-            &self.downloads.http
+            &self.downloads.fetch.http
         };
         let response = http
             .get(parsed)

@@ -182,7 +182,7 @@ impl Operation for CreateImage {
 
     /// Model set (here or as the client's default) and not blank; prompt not blank (and not longer than
     /// the client's limit, when one is set); `n` 1 to 10; width and height at least 1.
-    fn check(&self, checks: &ImagesChecks) -> Result<(Self, ()), ValidationError> {
+    fn check(mut self, checks: &ImagesChecks) -> Result<(Self, ()), ValidationError> {
         let model = self
             .model
             .as_deref()
@@ -231,9 +231,9 @@ impl Operation for CreateImage {
                 format!("{width}x{height} is not a size: width and height must be at least 1"),
             ));
         }
-        let mut checked = self.clone();
-        checked.model = model.map(str::to_string);
-        Ok((checked, ()))
+        let model = model.map(str::to_string);
+        self.model = model;
+        Ok((self, ()))
     }
 
     /// Not priced: the provider's prices are not published in a form the SDK can know.

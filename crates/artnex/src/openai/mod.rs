@@ -179,9 +179,9 @@ impl Dialect for ImagesClient {
         None
     }
 
-    fn endpoint(&self, op: OperationId) -> Result<reqwest::Url, Error> {
+    fn endpoint(&self, op: OperationId) -> Result<&reqwest::Url, Error> {
         match op {
-            OperationId::CreateImage => Ok(self.inner.url.clone()),
+            OperationId::CreateImage => Ok(&self.inner.url),
             other => Err(Error::Internal {
                 operation: Some(other),
                 message: "the images client only generates images".into(),

@@ -245,7 +245,7 @@ impl Operation for CreateVideo {
     type Output = Video;
     type Options = WaitOptions;
 
-    fn check(&self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
+    fn check(mut self, checks: &Checks) -> Result<(Self, Model), ValidationError> {
         validate::prompt(&self.prompt, artnex_facts::CREATE_VIDEO_PROMPT_MAX_CHARS)?;
         let (model, info) = validate::model(self.model.as_ref(), Kind::Video)?;
         if let Some(image) = &self.image {
@@ -260,14 +260,14 @@ impl Operation for CreateVideo {
                 aspect_ratio: self.aspect_ratio,
             },
         )?;
-        let mut checked = self.clone();
-        checked.mode = mode;
+        let model = model.clone();
+        self.mode = mode;
         // The docs do not say which clip a request without `duration` gets: send the one the SDK
         // assumes (the model's shortest), so the clip is the same whatever the server's default.
-        if checked.duration.is_none() {
-            checked.duration = info.and_then(|i| i.video).map(|v| v.durations.shortest());
+        if self.duration.is_none() {
+            self.duration = info.and_then(|i| i.video).map(|v| v.durations.shortest());
         }
-        Ok((checked, model.clone()))
+        Ok((self, model))
     }
 
     fn billable<'a>(_: &'a Self, model: &'a Model) -> Option<Billable<'a>> {
@@ -524,15 +524,11 @@ impl VideoJob {
     }
 
     /// `Some(video)` when completed, an error when it ended otherwise, `None` while running.
-    pub(crate) fn outcome(&self, state: &JobState) -> Result<Option<Video>, Error> {
+    pub(crate) fn outcome(client: &Client, state: &JobState) -> Result<Option<Video>, Error> {
         match &state.status {
             JobStatus::Completed => match &state.video_url {
                 Some(url) => Ok(Some(Video {
-                    video: self
-                        .client
-                        .core()
-                        .downloads
-                        .url(url.clone(), MediaKind::Video),
+                    video: client.core().downloads.url(url.clone(), MediaKind::Video),
                     request_id: state.request_id.clone(),
                     credits_used: state.credits_used,
                 })),

@@ -1,5 +1,7 @@
 //! One status poll of a video job.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::{JobState, settle};
@@ -57,7 +59,7 @@ impl Operation for GetVideoStatus {
     type Options = ();
 
     /// Not empty, at most 256 characters, no whitespace or control characters.
-    fn check(&self, _: &Checks) -> Result<(Self, ()), ValidationError> {
+    fn check(self, _: &Checks) -> Result<(Self, ()), ValidationError> {
         let id = &self.request_id;
         let problem = if id.is_empty() {
             Some("the request id is empty".to_string())
@@ -74,7 +76,7 @@ impl Operation for GetVideoStatus {
         };
         match problem {
             Some(message) => Err(ValidationError::new("request_id", None, message)),
-            None => Ok((self.clone(), ())),
+            None => Ok((self, ())),
         }
     }
 
@@ -83,11 +85,11 @@ impl Operation for GetVideoStatus {
     }
 
     /// The client's status path with the id filled in (percent-encoded).
-    fn url(&self, client: &Client) -> Result<reqwest::Url, Error> {
+    fn url<'c>(&self, client: &'c Client) -> Result<Cow<'c, reqwest::Url>, Error> {
         let encoded: String =
             url::form_urlencoded::byte_serialize(self.request_id.as_bytes()).collect();
         let path = client.inner.status_path.replace("{request_id}", &encoded);
-        client.core().url(&path)
+        client.core().url(&path).map(Cow::Owned)
     }
 
     async fn payload(self) -> Result<Payload, Error> {

@@ -118,10 +118,11 @@ struct Poller {
 }
 
 impl Poller {
-    fn new(job: VideoJob, options: WaitOptions) -> Poller {
+    fn new(mut job: VideoJob, options: WaitOptions) -> Poller {
         let interval = options.interval.unwrap_or(job.client.inner.poll_interval);
         let timeout = options.timeout.unwrap_or(job.client.inner.wait_timeout);
-        let initial = job.last.clone();
+        // The poller's own copy of the job: the submission's state is reported from here, once.
+        let initial = job.last.take();
         Poller {
             // A fresh job reports its submission status and waits one interval; a resumed one polls at once.
             delay: if initial.is_some() {
@@ -162,12 +163,21 @@ impl Poller {
             self.delay = self.interval;
             // The loop itself retries at the next interval (within the deadline), so a failed poll is not
             // retried inside: a throttling Retry-After must never make the wait overshoot its timeout.
-            let poll = self
-                .job
-                .client
-                .video_status(self.job.request_id.clone())
-                .retry_policy(RetryPolicy::none());
-            match poll.send().await {
+            let client = &self.job.client;
+            // The client's polls take turns (`poll_concurrency`): jobs due together share a few
+            // connections instead of opening one each.
+            let turn = client.inner.polls.acquire().await;
+            // Boxed, so that only a job whose poll is in flight holds the request's state: a sleeping
+            // job holds the loop's few fields.
+            let sent = Box::pin(
+                client
+                    .video_status(self.job.request_id.clone())
+                    .retry_policy(RetryPolicy::none())
+                    .send(),
+            )
+            .await;
+            drop(turn);
+            match sent {
                 Ok(state) => {
                     if let Some(changed) = self.observe(state) {
                         return Some((Ok(changed), self));
@@ -358,15 +368,16 @@ impl Wait {
     /// Reads the status changes until the final one.
     async fn run(self) -> Result<Video, Error> {
         let Wait { job, options } = self;
-        let mut updates = Updates::new(job.clone(), options);
+        let (client, request_id) = (job.client.clone(), job.request_id.clone());
+        let mut updates = Updates::new(job, options);
         while let Some(state) = updates.next().await {
-            if let Some(video) = job.outcome(&state?)? {
+            if let Some(video) = VideoJob::outcome(&client, &state?)? {
                 return Ok(video);
             }
         }
         // The stream ends only after a final state or an error, both handled above.
         Err(Error::JobTimedOut {
-            request_id: job.request_id.clone(),
+            request_id,
             waited: Duration::ZERO,
             last_status: None,
         })
@@ -390,5 +401,23 @@ fn transient_while_polling(e: &Error) -> bool {
         Error::RateLimited { .. } => true,
         Error::Api(api) => api.status >= 500 || api.status == 408,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A waiting job holds the loop's state only: the status request (a few KiB of reqwest and pipeline
+    /// state) is boxed while it is in flight, so that a thousand sleeping jobs do not each carry one.
+    #[test]
+    fn a_sleeping_wait_is_small() {
+        let client = crate::Client::builder()
+            .api_key("sk-example")
+            .build()
+            .expect("client");
+        let step = Poller::new(client.video_job("req_1"), WaitOptions::new()).step();
+        let size = std::mem::size_of_val(&step);
+        assert!(size <= 2048, "the polling loop's state is {size} bytes");
     }
 }

@@ -328,3 +328,58 @@ async fn updates_end_with_the_failed_state_or_the_timeout() {
     assert!(items[..items.len() - 1].iter().all(|i| i.is_ok()));
     assert!(charges(&mock).is_empty());
 }
+
+/// A status server that counts the polls in flight (each held briefly so that polls sent together
+/// overlap) and answers every poll with a completed job.
+async fn counting_status_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, peak) = (in_flight.clone(), most.clone());
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (now, peak) = (now.clone(), peak.clone());
+        async move {
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(n, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            now.fetch_sub(1, Ordering::SeqCst);
+            let id = uri.path().rsplit('/').next().unwrap_or_default().to_string();
+            (
+                [("content-type", "application/json")],
+                format!(
+                    r#"{{"success":true,"request_id":"{id}","status":"completed","video_url":"http://127.0.0.1:1/{id}.mp4","credits_used":100}}"#
+                ),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), most)
+}
+
+#[tokio::test]
+async fn waits_of_one_client_take_turns_to_poll() {
+    let (base, most) = counting_status_server().await;
+    let c = artnex::Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .poll_concurrency(3)
+        .build()
+        .unwrap();
+    // Resumed jobs poll at once: twelve polls are due at the same moment.
+    let mut waits = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let wait = c.video_job(format!("req_{i}")).wait();
+        waits.spawn(async move { wait.await });
+    }
+    let mut done = 0;
+    while let Some(video) = waits.join_next().await {
+        let video = video.unwrap().unwrap();
+        assert!(video.request_id.starts_with("req_"));
+        done += 1;
+    }
+    assert_eq!(done, 12);
+    let most = most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=3).contains(&most), "{most} polls in flight at once");
+}
