@@ -192,32 +192,19 @@ impl Shared<'_> {
     }
 
     fn emit(&self, item: &Item, outcome: Outcome, detail: Value) {
+        let line = self.json.then(|| item_line(item, outcome, &detail));
+        self.report(item, outcome, line, &detail);
+    }
+
+    /// Counts an item's outcome and reports it: `line` (its `--json` line), else a message on stderr for
+    /// outcomes other than done.
+    fn report(&self, item: &Item, outcome: Outcome, line: Option<String>, detail: &Value) {
         match outcome {
             Outcome::Done | Outcome::AlreadyDone => self.done.fetch_add(1, Ordering::SeqCst),
             _ => self.failed.fetch_add(1, Ordering::SeqCst),
         };
-        let status = match outcome {
-            Outcome::Done => "done",
-            Outcome::AlreadyDone => "already_done",
-            Outcome::Failed => "failed",
-            Outcome::Unknown => "unknown",
-            Outcome::Skipped => "skipped",
-            Outcome::Pending => "pending",
-            Outcome::NotStarted => "not_started",
-        };
-        if self.json {
-            // One object: the detail's fields, with the item's and the status.
-            let mut doc = match detail {
-                Value::Object(fields) => fields,
-                _ => serde_json::Map::new(),
-            };
-            if let Value::Object(start) = item.json() {
-                doc.extend(start);
-            }
-            doc.insert("status".into(), json!(status));
-            // `to_string` on a map writes straight to a buffer (`Display` goes through a formatter).
-            let text = serde_json::to_string(&doc).unwrap_or_default();
-            if !crate::out::line(&text) {
+        if let Some(line) = line {
+            if !crate::out::line(&line) {
                 // Nobody reads the results any more: stop as after a first Ctrl-C.
                 self.stop.request();
             }
@@ -227,13 +214,67 @@ impl Shared<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            errln!("{}: {status}: {why}", item.label());
+            errln!("{}: {}: {why}", item.label(), outcome.status());
         }
         self.bar.item_done(
             self.failed.load(Ordering::SeqCst),
             self.credits.load(Ordering::SeqCst),
         );
     }
+}
+
+impl Outcome {
+    /// The `status` of the item's JSON line.
+    fn status(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::AlreadyDone => "already_done",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+            Outcome::Skipped => "skipped",
+            Outcome::Pending => "pending",
+            Outcome::NotStarted => "not_started",
+        }
+    }
+}
+
+/// An item's `--json` line: one object of the detail's fields, the item's (`line`, `id`) and the status.
+fn item_line(item: &Item, outcome: Outcome, detail: &Value) -> String {
+    let mut doc = match detail {
+        Value::Object(fields) => fields.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Value::Object(start) = item.json() {
+        doc.extend(start);
+    }
+    doc.insert("status".into(), json!(outcome.status()));
+    // `to_string` on a map writes straight to a buffer (`Display` goes through a formatter).
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+/// The `--json` line of an item finished in an earlier run: what [`item_line`] makes of it (fields in the
+/// same order), written directly, since a rerun of a large finished batch is mostly these.
+fn already_done_line(item: &Item, credits: u64, files: &[String]) -> String {
+    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    let mut line = String::with_capacity(96);
+    line.push_str("{\"credits_used\":");
+    line.push_str(&credits.to_string());
+    line.push_str(",\"files\":[");
+    for (i, file) in files.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&quoted(file));
+    }
+    line.push(']');
+    if let Some(id) = &item.id {
+        line.push_str(",\"id\":");
+        line.push_str(&quoted(id));
+    }
+    line.push_str(",\"line\":");
+    line.push_str(&item.line.to_string());
+    line.push_str(",\"status\":\"already_done\"}");
+    line
 }
 
 /// Takes the `id` out of a line's object: a non-empty string or a whole number.
@@ -1179,11 +1220,19 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
             return None;
         };
         let credits = *credits;
-        let files: Vec<String> = files
-            .iter()
-            .filter(|f| shared.present.contains(f.as_str()) || shared.out.join(f).is_file())
-            .cloned()
-            .collect();
+        let on_disk =
+            |f: &String| shared.present.contains(f.as_str()) || shared.out.join(f).is_file();
+        // Borrowed from the journal's record unless some file is gone.
+        let files: std::borrow::Cow<'_, [String]> = if files.iter().all(on_disk) {
+            files.as_slice().into()
+        } else {
+            files
+                .iter()
+                .filter(|f| on_disk(f))
+                .cloned()
+                .collect::<Vec<_>>()
+                .into()
+        };
         if files.is_empty() {
             return None;
         }
@@ -1198,8 +1247,8 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
             }
         }
         Some(Card {
-            title,
-            prompt: request.and_then(|r| r.text().map(str::to_string)),
+            title: title.into(),
+            prompt: request.and_then(|r| r.text().map(Into::into)),
             files,
             credits,
             estimate: None,
@@ -1242,11 +1291,8 @@ fn report_finished<'i>(shared: &Shared<'_>, items: &'i [Item]) -> (Vec<Outcome>,
 
 /// Reports an item finished in an earlier run.
 fn already_done(shared: &Shared<'_>, item: &Item, credits: u64, files: &[String]) -> Outcome {
-    shared.emit(
-        item,
-        Outcome::AlreadyDone,
-        json!({"credits_used": credits, "files": files}),
-    );
+    let line = shared.json.then(|| already_done_line(item, credits, files));
+    shared.report(item, Outcome::AlreadyDone, line, &Value::Null);
     Outcome::AlreadyDone
 }
 
@@ -1633,6 +1679,29 @@ mod tests {
                 .unwrap_err()
                 .contains("`id` must be")
         );
+    }
+
+    /// The direct line of an already-done item is the one the general path makes.
+    #[test]
+    fn already_done_lines_are_what_item_line_makes() {
+        let its = items(
+            "{\"op\":\"tts\",\"text\":\"a\"}\n{\"id\":\"x \\\"7\\\"\",\"op\":\"tts\",\"text\":\"b\"}\n",
+        );
+        for item in &its {
+            for files in [
+                vec![],
+                vec!["a.mp3".to_string()],
+                vec!["a\"b.png".into(), "é.png".into()],
+            ] {
+                let general = item_line(
+                    item,
+                    Outcome::AlreadyDone,
+                    &json!({"credits_used": 12, "files": files}),
+                );
+                assert_eq!(already_done_line(item, 12, &files), general);
+            }
+        }
+        assert_eq!(its[1].id.as_deref(), Some("x \"7\""));
     }
 
     #[test]

@@ -182,11 +182,12 @@ pub async fn run(g: &Settings, args: &DemoArgs) -> Result<ExitCode, Failure> {
                 step.request
                     .model_id()
                     .unwrap_or_else(|| "flat price".into())
-            ),
-            prompt: step.request.text().map(str::to_string),
-            files: names,
+            )
+            .into(),
+            prompt: step.request.text().map(|t| t.to_string().into()),
+            files: names.into(),
             credits,
-            estimate: Some(crate::report::estimate(&estimate)),
+            estimate: Some(crate::report::estimate(&estimate).into()),
         });
     }
     let total: u64 = cards.iter().map(|c| c.credits).sum();

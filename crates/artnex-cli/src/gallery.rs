@@ -1,5 +1,6 @@
 //! A self-contained `index.html` gallery of results (images, audio and video players, prompts, credits).
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -25,19 +26,20 @@ impl Kind {
     }
 }
 
-/// One card in the gallery.
+/// One card in the gallery; its texts may be borrowed from what the caller holds (a batch makes a card
+/// per finished item, and most of it is in the journal's record already).
 #[derive(Debug, Clone)]
-pub struct Card {
+pub struct Card<'a> {
     /// Heading, e.g. `generate · flux-2-pro`.
-    pub title: String,
+    pub title: Cow<'a, str>,
     /// The prompt or text, if any.
-    pub prompt: Option<String>,
+    pub prompt: Option<Cow<'a, str>>,
     /// Files relative to the gallery (same directory).
-    pub files: Vec<String>,
+    pub files: Cow<'a, [String]>,
     /// Credits charged.
     pub credits: u64,
     /// The local estimate, if one was made.
-    pub estimate: Option<String>,
+    pub estimate: Option<Cow<'a, str>>,
 }
 
 /// The tag that marks pages written by `artnex` (a macro so that [`PAGE_HEAD`] can contain it).
@@ -115,10 +117,10 @@ impl From<std::io::Error> for NotWritten {
 /// Every page is written to a temporary file and renamed into place at the end, so a page is never left
 /// half-written; pages of an earlier, longer gallery are removed. Writes nothing when a page's name is
 /// taken by a file that `artnex` did not write. Returns the path of `index.html`.
-pub fn write(
+pub fn write<'c>(
     dir: &Path,
     title: &str,
-    cards: impl IntoIterator<Item = Card>,
+    cards: impl IntoIterator<Item = Card<'c>>,
 ) -> Result<PathBuf, NotWritten> {
     let mut pages = Pages {
         dir,
@@ -158,7 +160,7 @@ struct Pages<'a> {
 }
 
 impl Pages<'_> {
-    fn fill(&mut self, cards: impl IntoIterator<Item = Card>) -> Result<(), NotWritten> {
+    fn fill<'c>(&mut self, cards: impl IntoIterator<Item = Card<'c>>) -> Result<(), NotWritten> {
         for card in cards {
             let body = if self.page == 1 {
                 &self.first
@@ -342,11 +344,11 @@ fn excerpt(prompt: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Appends one card.
-fn render_card(html: &mut String, card: &Card) {
+fn render_card(html: &mut String, card: &Card<'_>) {
     html.push_str("<div class=\"card\"><h2>");
     escape_into(html, &card.title);
     html.push_str("</h2>\n");
-    for file in &card.files {
+    for file in card.files.iter() {
         let mut src = String::with_capacity(file.len());
         escape_into(&mut src, file);
         let parts: &[&str] = match Kind::from_file(file) {
@@ -412,11 +414,11 @@ mod tests {
         dir
     }
 
-    fn card(f: &str) -> Card {
+    fn card(f: &str) -> Card<'static> {
         Card {
             title: "t".into(),
             prompt: None,
-            files: vec![f.into()],
+            files: vec![f.to_string()].into(),
             credits: 1,
             estimate: None,
         }
@@ -433,14 +435,14 @@ mod tests {
             Card {
                 title: "generate · <b>flux</b>".into(),
                 prompt: Some("a \"fox\" & <script>".into()),
-                files: vec!["a.png".into(), "b.mp3".into(), "c.mp4".into()],
+                files: vec!["a.png".into(), "b.mp3".into(), "c.mp4".into()].into(),
                 credits: 250,
                 estimate: Some("250".into()),
             },
             Card {
                 title: "tts".into(),
                 prompt: None,
-                files: vec![],
+                files: Vec::new().into(),
                 credits: 10,
                 estimate: None,
             },
@@ -506,7 +508,7 @@ mod tests {
         let dir = temp_dir("bytes");
         let long = "<".repeat(50_000);
         let cards = (0..400).map(|i| Card {
-            prompt: Some(long.clone()),
+            prompt: Some(long.clone().into()),
             ..card(&format!("f{i}.png"))
         });
         write(&dir, "B", cards).unwrap();
