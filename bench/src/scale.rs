@@ -162,6 +162,16 @@ async fn sdk_loop(base: &str, n: usize, out: &Path) -> Result<f64> {
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Puts what has been written to the file system that `dir` is on onto storage (`sync -f`), so that the
+/// next timed part does not pay for the previous one's writeback; nothing where `sync -f` is missing.
+async fn settle_disk(dir: &Path) {
+    let _ = tokio::process::Command::new("sync")
+        .arg("-f")
+        .arg(dir)
+        .status()
+        .await;
+}
+
 /// The largest `.html` file in `dir` and how many there are.
 fn html_files(dir: &Path) -> (u64, usize) {
     let mut largest = 0;
@@ -219,18 +229,24 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
         tokio::fs::write(&file, text).await?;
         let out = dir.join("out");
         let sdk_out = dir.join("sdk-out");
-        // Alternate which side goes first.
+        // Alternate which side goes first. Before each timed part the file system is synced (untimed):
+        // the SDK loop leaves its files for the kernel to write back later, and the CLI, which makes its
+        // own durable, would otherwise also pay for writing out the SDK loop's.
         let mut sdk = 0.0;
         if round % 2 == 1 {
+            settle_disk(&dir).await;
             sdk = sdk_loop(&base, n, &sdk_out).await?;
         }
+        settle_disk(&dir).await;
         let first = run_cli(&bin, &base, &file, &out, &dir).await?;
         if first.summary["done"].as_u64() != Some(n as u64) {
             return Err(format!("artnex batch: {}", first.summary).into());
         }
         if round % 2 == 0 {
+            settle_disk(&dir).await;
             sdk = sdk_loop(&base, n, &sdk_out).await?;
         }
+        settle_disk(&dir).await;
         let resumed = run_cli(&bin, &base, &file, &out, &dir).await?;
         if resumed.summary["already_done"].as_u64() != Some(n as u64) {
             return Err(format!("artnex batch resume: {}", resumed.summary).into());
@@ -325,7 +341,7 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
         ),
     );
     report.note(format!(
-        "9: lines `{{\"op\":\"generate\",\"prompt\":\"a lighthouse ... study <i>\",\"model\":\"z-image-turbo\",\"width\":64,\"height\":64}}`, every line distinct; the `artnex` binary (release build) runs as a child process with `batch FILE -j {CONCURRENCY} --json -o OUT` against the bench's simulator (speed 1000), journal and results on {}; the SDK loop runs {CONCURRENCY} tasks in the bench's client runtime, each `generate(..).send()` then `save_to_dir` of every image (not durable: the SDK's default), into another directory; the order alternates by size. Peak RSS = the child's VmHWM. Size → cost: CLI items/s {}; SDK loop items/s {}; CLI/SDK {}; resume {}; peak RSS first run {}; peak RSS resume {}; gallery {}.",
+        "9: lines `{{\"op\":\"generate\",\"prompt\":\"a lighthouse ... study <i>\",\"model\":\"z-image-turbo\",\"width\":64,\"height\":64}}`, every line distinct; the `artnex` binary (release build) runs as a child process with `batch FILE -j {CONCURRENCY} --json -o OUT` against the bench's simulator (speed 1000), journal and results on {}; the SDK loop runs {CONCURRENCY} tasks in the bench's client runtime, each `generate(..).send()` then `save_to_dir` of every image (not durable: the SDK's default), into another directory; the order alternates by size, and the file system is synced (untimed) before each timed part. Peak RSS = the child's VmHWM. Size → cost: CLI items/s {}; SDK loop items/s {}; CLI/SDK {}; resume {}; peak RSS first run {}; peak RSS resume {}; gallery {}.",
         ctx.tmp.parent().unwrap_or(&ctx.tmp).display(),
         table(&|p| format!("{:.0}", p.cli)),
         table(&|p| format!("{:.0}", p.sdk)),

@@ -15,8 +15,8 @@ use crate::exec::{self, Failure, UsageError};
 use crate::files::{local_id, result_file_stem, result_stem};
 use crate::gallery::{self, Card};
 use crate::journal::{
-    Entry, Event, FxHashMap, FxHashSet, GroupCommit, Journal, Replayed, Run, State, content_digest,
-    content_key_of, legacy_key,
+    Committing, Entry, Event, FxHashMap, FxHashSet, GroupCommit, Journal, Replayed, Run, State,
+    content_digest, content_key_of, legacy_key,
 };
 use crate::lock::{self, LockError};
 use crate::out::{errln, outln};
@@ -100,8 +100,10 @@ struct Shared<'a> {
     args: BatchArgs,
     json: bool,
     stop: Stop,
-    /// Items being worked on (sending, waiting or downloading).
+    /// Items being worked on (sending, waiting, downloading or recording).
     active: Arc<AtomicUsize>,
+    /// The `-j` places (see [`Slot`]).
+    slots: tokio::sync::Semaphore,
     /// Credits counted against `--budget`: the journal's earlier runs, then this run's reservations.
     budget_used: AtomicU64,
     /// Credits charged in this run.
@@ -127,6 +129,17 @@ impl Drop for Active<'_> {
     }
 }
 
+/// An entry handed to the journal's writer, not yet known to be on storage (see [`Shared::hand_over`]).
+struct Recording {
+    entry: Entry,
+    committing: Committing,
+}
+
+/// An item's place among the `-j` items that may be sending or downloading at once. It is given back
+/// once the item's files are written, before their `saved` entry is on storage: committing that entry
+/// sends nothing, and holding the place for it would leave the server idle for a sync.
+type Slot<'a> = tokio::sync::SemaphorePermit<'a>;
+
 fn io_failure(path: &Path, source: std::io::Error) -> Failure {
     Failure::Sdk(artnex::Error::Io {
         path: Some(path.to_path_buf()),
@@ -140,26 +153,53 @@ impl Shared<'_> {
         self.record_with_files(item, event, Vec::new()).await
     }
 
-    /// Records an event once `files` are on storage (see [`GroupCommit::append_with_files`]).
+    /// Records an event once `files` are on storage (see [`GroupCommit::enqueue`]).
     async fn record_with_files(
         &self,
         item: &Item,
         event: Event,
         files: Vec<PathBuf>,
     ) -> Result<(), Failure> {
+        let recording = self.hand_over(item, event, files)?;
+        self.recorded(recording).await
+    }
+
+    /// Hands an event to the journal's writer without waiting for it to be on storage; entries handed
+    /// over later are written after it. [`Shared::recorded`] waits for it.
+    fn hand_over(
+        &self,
+        item: &Item,
+        event: Event,
+        files: Vec<PathBuf>,
+    ) -> Result<Recording, Failure> {
         let entry = Entry {
             item: item.line,
             key: item.key.clone(),
             event,
         };
-        let written = self.commit.append_with_files(&entry, files).await;
+        match self.commit.enqueue(&entry, files) {
+            Ok(committing) => Ok(Recording { entry, committing }),
+            Err(e) => Err(self.journal_failure(e)),
+        }
+    }
+
+    /// Waits until a handed-over event is on storage, then counts it in the journal's record.
+    async fn recorded(&self, recording: Recording) -> Result<(), Failure> {
+        let written = recording.committing.synced().await;
         let mut journal = self
             .journal
             .lock()
             .map_err(|_| UsageError("the journal lock is poisoned".into()))?;
         written.map_err(|e| io_failure(journal.path(), e))?;
-        journal.applied(entry);
+        journal.applied(recording.entry);
         Ok(())
+    }
+
+    fn journal_failure(&self, e: std::io::Error) -> Failure {
+        match self.journal.lock() {
+            Ok(journal) => io_failure(journal.path(), e),
+            Err(_) => UsageError("the journal lock is poisoned".into()).into(),
+        }
     }
 
     fn state(&self, item: &Item) -> State {
@@ -1086,6 +1126,7 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     let commit = journal
         .group_commit(active.clone())
         .map_err(|e| io_failure(&journal_path, e))?;
+    let concurrency = args.concurrency.max(1);
     let shared = Shared {
         settings: g,
         conn,
@@ -1097,27 +1138,35 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         json: g.json,
         stop: stop.clone(),
         active,
+        slots: tokio::sync::Semaphore::new(concurrency),
         budget_used: AtomicU64::new(spent_before),
         credits: AtomicU64::new(0),
         done: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
         bar: BatchBar::new(items.len(), Mode::detect(!g.json)),
     };
-    let concurrency = args.concurrency.max(1);
     // Items finished in earlier runs are reported first, all at once: there is nothing to send or wait for,
     // and their lines go out in a few large writes.
     let (mut outcomes, to_do) = crate::out::burst(|| report_finished(&shared, &items));
     if crate::out::stdout_gone() {
         stop.request();
     }
-    // After the first signal no further item is taken up.
-    let more: Vec<Outcome> = futures_util::stream::iter(to_do)
-        .take_while(|_| std::future::ready(!stop.requested()))
-        .map(|item| process(&shared, item))
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    outcomes.extend(more);
+    // After the first signal no further item is taken up. Twice `-j` items are under way: `-j` of them
+    // hold a slot (sending, waiting or downloading), the others wait for one or record their results.
+    let under_way = concurrency.saturating_mul(2);
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut to_do = to_do.into_iter();
+    loop {
+        while running.len() < under_way && !stop.requested() {
+            let Some(item) = to_do.next() else { break };
+            running.push(process(&shared, item));
+        }
+        let Some(outcome) = running.next().await else {
+            break;
+        };
+        outcomes.push(outcome);
+    }
+    drop(running);
 
     shared.bar.finish();
     let interrupted = stop.requested();
@@ -1308,6 +1357,11 @@ async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
     if shared.stop.requested() && !matches!(resume, Resume::Done { .. }) {
         return Outcome::NotStarted;
     }
+    let slot = || async {
+        let slot = shared.slots.acquire().await.ok()?;
+        // Interrupted while waiting for the slot: not started.
+        (!shared.stop.requested()).then_some(slot)
+    };
     match resume {
         Resume::Done { credits, files } => already_done(shared, item, credits, &files),
         Resume::Download {
@@ -1316,19 +1370,32 @@ async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
             urls,
             ..
         } => {
+            let Some(slot) = slot().await else {
+                return Outcome::NotStarted;
+            };
             let _active = Active::new(&shared.active);
             let media: Vec<_> = urls
                 .iter()
                 .map(|u| shared.conn.client.media(u.clone()))
                 .collect();
             // Charged in an earlier run: this run's credits do not grow.
-            finish(shared, item, request, request_id, name, 0, media).await
+            let got = Got {
+                request_id,
+                name,
+                credits: 0,
+                media,
+                completed: None,
+            };
+            finish(shared, item, request, got, slot).await
         }
         Resume::Wait { request_id } => {
+            let Some(slot) = slot().await else {
+                return Outcome::NotStarted;
+            };
             let _active = Active::new(&shared.active);
             let job = shared.conn.client.video_job(request_id);
             let reserved = shared.recorded_estimate(item);
-            wait_and_finish(shared, item, request, &job, reserved).await
+            wait_and_finish(shared, item, request, &job, reserved, slot).await
         }
         Resume::KeepFailed { error } => {
             shared.emit(
@@ -1343,13 +1410,16 @@ async fn process(shared: &Shared<'_>, item: &Item) -> Outcome {
             Outcome::Unknown
         }
         Resume::Send => {
+            let Some(slot) = slot().await else {
+                return Outcome::NotStarted;
+            };
             let _active = Active::new(&shared.active);
-            start(shared, item, request).await
+            start(shared, item, request, slot).await
         }
     }
 }
 
-async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
+async fn start(shared: &Shared<'_>, item: &Item, request: &Request, slot: Slot<'_>) -> Outcome {
     let estimate = match validate(shared.settings, request) {
         Ok(v) => v,
         Err(e) => return fail(shared, item, &e, 0).await,
@@ -1396,23 +1466,32 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
             // Without a request id, the files are named after a local id, recorded so that a rerun
             // names (and recognises) them the same way.
             let local_id = request_id.is_none().then(local_id);
-            if let Err(e) = shared
-                .record(
-                    item,
-                    Event::Completed {
-                        request_id: request_id.clone(),
-                        local_id: local_id.clone(),
-                        credits,
-                        urls,
-                    },
-                )
-                .await
-            {
-                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
-                return Outcome::Failed;
-            }
+            // The download starts while the writer puts this on storage (see [`finish`]).
+            let completed = match shared.hand_over(
+                item,
+                Event::Completed {
+                    request_id: request_id.clone(),
+                    local_id: local_id.clone(),
+                    credits,
+                    urls,
+                },
+                Vec::new(),
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                    return Outcome::Failed;
+                }
+            };
             let name = request_id.clone().or(local_id);
-            finish(shared, item, request, request_id, name, credits, media).await
+            let got = Got {
+                request_id,
+                name,
+                credits,
+                media,
+                completed: Some(completed),
+            };
+            finish(shared, item, request, got, slot).await
         }
         Ok(Sent::Job(job)) => {
             if let Err(e) = shared
@@ -1427,7 +1506,7 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request) -> Outcome {
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
-            wait_and_finish(shared, item, request, &job, reserved).await
+            wait_and_finish(shared, item, request, &job, reserved, slot).await
         }
         Ok(_) => {
             fail(
@@ -1480,6 +1559,7 @@ async fn wait_and_finish(
     request: &Request,
     job: &artnex::video::VideoJob,
     reserved: u64,
+    slot: Slot<'_>,
 ) -> Outcome {
     let interval = shared.conn.real(shared.args.interval);
     let timeout = shared.conn.real(shared.args.timeout);
@@ -1500,32 +1580,30 @@ async fn wait_and_finish(
             shared.settle(reserved, credits);
             shared.credits.fetch_add(credits, Ordering::SeqCst);
             let urls = vec![media.to_string()];
-            if let Err(e) = shared
-                .record(
-                    item,
-                    Event::Completed {
-                        request_id: request_id.clone(),
-                        local_id: None,
-                        credits,
-                        urls,
-                    },
-                )
-                .await
-            {
-                shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
-                return Outcome::Failed;
-            }
-            let name = request_id.clone();
-            finish(
-                shared,
+            let completed = match shared.hand_over(
                 item,
-                request,
+                Event::Completed {
+                    request_id: request_id.clone(),
+                    local_id: None,
+                    credits,
+                    urls,
+                },
+                Vec::new(),
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+                    return Outcome::Failed;
+                }
+            };
+            let got = Got {
+                name: request_id.clone(),
                 request_id,
-                name,
                 credits,
-                vec![media],
-            )
-            .await
+                media: vec![media],
+                completed: Some(completed),
+            };
+            finish(shared, item, request, got, slot).await
         }
         // Still running: keep it pending in the journal so that the next run resumes it.
         Err(e @ artnex::Error::JobTimedOut { .. }) => {
@@ -1551,21 +1629,50 @@ async fn wait_and_finish(
     }
 }
 
-/// Downloads an item's results and records them saved. `credits` is what this run was charged for it
-/// (0 for results charged in an earlier run).
+/// What an item's request got: the results to download.
+struct Got {
+    request_id: Option<String>,
+    /// What the files are named after.
+    name: Option<String>,
+    /// What this run was charged for it (0 for results charged in an earlier run).
+    credits: u64,
+    media: Vec<artnex::media::Media>,
+    /// The `completed` entry, when this run made it: handed to the journal's writer, and on storage
+    /// before the `saved` entry is written (the writer keeps their order) and before the item is reported.
+    completed: Option<Recording>,
+}
+
+/// Downloads an item's results and records them saved.
 async fn finish(
     shared: &Shared<'_>,
     item: &Item,
     request: &Request,
-    request_id: Option<String>,
-    name: Option<String>,
-    credits: u64,
-    media: Vec<artnex::media::Media>,
+    got: Got,
+    slot: Slot<'_>,
 ) -> Outcome {
+    let Got {
+        request_id,
+        name,
+        credits,
+        media,
+        completed,
+    } = got;
     // The files are put on storage by the journal's writer, many at once, before the `saved` entry that
     // names them (see [`GroupCommit`]), rather than one sync per file here.
     let media: Vec<_> = media.into_iter().map(|m| m.durable(false)).collect();
-    match exec::save_all(&media, &shared.out, request.op(), name.as_deref()).await {
+    let saved = exec::save_all(&media, &shared.out, request.op(), name.as_deref()).await;
+    drop(slot);
+    if let Some(completed) = completed
+        && let Err(e) = shared.recorded(completed).await
+    {
+        shared.emit(
+            item,
+            Outcome::Failed,
+            json!({"error": format!("charged ({credits} credits), but the journal could not record it: {e}"), "request_id": request_id, "may_have_been_processed": true}),
+        );
+        return Outcome::Failed;
+    }
+    match saved {
         Ok(paths) => {
             let files: Vec<String> = paths
                 .iter()

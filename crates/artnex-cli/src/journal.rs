@@ -684,21 +684,41 @@ impl GroupCommit {
     }
 
     /// Appends `entry` once `files` are on storage, and returns once the entry is too.
+    #[cfg(test)]
     pub async fn append_with_files(
         &self,
         entry: &Entry,
         files: Vec<PathBuf>,
     ) -> std::io::Result<()> {
+        self.enqueue(entry, files)?.synced().await
+    }
+
+    /// Hands `entry` to the writer without waiting: it is written once `files` are on storage, and entries
+    /// are written in the order they are handed over, so an entry handed over later is never on storage
+    /// before this one. [`Committing::synced`] tells when it is.
+    pub fn enqueue(&self, entry: &Entry, files: Vec<PathBuf>) -> std::io::Result<Committing> {
         let mut text = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
         text.push(b'\n');
         let (done, synced) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Pending { text, files, done })
-            .map_err(|_| std::io::Error::other("the journal writer has stopped"))?;
-        synced
-            .await
-            .map_err(|_| std::io::Error::other("the journal writer has stopped"))?
+            .map_err(|_| writer_stopped())?;
+        Ok(Committing(synced))
     }
+}
+
+/// An entry handed to a [`GroupCommit`]'s writer.
+pub struct Committing(tokio::sync::oneshot::Receiver<std::io::Result<()>>);
+
+impl Committing {
+    /// Returns once the entry is on storage (or could not be written).
+    pub async fn synced(self) -> std::io::Result<()> {
+        self.0.await.map_err(|_| writer_stopped())?
+    }
+}
+
+fn writer_stopped() -> std::io::Error {
+    std::io::Error::other("the journal writer has stopped")
 }
 
 /// The writer thread: one group at a time, until every sender is gone.
@@ -958,6 +978,37 @@ mod tests {
             assert_eq!(replayed.state(&key, ""), want);
             assert_eq!(journal.lock().unwrap().replayed().state(&key, ""), want);
         }
+        let _ = std::fs::remove_file(path);
+    }
+
+    /// Entries handed over without waiting are written in the order they were handed over (a `saved`
+    /// entry never lands before the `completed` entry of its item), and each one's `synced` resolves.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn handed_over_entries_keep_their_order() {
+        let path = temp("handover");
+        let journal = open(&path);
+        let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(1));
+        let commit = journal.group_commit(active).unwrap();
+        let mut waiting = Vec::new();
+        for i in 0..300usize {
+            let entry = Entry {
+                item: i + 1,
+                key: format!("k{i}"),
+                event: Event::Failed {
+                    error: format!("e{i}"),
+                },
+            };
+            waiting.push(commit.enqueue(&entry, Vec::new()).unwrap());
+        }
+        for w in waiting {
+            w.synced().await.unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let items: Vec<u64> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok()?.get("item")?.as_u64())
+            .collect();
+        assert_eq!(items, (1..=300).collect::<Vec<u64>>());
         let _ = std::fs::remove_file(path);
     }
 
