@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One line of the batch file.
@@ -45,6 +45,8 @@ struct Item {
     /// The key journals of the older, line-number form used for this line.
     legacy_key: String,
     request: Result<Request, String>,
+    /// Its results were saved, and recorded, in this run (the gallery need not look for them).
+    saved_now: AtomicBool,
 }
 
 impl Item {
@@ -408,6 +410,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                         id: Some(id),
                         legacy_key,
                         request,
+                        saved_now: AtomicBool::new(false),
                     }
                 }
                 Ok(None) => Item {
@@ -416,6 +419,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                     key: occurrence(&value),
                     legacy_key,
                     request: parse_request(s, &value, &base),
+                    saved_now: AtomicBool::new(false),
                 },
                 Err(e) => Item {
                     line: line_no,
@@ -423,6 +427,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                     key: occurrence(&value),
                     legacy_key,
                     request: Err(e),
+                    saved_now: AtomicBool::new(false),
                 },
             },
             Err(e) => {
@@ -433,6 +438,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                     key: occurrence(&raw),
                     legacy_key,
                     request: Err(format!("not JSON: {e}")),
+                    saved_now: AtomicBool::new(false),
                 }
             }
         };
@@ -1269,8 +1275,10 @@ fn write_gallery(shared: &Shared<'_>, items: &[Item]) -> Gallery {
             return None;
         };
         let credits = *credits;
-        let on_disk =
-            |f: &String| shared.present.contains(f.as_str()) || shared.out.join(f).is_file();
+        let saved_now = item.saved_now.load(Ordering::Relaxed);
+        let on_disk = |f: &String| {
+            saved_now || shared.present.contains(f.as_str()) || shared.out.join(f).is_file()
+        };
         // Borrowed from the journal's record unless some file is gone.
         let files: std::borrow::Cow<'_, [String]> = if files.iter().all(on_disk) {
             files.as_slice().into()
@@ -1695,6 +1703,7 @@ async fn finish(
                 shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
                 return Outcome::Failed;
             }
+            item.saved_now.store(true, Ordering::Relaxed);
             shared.emit(
                 item,
                 Outcome::Done,
