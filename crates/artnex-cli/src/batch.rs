@@ -1467,39 +1467,16 @@ async fn start(shared: &Shared<'_>, item: &Item, request: &Request, slot: Slot<'
             media,
             ..
         }) => {
-            let credits = credits_used.unwrap_or(0);
-            shared.settle(reserved, credits);
-            shared.credits.fetch_add(credits, Ordering::SeqCst);
-            let urls = media.iter().map(|m| m.to_string()).collect();
             // Without a request id, the files are named after a local id, recorded so that a rerun
             // names (and recognises) them the same way.
             let local_id = request_id.is_none().then(local_id);
-            // The download starts while the writer puts this on storage (see [`finish`]).
-            let completed = match shared.hand_over(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    local_id: local_id.clone(),
-                    credits,
-                    urls,
-                },
-                Vec::new(),
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
-                    return Outcome::Failed;
-                }
-            };
-            let name = request_id.clone().or(local_id);
-            let got = Got {
+            let charged = Charged {
                 request_id,
-                name,
-                credits,
+                local_id,
+                credits: credits_used.unwrap_or(0),
                 media,
-                completed: Some(completed),
             };
-            finish(shared, item, request, got, slot).await
+            finish_charged(shared, item, request, charged, reserved, slot).await
         }
         Ok(Sent::Job(job)) => {
             if let Err(e) = shared
@@ -1585,33 +1562,13 @@ async fn wait_and_finish(
     };
     match waited {
         Ok((request_id, credits, media)) => {
-            shared.settle(reserved, credits);
-            shared.credits.fetch_add(credits, Ordering::SeqCst);
-            let urls = vec![media.to_string()];
-            let completed = match shared.hand_over(
-                item,
-                Event::Completed {
-                    request_id: request_id.clone(),
-                    local_id: None,
-                    credits,
-                    urls,
-                },
-                Vec::new(),
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
-                    return Outcome::Failed;
-                }
-            };
-            let got = Got {
-                name: request_id.clone(),
+            let charged = Charged {
                 request_id,
+                local_id: None,
                 credits,
                 media: vec![media],
-                completed: Some(completed),
             };
-            finish(shared, item, request, got, slot).await
+            finish_charged(shared, item, request, charged, reserved, slot).await
         }
         // Still running: keep it pending in the journal so that the next run resumes it.
         Err(e @ artnex::Error::JobTimedOut { .. }) => {
@@ -1635,6 +1592,60 @@ async fn wait_and_finish(
             Outcome::Unknown
         }
     }
+}
+
+/// What this run was charged for an item's request.
+struct Charged {
+    request_id: Option<String>,
+    /// The id the files are named after when the server gave none.
+    local_id: Option<String>,
+    credits: u64,
+    media: Vec<artnex::media::Media>,
+}
+
+/// Counts a charge, hands its `completed` entry to the journal's writer (the download starts while the
+/// writer puts it on storage) and downloads the results.
+async fn finish_charged(
+    shared: &Shared<'_>,
+    item: &Item,
+    request: &Request,
+    charged: Charged,
+    reserved: u64,
+    slot: Slot<'_>,
+) -> Outcome {
+    let Charged {
+        request_id,
+        local_id,
+        credits,
+        media,
+    } = charged;
+    shared.settle(reserved, credits);
+    shared.credits.fetch_add(credits, Ordering::SeqCst);
+    let urls = media.iter().map(|m| m.to_string()).collect();
+    let completed = match shared.hand_over(
+        item,
+        Event::Completed {
+            request_id: request_id.clone(),
+            local_id: local_id.clone(),
+            credits,
+            urls,
+        },
+        Vec::new(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            shared.emit(item, Outcome::Failed, json!({"error": e.to_string()}));
+            return Outcome::Failed;
+        }
+    };
+    let got = Got {
+        name: request_id.clone().or(local_id),
+        request_id,
+        credits,
+        media,
+        completed: Some(completed),
+    };
+    finish(shared, item, request, got, slot).await
 }
 
 /// What an item's request got: the results to download.
