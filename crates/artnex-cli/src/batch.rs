@@ -294,11 +294,19 @@ fn item_line(item: &Item, outcome: Outcome, detail: &Value) -> String {
     serde_json::to_string(&doc).unwrap_or_default()
 }
 
-/// The `--json` line of an item finished in an earlier run: what [`item_line`] makes of it (fields in the
-/// same order), written directly, since a rerun of a large finished batch is mostly these.
-fn already_done_line(item: &Item, credits: u64, files: &[String]) -> String {
-    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-    let mut line = String::with_capacity(96);
+/// The `--json` line of a finished item: what [`item_line`] makes of it (fields in the same order),
+/// written directly, since a large batch is mostly these. `sent` is the operation and the request id of an
+/// item finished now (`done`), `None` for one finished in an earlier run (`already_done`).
+fn finished_line(
+    item: &Item,
+    sent: Option<(&str, Option<&str>)>,
+    credits: u64,
+    files: &[String],
+) -> String {
+    let quoted = |line: &mut String, text: &str| {
+        line.push_str(&serde_json::to_string(text).unwrap_or_default());
+    };
+    let mut line = String::with_capacity(160);
     line.push_str("{\"credits_used\":");
     line.push_str(&credits.to_string());
     line.push_str(",\"files\":[");
@@ -306,16 +314,31 @@ fn already_done_line(item: &Item, credits: u64, files: &[String]) -> String {
         if i > 0 {
             line.push(',');
         }
-        line.push_str(&quoted(file));
+        quoted(&mut line, file);
     }
     line.push(']');
     if let Some(id) = &item.id {
         line.push_str(",\"id\":");
-        line.push_str(&quoted(id));
+        quoted(&mut line, id);
     }
     line.push_str(",\"line\":");
     line.push_str(&item.line.to_string());
-    line.push_str(",\"status\":\"already_done\"}");
+    let status = match sent {
+        Some((op, request_id)) => {
+            line.push_str(",\"op\":");
+            quoted(&mut line, op);
+            line.push_str(",\"request_id\":");
+            match request_id {
+                Some(id) => quoted(&mut line, id),
+                None => line.push_str("null"),
+            }
+            Outcome::Done
+        }
+        None => Outcome::AlreadyDone,
+    };
+    line.push_str(",\"status\":\"");
+    line.push_str(status.status());
+    line.push_str("\"}");
     line
 }
 
@@ -1348,7 +1371,9 @@ fn report_finished<'i>(shared: &Shared<'_>, items: &'i [Item]) -> (Vec<Outcome>,
 
 /// Reports an item finished in an earlier run.
 fn already_done(shared: &Shared<'_>, item: &Item, credits: u64, files: &[String]) -> Outcome {
-    let line = shared.json.then(|| already_done_line(item, credits, files));
+    let line = shared
+        .json
+        .then(|| finished_line(item, None, credits, files));
     shared.report(item, Outcome::AlreadyDone, line, &Value::Null);
     Outcome::AlreadyDone
 }
@@ -1715,11 +1740,15 @@ async fn finish(
                 return Outcome::Failed;
             }
             item.saved_now.store(true, Ordering::Relaxed);
-            shared.emit(
-                item,
-                Outcome::Done,
-                json!({"op": request.op(), "request_id": request_id, "credits_used": credits, "files": files}),
-            );
+            let line = shared.json.then(|| {
+                finished_line(
+                    item,
+                    Some((request.op(), request_id.as_deref())),
+                    credits,
+                    &files,
+                )
+            });
+            shared.report(item, Outcome::Done, line, &Value::Null);
             Outcome::Done
         }
         // Charged but not saved: the journal keeps the URLs, and the next run downloads them.
@@ -1808,9 +1837,9 @@ mod tests {
         );
     }
 
-    /// The direct line of an already-done item is the one the general path makes.
+    /// The direct lines of finished items are the ones the general path makes.
     #[test]
-    fn already_done_lines_are_what_item_line_makes() {
+    fn finished_lines_are_what_item_line_makes() {
         let its = items(
             "{\"op\":\"tts\",\"text\":\"a\"}\n{\"id\":\"x \\\"7\\\"\",\"op\":\"tts\",\"text\":\"b\"}\n",
         );
@@ -1820,16 +1849,27 @@ mod tests {
                 vec!["a.mp3".to_string()],
                 vec!["a\"b.png".into(), "é.png".into()],
             ] {
-                let general = item_line(
+                let earlier = item_line(
                     item,
                     Outcome::AlreadyDone,
                     &json!({"credits_used": 12, "files": files}),
                 );
                 // The same object (the order of its fields follows serde_json's map, which a build's
                 // features may change).
-                let direct: Value =
-                    serde_json::from_str(&already_done_line(item, 12, &files)).unwrap();
-                assert_eq!(direct, serde_json::from_str::<Value>(&general).unwrap());
+                let parsed = |line: &str| serde_json::from_str::<Value>(line).unwrap();
+                assert_eq!(
+                    parsed(&finished_line(item, None, 12, &files)),
+                    parsed(&earlier)
+                );
+                for request_id in [None, Some("req_\"1\"")] {
+                    let now = item_line(
+                        item,
+                        Outcome::Done,
+                        &json!({"op": "tts", "request_id": request_id, "credits_used": 3, "files": files}),
+                    );
+                    let direct = finished_line(item, Some(("tts", request_id)), 3, &files);
+                    assert_eq!(parsed(&direct), parsed(&now));
+                }
             }
         }
         assert_eq!(its[1].id.as_deref(), Some("x \"7\""));

@@ -1116,6 +1116,81 @@ mod tests {
         j.replayed().state(key, "")
     }
 
+    /// The journal's line format, pinned for every event (journals written by earlier versions use it),
+    /// and read back as written.
+    #[test]
+    fn entries_are_written_in_the_journal_format_and_read_back() {
+        let cases = [
+            (Event::Started { estimate: None }, r#""event":"started""#),
+            (
+                Event::Started { estimate: Some(5) },
+                r#""event":"started","estimate":5"#,
+            ),
+            (
+                Event::Submitted {
+                    request_id: "j\"1".into(),
+                },
+                r#""event":"submitted","request_id":"j\"1""#,
+            ),
+            (
+                Event::Completed {
+                    request_id: Some("r1".into()),
+                    local_id: None,
+                    credits: 4,
+                    urls: vec!["u".into()],
+                },
+                r#""event":"completed","request_id":"r1","credits":4,"urls":["u"]"#,
+            ),
+            (
+                Event::Completed {
+                    request_id: None,
+                    local_id: Some("l1".into()),
+                    credits: 0,
+                    urls: vec![],
+                },
+                r#""event":"completed","request_id":null,"local_id":"l1","credits":0,"urls":[]"#,
+            ),
+            (
+                Event::Saved {
+                    files: vec!["a.png".into(), "b.png".into()],
+                },
+                r#""event":"saved","files":["a.png","b.png"]"#,
+            ),
+            (
+                Event::Failed { error: "no".into() },
+                r#""event":"failed","error":"no""#,
+            ),
+            (
+                Event::Unknown {
+                    error: "lost".into(),
+                },
+                r#""event":"unknown","error":"lost""#,
+            ),
+            (
+                Event::Migrated {
+                    from: "0000000000000001".into(),
+                },
+                r#""event":"migrated","from":"0000000000000001""#,
+            ),
+        ];
+        for (event, fields) in cases {
+            let entry = Entry {
+                item: 3,
+                key: "id:x".into(),
+                event: event.clone(),
+            };
+            let line = serde_json::to_string(&entry).unwrap();
+            assert_eq!(line, format!(r#"{{"item":3,"key":"id:x",{fields}}}"#));
+            match parse_line(line.as_bytes()) {
+                Ok(Line::Entry { key, event: read }) => {
+                    assert_eq!(key, "id:x");
+                    assert_eq!(read, event);
+                }
+                _ => panic!("not read back: {line}"),
+            }
+        }
+    }
+
     #[test]
     fn replays_the_life_of_items() {
         let path = temp("replay");
