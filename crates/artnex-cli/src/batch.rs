@@ -15,8 +15,8 @@ use crate::exec::{self, Failure, UsageError};
 use crate::files::{local_id, result_file_stem, result_stem};
 use crate::gallery::{self, Card};
 use crate::journal::{
-    Committing, Entry, Event, FxHashMap, FxHashSet, GroupCommit, Journal, Replayed, Run, State,
-    content_digest, content_key_of, legacy_key,
+    Committing, Entry, Event, FxHashMap, FxHashSet, GroupCommit, ItemKey, Journal, Replayed, Run,
+    State, content_digest, legacy_key,
 };
 use crate::lock::{self, LockError};
 use crate::out::{errln, outln};
@@ -41,9 +41,10 @@ struct Item {
     /// The line's `id` field, when it has one.
     id: Option<String>,
     /// The journal key: from the `id`, or the content plus the occurrence among identical lines.
-    key: String,
-    /// The key journals of the older, line-number form used for this line.
-    legacy_key: String,
+    key: ItemKey,
+    /// The key journals of the older, line-number form used for this line (empty when the journal has
+    /// no such keys).
+    legacy_key: ItemKey,
     request: Result<Request, String>,
     /// Its results were saved, and recorded, in this run (the gallery need not look for them).
     saved_now: AtomicBool,
@@ -394,7 +395,7 @@ fn add_legacy_keys(items: &mut [Item], path: &Path) -> Result<(), Failure> {
     for (item, (line_no, line)) in items.iter_mut().zip(item_lines(&text)) {
         let value =
             serde_json::from_str::<Value>(line).unwrap_or_else(|_| Value::String(line.into()));
-        item.legacy_key = legacy_key(line_no, &value);
+        item.legacy_key = ItemKey::Text(legacy_key(line_no, &value).into_boxed_str());
     }
     Ok(())
 }
@@ -405,16 +406,16 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut items = Vec::new();
     // How often each content has been seen so far, and where each id was first used.
-    let mut seen: FxHashMap<[u8; 16], usize> = FxHashMap::default();
+    let mut seen: FxHashMap<[u8; 16], u64> = FxHashMap::default();
     let mut ids: HashMap<String, usize> = HashMap::new();
     let mut occurrence = |value: &Value| {
         let digest = content_digest(value);
         let n = seen.entry(digest).or_insert(0);
         *n += 1;
-        format!("{}#{n}", content_key_of(&digest))
+        ItemKey::content(digest, *n)
     };
     for (line_no, trimmed) in item_lines(&text) {
-        let legacy_key = String::new();
+        let legacy_key = ItemKey::Text(Box::default());
         let item = match serde_json::from_str::<Value>(trimmed) {
             Ok(mut value) => match take_id(&mut value) {
                 Ok(Some(id)) => {
@@ -429,7 +430,7 @@ fn read_items(s: &Settings, path: &Path) -> Result<Vec<Item>, Failure> {
                     };
                     Item {
                         line: line_no,
-                        key: format!("id:{id}"),
+                        key: ItemKey::id(&id),
                         id: Some(id),
                         legacy_key,
                         request,
@@ -1111,7 +1112,7 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
             item: i.line,
             key: i.key.clone(),
             event: Event::Migrated {
-                from: i.legacy_key.clone(),
+                from: i.legacy_key.to_string(),
             },
         })
         .collect();
@@ -1791,17 +1792,22 @@ mod tests {
         let b = items(
             "# moved around\n\n{ \"text\": \"yo\", \"op\": \"tts\" }\n{\"id\": \"x\", \"op\":\"tts\",\"text\":\"changed\"}\n{\"text\":\"hi\",\"op\":\"tts\"}\n\n{\"op\":\"tts\",   \"text\":\"hi\"}\n",
         );
-        let keys = |items: &[Item]| items.iter().map(|i| i.key.clone()).collect::<BTreeSet<_>>();
+        let keys = |items: &[Item]| {
+            items
+                .iter()
+                .map(|i| i.key.to_string())
+                .collect::<BTreeSet<_>>()
+        };
         assert_eq!(keys(&a), keys(&b));
         assert_eq!(
-            a[0].key,
+            a[0].key.to_string(),
             format!("{}#1", content_key(&json!({"op":"tts","text":"hi"})))
         );
         assert_eq!(
-            a[2].key,
+            a[2].key.to_string(),
             format!("{}#2", content_key(&json!({"op":"tts","text":"hi"})))
         );
-        assert_eq!(a[3].key, "id:x");
+        assert_eq!(a[3].key.to_string(), "id:x");
         assert_eq!(a[3].id.as_deref(), Some("x"));
         // The id is not part of the request.
         assert!(a[3].request.is_ok(), "{:?}", a[3].request.as_ref().err());
@@ -1813,7 +1819,7 @@ mod tests {
         let its = items(
             "{\"id\":7,\"op\":\"tts\",\"text\":\"a\"}\n{\"id\":\"7\",\"op\":\"tts\",\"text\":\"b\"}\n{\"id\":\"\",\"op\":\"tts\",\"text\":\"c\"}\n{\"id\":[1],\"op\":\"tts\",\"text\":\"d\"}\n",
         );
-        assert_eq!(its[0].key, "id:7");
+        assert_eq!(its[0].key.to_string(), "id:7");
         assert!(
             its[1]
                 .request

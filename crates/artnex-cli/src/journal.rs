@@ -25,7 +25,7 @@ pub struct Entry {
     /// the journal; items are matched by `key`).
     pub item: usize,
     /// The item's key: `id:<id>`, `sha256:<hash>#<n>`, or a legacy 16-digit key.
-    pub key: String,
+    pub key: ItemKey,
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
@@ -79,6 +79,92 @@ pub enum Event {
         /// The older key.
         from: String,
     },
+}
+
+/// An item's key as the journal writes it (`id:<id>`, `sha256:<hash>#<n>`, or a legacy 16-digit key),
+/// held compactly: a content key as its 128 bits and occurrence, so that matching a large batch against
+/// its journal hashes and compares 24 bytes per item instead of a 40-odd-character string. Any other key
+/// is held as written. Two keys are equal exactly when their written forms are: a key is held as bits
+/// only when it is written the one way [`ItemKey::content`] writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ItemKey {
+    /// `sha256:` + the 32 hex digits of a [`content_digest`] + `#` + the occurrence among identical lines.
+    Content {
+        /// The line's content digest.
+        digest: [u8; 16],
+        /// 1 for the first line with this content, 2 for the next, ...
+        occurrence: u64,
+    },
+    /// Any other key, as written.
+    Text(Box<str>),
+}
+
+impl ItemKey {
+    /// The key of the `occurrence`-th line with the content `digest`.
+    pub fn content(digest: [u8; 16], occurrence: u64) -> ItemKey {
+        ItemKey::Content { digest, occurrence }
+    }
+
+    /// The key of a line with the `id` field `id`.
+    pub fn id(id: &str) -> ItemKey {
+        ItemKey::Text(format!("id:{id}").into_boxed_str())
+    }
+
+    /// The key written as `text`.
+    pub fn parse(text: &str) -> ItemKey {
+        Self::parse_content(text).unwrap_or_else(|| ItemKey::Text(text.into()))
+    }
+
+    /// A content key written exactly as [`ItemKey::content`] writes one (lower-case hex, an occurrence
+    /// from 1 without leading zeros); `None` for anything else.
+    fn parse_content(text: &str) -> Option<ItemKey> {
+        let (hex, n) = text.strip_prefix("sha256:")?.split_once('#')?;
+        if hex.len() != 32 || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let occurrence = n.parse().ok()?;
+        let mut digest = [0u8; 16];
+        for (byte, pair) in digest.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            let [hi, lo] = pair else { return None };
+            *byte = (lower_hex_value(*hi)? << 4) | lower_hex_value(*lo)?;
+        }
+        Some(ItemKey::content(digest, occurrence))
+    }
+
+    /// Whether this is a key of the older line-number form (see [`legacy_key`]).
+    fn is_legacy(&self) -> bool {
+        matches!(self, ItemKey::Text(text) if is_legacy_key(text))
+    }
+}
+
+fn lower_hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    }
+}
+
+impl std::fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemKey::Content { digest, occurrence } => {
+                let mut hex = String::with_capacity(32);
+                push_hex(&mut hex, digest);
+                write!(f, "sha256:{hex}#{occurrence}")
+            }
+            ItemKey::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl Serialize for ItemKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ItemKey::Text(text) => serializer.serialize_str(text),
+            content => serializer.collect_str(content),
+        }
+    }
 }
 
 /// An entry as read: every event's fields side by side, so that a line is parsed in one pass (a tagged,
@@ -319,7 +405,7 @@ pub struct TornTail {
 #[derive(Debug, Default)]
 pub struct Replayed {
     /// What is known of each item, by key.
-    items: FxHashMap<Box<str>, Record>,
+    items: FxHashMap<ItemKey, Record>,
     /// Every file that a `saved` entry lists.
     saved_files: FxHashSet<Box<str>>,
     /// Result files a forced run recorded as not this batch's.
@@ -375,7 +461,7 @@ impl Replayed {
                 out.note_unreadable(earlier.line, what);
             }
             match parse_line(bytes) {
-                Ok(Line::Entry { key, event }) => out.apply_entry(key, event),
+                Ok(Line::Entry { key, event }) => out.apply_entry(ItemKey::parse(&key), event),
                 Ok(Line::Run(run)) => out.apply_run(run),
                 Err(what) => {
                     pending = Some((
@@ -402,9 +488,9 @@ impl Replayed {
         }
     }
 
-    fn apply_entry(&mut self, key: std::borrow::Cow<'_, str>, event: Event) {
+    fn apply_entry(&mut self, key: ItemKey, event: Event) {
         self.entries += 1;
-        if is_legacy_key(&key) {
+        if key.is_legacy() {
             self.has_legacy = true;
         }
         self.apply(key, event);
@@ -415,10 +501,10 @@ impl Replayed {
         self.out = Some(run.out);
     }
 
-    fn apply(&mut self, key: std::borrow::Cow<'_, str>, event: Event) {
+    fn apply(&mut self, key: ItemKey, event: Event) {
         if let Event::Migrated { from } = &event {
-            if let Some(record) = self.items.get(from.as_str()).cloned() {
-                self.items.insert(key.into_owned().into_boxed_str(), record);
+            if let Some(record) = self.items.get(&ItemKey::parse(from)).cloned() {
+                self.items.insert(key, record);
             }
             return;
         }
@@ -426,14 +512,7 @@ impl Replayed {
             self.saved_files
                 .extend(files.iter().map(|f| Box::from(f.as_str())));
         }
-        // Looked up first: most entries are about an item already known, and need no copy of the key.
-        let record = match self.items.get_mut(&*key) {
-            Some(record) => record,
-            None => self
-                .items
-                .entry(key.into_owned().into_boxed_str())
-                .or_default(),
-        };
+        let record = self.items.entry(key).or_default();
         if let Event::Started { estimate } = &event {
             record.estimate = *estimate;
         }
@@ -442,19 +521,19 @@ impl Replayed {
 
     /// The recorded state of the item with `key`, or of its key in the older form when a journal of that
     /// form knows it only by that.
-    pub fn state(&self, key: &str, legacy: &str) -> State {
+    pub fn state(&self, key: &ItemKey, legacy: &ItemKey) -> State {
         self.state_ref(key, legacy).cloned().unwrap_or_default()
     }
 
     /// Like [`Replayed::state`], borrowed; `None` for an item never recorded.
-    pub fn state_ref(&self, key: &str, legacy: &str) -> Option<&State> {
+    pub fn state_ref(&self, key: &ItemKey, legacy: &ItemKey) -> Option<&State> {
         self.items
             .get(key)
             .or_else(|| self.legacy_record(key, legacy))
             .map(|r| &r.state)
     }
 
-    fn legacy_record(&self, key: &str, legacy: &str) -> Option<&Record> {
+    fn legacy_record(&self, key: &ItemKey, legacy: &ItemKey) -> Option<&Record> {
         if !self.has_legacy || self.items.contains_key(key) {
             return None;
         }
@@ -468,12 +547,12 @@ impl Replayed {
     }
 
     /// Whether the item is known only by its key in the older form (and so gets a `migrated` entry).
-    pub fn needs_migration(&self, key: &str, legacy: &str) -> bool {
+    pub fn needs_migration(&self, key: &ItemKey, legacy: &ItemKey) -> bool {
         self.legacy_record(key, legacy).is_some()
     }
 
     /// The estimate recorded when the item was last started.
-    pub fn estimate(&self, key: &str) -> Option<u64> {
+    pub fn estimate(&self, key: &ItemKey) -> Option<u64> {
         self.items.get(key).and_then(|r| r.estimate)
     }
 
@@ -564,7 +643,7 @@ impl Journal {
     pub fn record(&mut self, item: usize, key: &str, event: Event) -> std::io::Result<()> {
         self.record_all(vec![Entry {
             item,
-            key: key.to_string(),
+            key: ItemKey::parse(key),
             event,
         }])
     }
@@ -581,7 +660,7 @@ impl Journal {
         }
         self.write_synced(&text)?;
         for entry in entries {
-            self.replayed.apply_entry(entry.key.into(), entry.event);
+            self.replayed.apply_entry(entry.key, entry.event);
         }
         Ok(())
     }
@@ -790,20 +869,23 @@ impl Journal {
 
     /// Records in [`Journal::replayed`] an entry that a [`GroupCommit`] has written.
     pub fn applied(&mut self, entry: Entry) {
-        self.replayed.apply_entry(entry.key.into(), entry.event);
+        self.replayed.apply_entry(entry.key, entry.event);
     }
 }
 
-/// The key of a batch line without an `id` (see [`content_digest`]).
+/// The key of a batch line without an `id`, before its occurrence (`#<n>`) is appended (see
+/// [`content_digest`]).
 #[cfg(test)]
 pub fn content_key(value: &Value) -> String {
-    content_key_of(&content_digest(value))
+    let mut key = String::from("sha256:");
+    push_hex(&mut key, &content_digest(value));
+    key
 }
 
 /// The key of a batch line without an `id` is `sha256:` and the first 128 bits (32 hex digits) of the
 /// SHA-256 of the line's canonical JSON (see [`canonical_json`]), so that whitespace and the order of
 /// fields do not matter; these are the 128 bits. The batch reader appends `#<n>` to the key for the n-th
-/// identical line.
+/// identical line ([`ItemKey::content`]).
 pub fn content_digest(value: &Value) -> [u8; 16] {
     let mut hasher = Sha256Writer(Sha256::new());
     // Writing into a hasher cannot fail.
@@ -812,14 +894,6 @@ pub fn content_digest(value: &Value) -> [u8; 16] {
     let mut bits = [0u8; 16];
     bits.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
     bits
-}
-
-/// The key [`content_key`] makes of a [`content_digest`].
-pub fn content_key_of(digest: &[u8; 16]) -> String {
-    let mut key = String::with_capacity(7 + 32);
-    key.push_str("sha256:");
-    push_hex(&mut key, digest);
-    key
 }
 
 /// JSON text with no whitespace and the fields of every object sorted by name; strings and numbers are
@@ -954,7 +1028,7 @@ mod tests {
                 ] {
                     let entry = Entry {
                         item: i + 1,
-                        key: key.clone(),
+                        key: ItemKey::parse(&key),
                         event,
                     };
                     commit.append(&entry).await.unwrap();
@@ -975,8 +1049,18 @@ mod tests {
                 credits: 1,
                 urls: vec![],
             };
-            assert_eq!(replayed.state(&key, ""), want);
-            assert_eq!(journal.lock().unwrap().replayed().state(&key, ""), want);
+            assert_eq!(
+                replayed.state(&ItemKey::parse(&key), &ItemKey::parse("")),
+                want
+            );
+            assert_eq!(
+                journal
+                    .lock()
+                    .unwrap()
+                    .replayed()
+                    .state(&ItemKey::parse(&key), &ItemKey::parse("")),
+                want
+            );
         }
         let _ = std::fs::remove_file(path);
     }
@@ -993,7 +1077,7 @@ mod tests {
         for i in 0..300usize {
             let entry = Entry {
                 item: i + 1,
-                key: format!("k{i}"),
+                key: ItemKey::parse(&format!("k{i}")),
                 event: Event::Failed {
                     error: format!("e{i}"),
                 },
@@ -1036,7 +1120,7 @@ mod tests {
         let commit = GroupCommit::start(journal.file.try_clone().unwrap(), active, flush).unwrap();
         let entry = |key: &str, event: Event| Entry {
             item: 1,
-            key: key.into(),
+            key: ItemKey::parse(key),
             event,
         };
         commit
@@ -1061,7 +1145,10 @@ mod tests {
             "flushed first, before the entry"
         );
         let r = Replayed::read(&path).unwrap().unwrap();
-        assert!(matches!(r.state("a", ""), State::Done { .. }));
+        assert!(matches!(
+            r.state(&ItemKey::parse("a"), &ItemKey::parse("")),
+            State::Done { .. }
+        ));
         // A failed flush: the entry is not written and the recorder is told; the next entry is written.
         let broken = entry(
             "b",
@@ -1079,8 +1166,14 @@ mod tests {
             .await
             .unwrap();
         let r = Replayed::read(&path).unwrap().unwrap();
-        assert_eq!(r.state("b", ""), State::New);
-        assert_eq!(r.state("c", ""), State::InFlight);
+        assert_eq!(
+            r.state(&ItemKey::parse("b"), &ItemKey::parse("")),
+            State::New
+        );
+        assert_eq!(
+            r.state(&ItemKey::parse("c"), &ItemKey::parse("")),
+            State::InFlight
+        );
         drop(commit);
         let _ = std::fs::remove_file(path);
     }
@@ -1113,7 +1206,56 @@ mod tests {
     }
 
     fn state(j: &Journal, key: &str) -> State {
-        j.replayed().state(key, "")
+        j.replayed()
+            .state(&ItemKey::parse(key), &ItemKey::parse(""))
+    }
+
+    /// Keys are equal exactly when their written forms are: content keys are held as bits only in the
+    /// one form the batch writes them, and every key is written back as it was read.
+    #[test]
+    fn item_keys_compare_as_their_written_forms() {
+        let hex = "00112233445566778899aabbccddeeff";
+        let digest = [
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ];
+        let canonical = format!("sha256:{hex}#12");
+        assert_eq!(ItemKey::parse(&canonical), ItemKey::content(digest, 12));
+        let texts = [
+            canonical.clone(),
+            format!("sha256:{hex}#1"),
+            format!("sha256:{}#12", hex.to_uppercase()),
+            format!("sha256:{hex}#012"),
+            format!("sha256:{hex}#0"),
+            format!("sha256:{hex}#"),
+            format!("sha256:{hex}#1x"),
+            format!("sha256:{hex}"),
+            format!("sha256:{}#1", &hex[..30]),
+            format!("sha256:{hex}00#1"),
+            format!("sha256:{}g#1", &hex[..31]),
+            format!("sha256:{hex}#99999999999999999999999"),
+            "id:x".to_string(),
+            "id:sha256:x#1".to_string(),
+            "0123456789abcdef".to_string(),
+            String::new(),
+        ];
+        for a in &texts {
+            let key = ItemKey::parse(a);
+            assert_eq!(&key.to_string(), a, "written back as read");
+            assert_eq!(
+                serde_json::to_string(&key).unwrap(),
+                serde_json::to_string(a).unwrap()
+            );
+            for b in &texts {
+                assert_eq!(key == ItemKey::parse(b), a == b, "{a} vs {b}");
+            }
+        }
+        assert!(matches!(ItemKey::parse(&texts[2]), ItemKey::Text(_)));
+        assert!(matches!(ItemKey::parse(&texts[3]), ItemKey::Text(_)));
+        assert!(matches!(ItemKey::parse(&texts[4]), ItemKey::Text(_)));
+        assert!(ItemKey::parse("0123456789abcdef").is_legacy());
+        assert!(!ItemKey::parse(&canonical).is_legacy());
+        assert_eq!(ItemKey::id("7"), ItemKey::parse("id:7"));
     }
 
     /// The journal's line format, pinned for every event (journals written by earlier versions use it),
@@ -1176,7 +1318,7 @@ mod tests {
         for (event, fields) in cases {
             let entry = Entry {
                 item: 3,
-                key: "id:x".into(),
+                key: ItemKey::parse("id:x"),
                 event: event.clone(),
             };
             let line = serde_json::to_string(&entry).unwrap();
@@ -1331,7 +1473,7 @@ mod tests {
             (None, 0, 0)
         );
         assert_eq!(
-            replayed.state("a", ""),
+            replayed.state(&ItemKey::parse("a"), &ItemKey::parse("")),
             State::Failed {
                 error: "bad".into()
             }
@@ -1368,7 +1510,10 @@ mod tests {
         assert!(r.damaged[1].reason.contains("not JSON"), "{:?}", r.damaged);
         assert!(r.damaged[2].reason.contains("not a journal entry"));
         assert_eq!(r.torn_tail.map(|t| t.line), Some(7));
-        assert_eq!(r.state("a", ""), State::InFlight);
+        assert_eq!(
+            r.state(&ItemKey::parse("a"), &ItemKey::parse("")),
+            State::InFlight
+        );
         std::fs::remove_file(path).ok();
     }
 
@@ -1384,7 +1529,10 @@ mod tests {
         }
         let r = Replayed::read(&path).unwrap().unwrap();
         assert!(r.damaged.is_empty() && r.torn_tail.is_none());
-        assert_eq!(r.state("a", ""), State::Failed { error: "x".into() });
+        assert_eq!(
+            r.state(&ItemKey::parse("a"), &ItemKey::parse("")),
+            State::Failed { error: "x".into() }
+        );
         std::fs::remove_file(path).ok();
     }
 
@@ -1434,15 +1582,28 @@ mod tests {
             .unwrap();
         }
         let mut j = open(&path);
-        assert!(j.replayed().needs_migration(&new, &old));
-        assert!(matches!(j.replayed().state(&new, &old), State::Done { .. }));
+        assert!(
+            j.replayed()
+                .needs_migration(&ItemKey::parse(&new), &ItemKey::parse(&old))
+        );
+        assert!(matches!(
+            j.replayed()
+                .state(&ItemKey::parse(&new), &ItemKey::parse(&old)),
+            State::Done { .. }
+        ));
         j.record(3, &new, Event::Migrated { from: old.clone() })
             .unwrap();
-        assert!(!j.replayed().needs_migration(&new, &old));
+        assert!(
+            !j.replayed()
+                .needs_migration(&ItemKey::parse(&new), &ItemKey::parse(&old))
+        );
         drop(j);
         // After migration the new key alone finds the state.
         let r = Replayed::read(&path).unwrap().unwrap();
-        assert!(matches!(r.state(&new, "none"), State::Done { .. }));
+        assert!(matches!(
+            r.state(&ItemKey::parse(&new), &ItemKey::parse("none")),
+            State::Done { .. }
+        ));
         std::fs::remove_file(path).ok();
     }
 
