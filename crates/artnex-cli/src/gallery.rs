@@ -75,17 +75,45 @@ fn is_ours(head: &[u8]) -> bool {
     head.windows(tag.len()).any(|w| w == tag) || PAGE_HEAD.as_bytes().starts_with(head)
 }
 
-/// What is at a page's path: nothing, a page of ours, or someone else's file.
-fn existing(path: &Path) -> std::io::Result<Option<bool>> {
+/// What is at a page's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtPath {
+    Nothing,
+    /// A page of ours.
+    Ours,
+    /// A page of ours holding exactly the page about to be written (a rerun that changed nothing
+    /// leaves its pages alone instead of writing them all again).
+    Same,
+    /// Someone else's file.
+    Foreign,
+}
+
+/// What is at a page's path; `html` is what is about to be written there, if anything.
+fn existing(path: &Path, html: Option<&str>) -> std::io::Result<AtPath> {
     use std::io::Read;
-    let file = match std::fs::File::open(path) {
+    let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AtPath::Nothing),
         Err(e) => return Err(e),
     };
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    file.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
-    Ok(Some(is_ours(&head)))
+    (&mut file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+    if !is_ours(&head) {
+        return Ok(AtPath::Foreign);
+    }
+    let Some(html) = html.map(str::as_bytes) else {
+        return Ok(AtPath::Ours);
+    };
+    if !html.starts_with(&head) || file.metadata()?.len() != html.len() as u64 {
+        return Ok(AtPath::Ours);
+    }
+    let mut rest = Vec::with_capacity(html.len().saturating_sub(head.len()));
+    file.read_to_end(&mut rest)?;
+    Ok(if html.get(head.len()..) == Some(&rest[..]) {
+        AtPath::Same
+    } else {
+        AtPath::Ours
+    })
 }
 
 /// The file name of page `n` (1-based): `index.html`, then `index-2.html`, `index-3.html`, …
@@ -115,7 +143,8 @@ impl From<std::io::Error> for NotWritten {
 /// about [`PAGE_BYTES`]: `index.html` (with the totals and links to every page), then `index-2.html`, … .
 /// Cards are taken one at a time and at most two pages are held in memory, however many cards there are.
 /// Every page is written to a temporary file and renamed into place at the end, so a page is never left
-/// half-written; pages of an earlier, longer gallery are removed. Writes nothing when a page's name is
+/// half-written; a page that already holds what would be written is left as it is (a rerun that changed
+/// nothing writes nothing); pages of an earlier, longer gallery are removed. Writes nothing when a page's name is
 /// taken by a file that `artnex` did not write. Returns the path of `index.html`.
 pub fn write<'c>(
     dir: &Path,
@@ -210,11 +239,13 @@ impl Pages<'_> {
         Ok(())
     }
 
-    /// Writes page `n` to its temporary file.
+    /// Writes page `n` to its temporary file, unless the page already holds `html`.
     fn stage(&mut self, n: usize, html: &str) -> Result<(), NotWritten> {
         let target = self.dir.join(page_name(n));
-        if existing(&target)? == Some(false) {
-            return Err(NotWritten::Foreign(target));
+        match existing(&target, Some(html))? {
+            AtPath::Foreign => return Err(NotWritten::Foreign(target)),
+            AtPath::Same => return Ok(()),
+            AtPath::Nothing | AtPath::Ours => {}
         }
         // One fixed name per page: a temporary file left by a kill is overwritten by the next write.
         let tmp = self.dir.join(format!(".{}.artnex-tmp", page_name(n)));
@@ -259,7 +290,7 @@ impl Pages<'_> {
         // Pages of an earlier, longer gallery.
         for n in pages + 1.. {
             let old = self.dir.join(page_name(n));
-            if existing(&old)? != Some(true) || std::fs::remove_file(&old).is_err() {
+            if existing(&old, None)? != AtPath::Ours || std::fs::remove_file(&old).is_err() {
                 break;
             }
         }
@@ -526,6 +557,40 @@ mod tests {
         }
         assert!(pages > 1, "{pages}");
         assert!(read(&dir, 1).contains(&format!("{}…", "&lt;".repeat(PROMPT_CHARS))));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Pages that would be written as they are are left alone (same file, not rewritten); a page whose
+    /// content changed, even to text of the same length, is replaced.
+    #[test]
+    fn unchanged_pages_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = temp_dir("unchanged");
+        let inode = |n: usize| std::fs::metadata(dir.join(page_name(n))).unwrap().ino();
+        let cards = |last: &str| {
+            (0..PAGE_CARDS)
+                .map(|i| card(&format!("f{i}.png")))
+                .chain([card(last)])
+                .collect::<Vec<_>>()
+        };
+        write(&dir, "B", cards("a.png")).unwrap();
+        let (first, second) = (inode(1), inode(2));
+        write(&dir, "B", cards("a.png")).unwrap();
+        assert_eq!((inode(1), inode(2)), (first, second));
+        // The one card of page 2 changes: page 2 is replaced, page 1 (same totals) is not.
+        write(&dir, "B", cards("b.png")).unwrap();
+        assert_eq!(inode(1), first);
+        assert_ne!(inode(2), second);
+        let on_page_2 = referenced_files(&read(&dir, 2));
+        assert!(
+            on_page_2.contains(&"b.png".to_string()) && !on_page_2.contains(&"a.png".to_string())
+        );
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -435,8 +435,13 @@ impl Replayed {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
+        // Sized for the items the file likely holds (a finished item takes about 500 bytes in three
+        // entries), so that the maps are not grown and rehashed again and again while reading.
+        let likely_items = usize::try_from(file.metadata()?.len() / 512).unwrap_or(0);
         let mut reader = BufReader::new(file);
         let mut out = Replayed::default();
+        out.items.reserve(likely_items);
+        out.saved_files.reserve(likely_items);
         let mut buf = Vec::new();
         let (mut line_no, mut offset) = (0usize, 0u64);
         // The last unreadable line seen: whether it is the torn tail depends on what follows it.
