@@ -459,6 +459,15 @@ mod tests {
         std::fs::read_to_string(dir.join(page_name(n))).unwrap()
     }
 
+    /// The names of everything in `dir`.
+    fn names_in(dir: &Path) -> Vec<std::ffi::OsString> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect()
+    }
+
     #[test]
     fn renders_players_by_kind_and_escapes_text() {
         let dir = temp_dir("kinds");
@@ -585,11 +594,7 @@ mod tests {
         assert!(
             on_page_2.contains(&"b.png".to_string()) && !on_page_2.contains(&"a.png".to_string())
         );
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
+        let names = names_in(&dir);
         assert_eq!(names.len(), 2, "{names:?}");
         std::fs::remove_dir_all(dir).ok();
     }
@@ -640,11 +645,7 @@ mod tests {
             std::fs::read_to_string(dir.join(page_name(2))).unwrap(),
             "theirs"
         );
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name())
-            .collect();
+        let names = names_in(&dir);
         assert_eq!(names.len(), 1, "{names:?}");
         std::fs::remove_dir_all(dir).ok();
     }

@@ -882,9 +882,8 @@ impl Journal {
 /// [`content_digest`]).
 #[cfg(test)]
 pub fn content_key(value: &Value) -> String {
-    let mut key = String::from("sha256:");
-    push_hex(&mut key, &content_digest(value));
-    key
+    let first = ItemKey::content(content_digest(value), 1).to_string();
+    first.strip_suffix("#1").unwrap_or(&first).to_string()
 }
 
 /// The key of a batch line without an `id` is `sha256:` and the first 128 bits (32 hex digits) of the
