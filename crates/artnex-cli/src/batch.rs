@@ -99,7 +99,7 @@ struct Shared<'a> {
     commit: GroupCommit,
     out: PathBuf,
     /// Result files found in `out` before the run (see [`Preflight::present`]).
-    present: FxHashSet<Box<str>>,
+    present: Present,
     args: BatchArgs,
     json: bool,
     stop: Stop,
@@ -358,26 +358,28 @@ fn take_id(value: &mut Value) -> Result<Option<String>, String> {
 }
 
 /// The journal and the batch file, read at the same time (on two threads: both are long for a large
-/// batch). Items get their keys of the older line-number form only when the journal has such keys.
+/// batch), and the output directory listed while the journal is still being read (it takes longer).
+/// Items get their keys of the older line-number form only when the journal has such keys.
 fn read_batch(
     g: &Settings,
     args: &BatchArgs,
     journal_path: &Path,
-) -> Result<(Option<Replayed>, Vec<Item>), Failure> {
-    let (replayed, items) = std::thread::scope(|scope| {
+) -> Result<(Option<Replayed>, Vec<Item>, Listing), Failure> {
+    let (replayed, items, listing) = std::thread::scope(|scope| {
         let journal = scope.spawn(|| Replayed::read(journal_path));
         let items = read_items(g, &args.file);
+        let listing = list_dir(&g.out);
         let replayed = journal
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("reading the journal failed")));
-        (replayed, items)
+        (replayed, items, listing)
     });
     let replayed = replayed.map_err(|e| io_failure(journal_path, e))?;
     let mut items = items?;
     if replayed.as_ref().is_some_and(Replayed::has_legacy_keys) {
         add_legacy_keys(&mut items, &args.file)?;
     }
-    Ok((replayed, items))
+    Ok((replayed, items, listing))
 }
 
 /// The lines of a batch file that are items: with their 1-based line numbers, trimmed, without blank
@@ -524,9 +526,56 @@ struct Preflight {
     leftovers: Vec<PathBuf>,
     /// The journal is not yet in the output directory's list of journals (see [`crate::outdir`]).
     unlisted: Option<String>,
-    /// Result files the journal records that are in the output directory (the gallery shows them without
-    /// looking for each again).
-    present: FxHashSet<Box<str>>,
+    /// Result files the journal records as saved that are in the output directory (the gallery shows
+    /// them without looking for each again).
+    present: Present,
+}
+
+/// Which of the files that the journal records as saved were found in the output directory before the
+/// run.
+enum Present {
+    /// Every one: the usual rerun, where the gallery need not look a single file up.
+    All,
+    /// These (a file was deleted, or is not a result of this batch file's operations).
+    Some(FxHashSet<Box<str>>),
+}
+
+impl Default for Present {
+    fn default() -> Present {
+        Present::Some(FxHashSet::default())
+    }
+}
+
+impl Present {
+    /// Whether `name`, which the journal records as saved, was found.
+    fn contains(&self, name: &str) -> bool {
+        match self {
+            Present::All => true,
+            Present::Some(names) => names.contains(name),
+        }
+    }
+}
+
+/// The output directory's entries (names that are UTF-8, with their types), read while the journal is
+/// (see [`read_batch`]); `None` when the directory does not exist.
+type Listing = std::io::Result<Option<Vec<(Box<str>, Option<std::fs::FileType>)>>>;
+
+/// Lists `dir` (see [`Listing`]).
+fn list_dir(dir: &Path) -> Listing {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(
+        entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?.into_boxed_str();
+                Some((name, entry.file_type().ok()))
+            })
+            .collect(),
+    ))
 }
 
 /// How many names a message lists before saying "and N more".
@@ -594,19 +643,22 @@ fn pending_stems(items: &[Item], journal: Option<&Replayed>) -> HashSet<String> 
 /// Checks that the journal can be trusted with the output directory before a run sends anything:
 /// damaged lines, an output directory other than the one the journal's results are in, and result files
 /// the journal does not know (a deleted, emptied or truncated journal would send their items again).
+/// `listing` is what the output directory held (see [`read_batch`]).
 fn preflight(
     args: &BatchArgs,
     items: &[Item],
     journal: Option<&Replayed>,
     journal_path: &Path,
     out: &Path,
+    listing: Listing,
 ) -> Result<Preflight, Failure> {
     let mut p = Preflight::default();
     if let Some(j) = journal {
         check_lines(&mut p, args, j, journal_path);
         check_out_dir(&mut p, j, out);
     }
-    check_results(&mut p, args, items, journal, journal_path, out)?;
+    let listing = listing.map_err(|e| io_failure(out, e))?;
+    check_results(&mut p, args, items, journal, journal_path, out, listing)?;
     Ok(p)
 }
 
@@ -680,39 +732,40 @@ fn check_results(
     journal: Option<&Replayed>,
     journal_path: &Path,
     out: &Path,
+    listing: Option<Vec<(Box<str>, Option<std::fs::FileType>)>>,
 ) -> Result<(), Failure> {
     let ops: BTreeSet<&str> = items
         .iter()
         .filter_map(|i| i.request.as_ref().ok().map(Request::op))
         .collect();
     let stems = pending_stems(items, journal);
-    let listing = match std::fs::read_dir(out) {
-        Ok(listing) => Some(listing),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io_failure(out, e)),
-    };
     let mut unknown = Vec::new();
-    for entry in listing.into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if let Some(stem) = artnex::media::unfinished_save_stem(name) {
+    let mut present = Vec::new();
+    for (name, file_type) in listing.into_iter().flatten() {
+        if let Some(stem) = artnex::media::unfinished_save_stem(&name) {
             if stems.contains(stem) {
-                p.leftovers.push(entry.path());
+                p.leftovers.push(out.join(&*name));
             }
             continue;
         }
-        let Some(stem) = ops.iter().find_map(|op| result_file_stem(name, op)) else {
+        let Some(stem) = ops.iter().find_map(|op| result_file_stem(&name, op)) else {
             continue;
         };
-        let recorded = journal.is_some_and(|j| j.knows_file(name));
-        if recorded && entry.file_type().is_ok_and(|t| t.is_file()) {
-            p.present.insert(name.into());
-        }
-        let known = recorded || stems.contains(stem);
-        if !known && entry.path().is_file() {
+        let saved = journal.is_some_and(|j| j.lists_saved(&name));
+        let known = saved || journal.is_some_and(|j| j.knows_file(&name)) || stems.contains(stem);
+        if !known && out.join(&*name).is_file() {
             unknown.push(name.to_string());
         }
+        if saved && file_type.is_some_and(|t| t.is_file()) {
+            present.push(name);
+        }
     }
+    // Every saved file found (names are listed once each): the gallery need not look any up.
+    p.present = if journal.is_some_and(|j| j.saved_file_count() == present.len()) {
+        Present::All
+    } else {
+        Present::Some(present.into_iter().collect())
+    };
     unknown.sort();
     // Results that another batch that wrote here records are that batch's.
     let me = crate::outdir::journal_id(journal_path);
@@ -768,9 +821,9 @@ fn check_results(
 /// and does not touch the output directory.
 fn dry_run(g: &Settings, args: &BatchArgs, journal_path: &Path) -> Result<ExitCode, Failure> {
     // What an earlier run recorded: a rerun would not send those items again.
-    let (journal, items) = read_batch(g, args, journal_path)?;
+    let (journal, items, listing) = read_batch(g, args, journal_path)?;
     let items = &items;
-    let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out)?;
+    let checks = preflight(args, items, journal.as_ref(), journal_path, &g.out, listing)?;
     for note in &checks.notes {
         errln!("note: {note}");
     }
@@ -1078,8 +1131,15 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         }
         Err(LockError::Io { path, source }) => return Err(io_failure(&path, source)),
     };
-    let (replayed, items) = read_batch(g, args, &journal_path)?;
-    let checks = preflight(args, &items, replayed.as_ref(), &journal_path, &g.out)?;
+    let (replayed, items, listing) = read_batch(g, args, &journal_path)?;
+    let checks = preflight(
+        args,
+        &items,
+        replayed.as_ref(),
+        &journal_path,
+        &g.out,
+        listing,
+    )?;
     for note in &checks.notes {
         errln!("note: {note}");
     }

@@ -579,7 +579,17 @@ impl Replayed {
 
     /// Whether a `saved` entry lists the file, or a forced run acknowledged it as not this batch's.
     pub fn knows_file(&self, name: &str) -> bool {
-        self.saved_files.contains(name) || self.acknowledged.contains(name)
+        self.lists_saved(name) || self.acknowledged.contains(name)
+    }
+
+    /// Whether a `saved` entry lists the file.
+    pub fn lists_saved(&self, name: &str) -> bool {
+        self.saved_files.contains(name)
+    }
+
+    /// How many files `saved` entries list (each counted once).
+    pub fn saved_file_count(&self) -> usize {
+        self.saved_files.len()
     }
 
     /// Whether any `saved` entry lists a file.

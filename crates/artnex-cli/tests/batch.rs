@@ -609,6 +609,17 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
     let first = check(&json_lines(&out.stdout));
     assert_eq!(first.len(), 3, "{first:?}");
 
+    // A rerun with every result still there rebuilds a deleted page with all of them (the run then
+    // knows every file is on disk without looking each up).
+    std::fs::remove_file(results.join("index.html")).unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let docs = json_lines(&out.stdout);
+    assert_eq!(docs.last().unwrap()["summary"]["already_done"], 2);
+    assert_eq!(check(&docs), first);
+
     // A later run (as after an interruption) with more items: the gallery is rebuilt from the journal, so
     // it still shows the earlier items, even though the old page is gone; failed items add nothing.
     std::fs::remove_file(results.join("index.html")).unwrap();
