@@ -1,6 +1,7 @@
 //! The one way results reach the disk: a temporary file next to the target, renamed over it when
 //! complete (so the target never holds a partial file, even if the program dies), optionally flushed to
-//! storage with its directory entry.
+//! storage with its directory entry. On Linux, small content saved under a new name is an anonymous file
+//! linked into place when complete instead (see [`anonymous`]): nothing partial is visible either way.
 
 use std::path::{Path, PathBuf};
 
@@ -167,29 +168,17 @@ impl TempFile {
         // temporary name removed.
         let named = blocking(
             move || -> Result<Option<PathBuf>, (PathBuf, std::io::Error)> {
-                write_out(&tmp, held, durable).map_err(|e| (written, e))?;
-                for name in names {
-                    match std::fs::hard_link(&tmp, &name) {
-                        Ok(()) => {
-                            #[cfg(unix)]
-                            if durable {
-                                std::fs::File::open(dir_of(&name))
-                                    .and_then(|d| d.sync_all())
-                                    .map_err(|e| (dir_of(&name).to_path_buf(), e))?;
-                            }
-                            let _ = std::fs::remove_file(&tmp);
-                            return Ok(Some(name));
-                        }
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                        // No hard links here (some network or FAT file systems): check, then rename.
-                        Err(_) if !name.exists() => {
-                            std::fs::rename(&tmp, &name).map_err(|e| (name.clone(), e))?;
-                            return Ok(Some(name));
-                        }
-                        Err(_) => continue,
-                    }
+                #[cfg(target_os = "linux")]
+                let mut names = names.peekable();
+                #[cfg(target_os = "linux")]
+                if let Some(content) = &held
+                    && let Some(named) =
+                        anonymous::name_new(dir_of(&tmp), content, durable, &mut names)
+                {
+                    return named;
                 }
-                Ok(None)
+                write_out(&tmp, held, durable).map_err(|e| (written, e))?;
+                name_new(&tmp, durable, names)
             },
         );
         let named = match named.await {
@@ -211,6 +200,101 @@ impl TempFile {
             )),
             Err((path, e)) => Err(Error::io(path, e)),
         }
+    }
+}
+
+/// Gives the temporary file `tmp` the first of `names` that does not exist (a hard link fails when the
+/// name is taken, atomically), and removes the temporary name; when `durable`, the new directory entry is
+/// on storage before this returns.
+#[cfg_attr(not(unix), allow(unused_variables))]
+fn name_new(
+    tmp: &Path,
+    durable: bool,
+    names: impl Iterator<Item = PathBuf>,
+) -> Result<Option<PathBuf>, (PathBuf, std::io::Error)> {
+    for name in names {
+        match std::fs::hard_link(tmp, &name) {
+            Ok(()) => {
+                #[cfg(unix)]
+                if durable {
+                    sync_dir(&name)?;
+                }
+                let _ = std::fs::remove_file(tmp);
+                return Ok(Some(name));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // No hard links here (some network or FAT file systems): check, then rename.
+            Err(_) if !name.exists() => {
+                std::fs::rename(tmp, &name).map_err(|e| (name.clone(), e))?;
+                return Ok(Some(name));
+            }
+            Err(_) => continue,
+        }
+    }
+    Ok(None)
+}
+
+/// Puts the directory entry of `file` on storage.
+#[cfg(unix)]
+fn sync_dir(file: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    std::fs::File::open(dir_of(file))
+        .and_then(|d| d.sync_all())
+        .map_err(|e| (dir_of(file).to_path_buf(), e))
+}
+
+/// Linux: content held in memory written to an anonymous file (`O_TMPFILE`) that is then linked under the
+/// first free name. The file has no name until it is complete, so nothing partial is ever visible and
+/// there is no temporary name to create and remove: one directory operation per save instead of three,
+/// which matters in a directory of a large batch's results.
+#[cfg(target_os = "linux")]
+mod anonymous {
+    use std::io::Write;
+    use std::iter::Peekable;
+    use std::path::{Path, PathBuf};
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+
+    /// Writes `content` and links it under the first of `names` that is free. `None` when this way is not
+    /// available here (no `O_TMPFILE` on this file system, no `/proc`, a failed write: the caller then
+    /// takes the portable way, which reports the error if there is one); only names found taken are
+    /// consumed from `names`.
+    pub(super) fn name_new(
+        dir: &Path,
+        content: &[u8],
+        durable: bool,
+        names: &mut Peekable<impl Iterator<Item = PathBuf>>,
+    ) -> Option<Result<Option<PathBuf>, (PathBuf, std::io::Error)>> {
+        let fd = rustix::fs::openat(
+            CWD,
+            dir,
+            OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o666),
+        )
+        .ok()?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(content).ok()?;
+        if durable {
+            file.sync_all().ok()?;
+        }
+        // The file's own entry in /proc, followed: linking it needs no privilege (linking the descriptor
+        // itself with `AT_EMPTY_PATH` does).
+        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+        while let Some(name) = names.peek() {
+            match rustix::fs::linkat(CWD, &proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => {
+                    let name = names.next()?;
+                    if durable && let Err(e) = super::sync_dir(&name) {
+                        return Some(Err(e));
+                    }
+                    return Some(Ok(Some(name)));
+                }
+                Err(rustix::io::Errno::EXIST) => {
+                    names.next();
+                }
+                Err(_) => return None,
+            }
+        }
+        Some(Ok(None))
     }
 }
 
@@ -321,6 +405,66 @@ mod tests {
             b"new"
         );
         assert_eq!(names_in(dir.path()), vec!["z.png"]);
+    }
+
+    /// Linux: small content is named without a temporary file. Taken names are skipped and left as they
+    /// are, the directory holds nothing but the results, and where the anonymous file cannot be made the
+    /// caller is told so with no name consumed (it then takes the portable way).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn anonymous_files_take_the_first_free_name_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let name = |n: usize| dir.path().join(format!("r-{n}.png"));
+        std::fs::write(name(1), b"old").expect("written");
+        for (durable, content, expected) in [(false, &b"new"[..], 2), (true, &b"newer"[..], 3)] {
+            let mut names = (1..=4).map(name).peekable();
+            let named = anonymous::name_new(dir.path(), content, durable, &mut names);
+            assert_eq!(named.map(|r| r.ok()), Some(Some(Some(name(expected)))));
+            assert_eq!(std::fs::read(name(expected)).expect("read"), content);
+            assert_eq!(
+                names.next(),
+                Some(name(expected + 1)),
+                "only taken names are used up"
+            );
+        }
+        assert_eq!(std::fs::read(name(1)).expect("read"), b"old");
+        assert_eq!(names_in(dir.path()), vec!["r-1.png", "r-2.png", "r-3.png"]);
+        // Every name taken.
+        let mut names = (1..=3).map(name).peekable();
+        let named = anonymous::name_new(dir.path(), b"x", false, &mut names);
+        assert_eq!(named.map(|r| r.ok()), Some(Some(None)));
+        // No anonymous file where the directory is missing: nothing consumed, nothing written.
+        let missing = dir.path().join("missing");
+        let mut names = [missing.join("a.png")].into_iter().peekable();
+        assert!(anonymous::name_new(&missing, b"x", false, &mut names).is_none());
+        assert_eq!(names.next(), Some(missing.join("a.png")));
+        assert_eq!(names_in(dir.path()), vec!["r-1.png", "r-2.png", "r-3.png"]);
+    }
+
+    /// A no-clobber save that cannot be made reports the name asked for, either way it is tried.
+    #[tokio::test]
+    async fn a_failed_new_save_names_what_was_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing");
+        for content in [vec![1u8; 10], vec![2u8; IN_MEMORY + 1]] {
+            let mut tmp = TempFile::create(&missing, "x.png", &missing.join("x"))
+                .await
+                .expect("created");
+            match tmp.write(&content).await {
+                Err(Error::Io { path, .. }) => {
+                    assert_eq!(path.as_deref(), Some(missing.join("x").as_path()));
+                    continue;
+                }
+                other => other.expect("held in memory"),
+            }
+            let names = [missing.join("x.png")].into_iter();
+            match tmp.commit_new(names, false).await {
+                Err(Error::Io { path, .. }) => {
+                    assert_eq!(path.as_deref(), Some(missing.join("x").as_path()));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[tokio::test]
