@@ -2,7 +2,7 @@
 //!
 //! `-v` prints the SDK's `tracing` events in the CLI's words, one line each: requests, responses,
 //! retries ("retrying after 503, attempt 2 of 3"), video polls, download retries. `-vv`, or `RUST_LOG`
-//! (an `env_logger`-style filter such as `RUST_LOG=artnex=debug`), prints the raw events instead, with
+//! (`target=level` directives such as `RUST_LOG=artnex=debug`), prints the raw events instead, with
 //! their fields. Without either nothing is logged. No log line ever contains the API key: the SDK never
 //! puts it in an event or a span, and these lines print only events' and spans' fields.
 
@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -25,19 +26,44 @@ pub fn init(verbose: u8) {
         .ok()
         .filter(|v| !v.trim().is_empty());
     if verbose >= 2 || rust_log.is_some() {
-        let filter = tracing_subscriber::EnvFilter::new(rust_log.unwrap_or_else(|| "debug".into()));
+        let filter = log_filter(rust_log.as_deref());
         let ansi = crate::progress::Mode::detect(true) != crate::progress::Mode::Lines
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
+            .with_max_level(Level::TRACE)
             .with_writer(std::io::stderr)
             .with_ansi(ansi)
+            .finish()
+            .with(filter)
             .try_init();
         VERBOSE.store(true, Ordering::SeqCst);
     } else if verbose == 1 {
         let _ = tracing_subscriber::registry().with(CliLayer).try_init();
         VERBOSE.store(true, Ordering::SeqCst);
     }
+}
+
+/// What `RUST_LOG` asks for: `target=level` directives separated by commas, or a bare level
+/// (`RUST_LOG=artnex=debug,hyper=info`, `RUST_LOG=trace`); `debug` for everything when it is unset (`-vv`).
+/// A filter that does not parse is reported and `debug` used instead. (Matching on span names or field
+/// values, which `tracing`'s regex-based filter adds, is left out: it costs the CLI's build the regex
+/// crates.)
+fn log_filter(rust_log: Option<&str>) -> Targets {
+    let everything = Targets::new().with_default(Level::DEBUG);
+    let Some(spec) = rust_log else {
+        return everything;
+    };
+    if spec.contains(['[', '{']) {
+        crate::out::err(&format!(
+            "note: RUST_LOG={spec:?}: span and field filters are not supported, only `target=level` directives"
+        ));
+    }
+    spec.parse().unwrap_or_else(|e| {
+        crate::out::err(&format!(
+            "note: RUST_LOG={spec:?} is not a filter of `target=level` directives ({e}); logging everything at debug"
+        ));
+        everything
+    })
 }
 
 /// Logs a request the CLI is about to send (`POST https://…/v1/generate`), when verbose.
@@ -218,5 +244,25 @@ mod tests {
             render(&event, &span).unwrap(),
             "poll: video job req_1 is processing"
         );
+    }
+
+    #[test]
+    fn rust_log_filters_by_target_and_level() {
+        let f = log_filter(Some("artnex=debug,hyper=warn"));
+        assert!(f.would_enable("artnex::exec", &Level::DEBUG));
+        assert!(!f.would_enable("artnex::exec", &Level::TRACE));
+        assert!(f.would_enable("hyper::proto", &Level::WARN));
+        assert!(!f.would_enable("hyper::proto", &Level::INFO));
+        assert!(
+            !f.would_enable("reqwest", &Level::ERROR),
+            "unnamed targets are off"
+        );
+        let f = log_filter(Some("trace"));
+        assert!(f.would_enable("hyper_util::client", &Level::TRACE));
+        // `-vv` without RUST_LOG, and a filter that does not parse: everything at debug.
+        for f in [log_filter(None), log_filter(Some("a=b=c"))] {
+            assert!(f.would_enable("reqwest", &Level::DEBUG));
+            assert!(!f.would_enable("reqwest", &Level::TRACE));
+        }
     }
 }
