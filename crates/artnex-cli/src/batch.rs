@@ -752,7 +752,7 @@ fn check_results(
             continue;
         };
         let saved = journal.is_some_and(|j| j.lists_saved(&name));
-        let known = saved || journal.is_some_and(|j| j.knows_file(&name)) || stems.contains(stem);
+        let known = saved || journal.is_some_and(|j| j.acknowledges(&name)) || stems.contains(stem);
         if !known && out.join(&*name).is_file() {
             unknown.push(name.to_string());
         }

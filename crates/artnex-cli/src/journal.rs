@@ -579,7 +579,12 @@ impl Replayed {
 
     /// Whether a `saved` entry lists the file, or a forced run acknowledged it as not this batch's.
     pub fn knows_file(&self, name: &str) -> bool {
-        self.lists_saved(name) || self.acknowledged.contains(name)
+        self.lists_saved(name) || self.acknowledges(name)
+    }
+
+    /// Whether a forced run acknowledged the file as not this batch's.
+    pub fn acknowledges(&self, name: &str) -> bool {
+        self.acknowledged.contains(name)
     }
 
     /// Whether a `saved` entry lists the file.

@@ -282,7 +282,8 @@ mod anonymous {
         while let Some(name) = names.peek() {
             match rustix::fs::linkat(CWD, &proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW) {
                 Ok(()) => {
-                    let name = names.next()?;
+                    let name = name.clone();
+                    names.next();
                     if durable && let Err(e) = super::sync_dir(&name) {
                         return Some(Err(e));
                     }
