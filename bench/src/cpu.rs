@@ -49,6 +49,26 @@ fn thread_cpu_ns(tid: u32) -> Option<u64> {
     Some((utime + stime) * 10_000_000)
 }
 
+/// Nanoseconds of CPU the whole machine has spent busy so far, every process and the kernel's own threads
+/// (the `cpu` line of `/proc/stat`: user, nice, system, irq and softirq; idle, I/O wait and time stolen
+/// by a hypervisor left out). `None` where `/proc/stat` cannot be read.
+pub fn machine_busy_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    // Clock ticks of USER_HZ, 100 per second on Linux.
+    Some(busy_ticks(stat.lines().find(|l| l.starts_with("cpu "))?)? * 10_000_000)
+}
+
+/// The busy clock ticks of a `/proc/stat` `cpu` line.
+fn busy_ticks(line: &str) -> Option<u64> {
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal ...
+    [0, 1, 2, 5, 6].iter().map(|&i| ticks.get(i).copied()).sum()
+}
+
 /// Per-thread CPU times of the registered threads at one moment.
 #[derive(Debug, Clone, Default)]
 pub struct CpuSnapshot(HashMap<u32, u64>);
@@ -91,6 +111,16 @@ impl CpuSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn busy_ticks_leave_out_idle_io_wait_and_steal() {
+        assert_eq!(
+            busy_ticks("cpu  100 2 30 5000 70 4 5 900 0 0"),
+            Some(100 + 2 + 30 + 4 + 5)
+        );
+        assert_eq!(busy_ticks("cpu  1 2"), None);
+        assert_eq!(busy_ticks("cpu  x 2 3 4 5 6 7"), None);
+    }
 
     #[test]
     fn differences_skip_threads_that_ended() {

@@ -186,11 +186,60 @@ fn html_files(dir: &Path) -> (u64, usize) {
     (largest, count)
 }
 
+/// CPU spent per item while one side of 9a ran: by the whole machine and, of that, by the simulator's
+/// threads. Both sides make the same requests of the same simulator, so the rest is the client and the
+/// kernel work it causes (writeback, interrupts): where the two sides differ.
+#[derive(Clone, Copy)]
+struct ItemCpu {
+    machine_us: f64,
+    simulator_us: f64,
+}
+
+impl std::fmt::Display for ItemCpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} µs (simulator {:.0}, the rest {:.0})",
+            self.machine_us,
+            self.simulator_us,
+            self.machine_us - self.simulator_us
+        )
+    }
+}
+
+/// The CPU counters at the start of a timed part.
+struct CpuMark {
+    machine: Option<u64>,
+    simulator: CpuSnapshot,
+}
+
+impl CpuMark {
+    fn now() -> CpuMark {
+        CpuMark {
+            machine: crate::cpu::machine_busy_ns(),
+            simulator: CpuSnapshot::take(),
+        }
+    }
+
+    /// Per item of `n`, since the mark; `None` where the machine's counters cannot be read.
+    fn per_item(&self, n: usize) -> Option<ItemCpu> {
+        let machine = crate::cpu::machine_busy_ns()?.saturating_sub(self.machine?);
+        let simulator = CpuSnapshot::take().since(&self.simulator);
+        let per = |ns: u64| ns as f64 / 1000.0 / n.max(1) as f64;
+        Some(ItemCpu {
+            machine_us: per(machine),
+            simulator_us: per(simulator),
+        })
+    }
+}
+
 /// Measured at one batch size.
 struct BatchPoint {
     n: usize,
     cli: f64,
     sdk: f64,
+    cli_cpu: Option<ItemCpu>,
+    sdk_cpu: Option<ItemCpu>,
     resume_secs: f64,
     rss: u64,
     resume_rss: u64,
@@ -232,19 +281,25 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
         // Alternate which side goes first. Before each timed part the file system is synced (untimed):
         // the SDK loop leaves its files for the kernel to write back later, and the CLI, which makes its
         // own durable, would otherwise also pay for writing out the SDK loop's.
-        let mut sdk = 0.0;
+        let (mut sdk, mut sdk_cpu) = (0.0, None);
         if round % 2 == 1 {
             settle_disk(&dir).await;
+            let mark = CpuMark::now();
             sdk = sdk_loop(&base, n, &sdk_out).await?;
+            sdk_cpu = mark.per_item(n);
         }
         settle_disk(&dir).await;
+        let mark = CpuMark::now();
         let first = run_cli(&bin, &base, &file, &out, &dir).await?;
+        let cli_cpu = mark.per_item(n);
         if first.summary["done"].as_u64() != Some(n as u64) {
             return Err(format!("artnex batch: {}", first.summary).into());
         }
         if round % 2 == 0 {
             settle_disk(&dir).await;
+            let mark = CpuMark::now();
             sdk = sdk_loop(&base, n, &sdk_out).await?;
+            sdk_cpu = mark.per_item(n);
         }
         settle_disk(&dir).await;
         let resumed = run_cli(&bin, &base, &file, &out, &dir).await?;
@@ -256,6 +311,8 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
             n,
             cli: n as f64 / first.secs,
             sdk,
+            cli_cpu,
+            sdk_cpu,
             resume_secs: resumed.secs,
             rss: first.peak_rss,
             resume_rss: resumed.peak_rss,
@@ -341,17 +398,23 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
         ),
     );
     report.note(format!(
-        "9: lines `{{\"op\":\"generate\",\"prompt\":\"a lighthouse ... study <i>\",\"model\":\"z-image-turbo\",\"width\":64,\"height\":64}}`, every line distinct; the `artnex` binary (release build) runs as a child process with `batch FILE -j {CONCURRENCY} --json -o OUT` against the bench's simulator (speed 1000), journal and results on {}; the SDK loop runs {CONCURRENCY} tasks in the bench's client runtime, each `generate(..).send()` then `save_to_dir` of every image (not durable: the SDK's default), into another directory; the order alternates by size, and the file system is synced (untimed) before each timed part. Peak RSS = the child's VmHWM. Size → cost: CLI items/s {}; SDK loop items/s {}; CLI/SDK {}; resume {}; peak RSS first run {}; peak RSS resume {}; gallery {}.",
+        "9: lines `{{\"op\":\"generate\",\"prompt\":\"a lighthouse ... study <i>\",\"model\":\"z-image-turbo\",\"width\":64,\"height\":64}}`, every line distinct; the `artnex` binary (release build) runs as a child process with `batch FILE -j {CONCURRENCY} --json -o OUT` against the bench's simulator (speed 1000), journal and results on {}; the SDK loop runs {CONCURRENCY} tasks in the bench's client runtime, each `generate(..).send()` then `save_to_dir` of every image (not durable: the SDK's default), into another directory; the order alternates by size, and the file system is synced (untimed) before each timed part. Peak RSS = the child's VmHWM. Size → cost: CLI items/s {}; SDK loop items/s {}; CLI/SDK {}; CPU per item, the whole machine (`/proc/stat`: every process and the kernel's threads), CLI {}, SDK loop {}; resume {}; peak RSS first run {}; peak RSS resume {}; gallery {}.",
         ctx.tmp.parent().unwrap_or(&ctx.tmp).display(),
         table(&|p| format!("{:.0}", p.cli)),
         table(&|p| format!("{:.0}", p.sdk)),
         table(&|p| format!("{:.3}", p.cli / p.sdk)),
+        table(&|p| cpu_text(p.cli_cpu)),
+        table(&|p| cpu_text(p.sdk_cpu)),
         table(&|p| format!("{:.2} s", p.resume_secs)),
         table(&|p| mib(p.rss as f64)),
         table(&|p| mib(p.resume_rss as f64)),
         table(&|p| format!("{} html file(s), largest {}", p.html_files, mib(p.html_largest as f64))),
     ));
     Ok(())
+}
+
+fn cpu_text(cpu: Option<ItemCpu>) -> String {
+    cpu.map_or_else(|| "not measured".to_string(), |c| c.to_string())
 }
 
 /// Status requests per job, counted by the simulator's request hook.
