@@ -125,7 +125,8 @@ impl TempFile {
         }
     }
 
-    /// Finishes the file and renames it to `target`; when `durable`, the file and its directory entry are
+    /// Finishes the file and renames it to `target` (on Linux, content still in memory is linked there
+    /// from an anonymous file when the name is free); when `durable`, the file and its directory entry are
     /// on storage before this returns.
     pub(crate) async fn commit(mut self, target: &Path, durable: bool) -> Result<(), Error> {
         let io = |e| Error::io(target.to_path_buf(), e);
@@ -135,6 +136,12 @@ impl TempFile {
         })?;
         let (tmp, to) = (self.tmp.clone(), target.to_path_buf());
         blocking(move || -> std::io::Result<()> {
+            #[cfg(target_os = "linux")]
+            if let Some(content) = &held
+                && let Some(done) = anonymous::replace(&tmp, &to, content, durable)
+            {
+                return done;
+            }
             write_out(&tmp, held, durable)?;
             std::fs::rename(&tmp, &to)?;
             #[cfg(unix)]
@@ -264,23 +271,9 @@ mod anonymous {
         durable: bool,
         names: &mut Peekable<impl Iterator<Item = PathBuf>>,
     ) -> Option<Result<Option<PathBuf>, (PathBuf, std::io::Error)>> {
-        let fd = rustix::fs::openat(
-            CWD,
-            dir,
-            OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o666),
-        )
-        .ok()?;
-        let mut file = std::fs::File::from(fd);
-        file.write_all(content).ok()?;
-        if durable {
-            file.sync_all().ok()?;
-        }
-        // The file's own entry in /proc, followed: linking it needs no privilege (linking the descriptor
-        // itself with `AT_EMPTY_PATH` does).
-        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+        let written = Written::new(dir, content, durable)?;
         while let Some(name) = names.peek() {
-            match rustix::fs::linkat(CWD, &proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW) {
+            match written.link(name) {
                 Ok(()) => {
                     let name = name.clone();
                     names.next();
@@ -296,6 +289,71 @@ mod anonymous {
             }
         }
         Some(Ok(None))
+    }
+
+    /// Writes `content` and gives it the name `target`, replacing a file of that name: linked there
+    /// directly when the name is free (one directory operation, and ext4 allocates the file's inode
+    /// without holding the directory's lock, so many saves into one directory do not queue behind each
+    /// other), otherwise linked under the temporary name `tmp` and renamed over `target`. `None` when
+    /// this way is not available here (nothing was written under any name: the caller takes the
+    /// portable way).
+    pub(super) fn replace(
+        tmp: &Path,
+        target: &Path,
+        content: &[u8],
+        durable: bool,
+    ) -> Option<std::io::Result<()>> {
+        let written = Written::new(super::dir_of(target), content, durable)?;
+        match written.link(target) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::EXIST) => {
+                written.link(tmp).ok()?;
+                if let Err(e) = std::fs::rename(tmp, target) {
+                    let _ = std::fs::remove_file(tmp);
+                    return Some(Err(e));
+                }
+            }
+            Err(_) => return None,
+        }
+        if durable && let Err((_, e)) = super::sync_dir(target) {
+            return Some(Err(e));
+        }
+        Some(Ok(()))
+    }
+
+    /// Content written to an anonymous file that has no name yet.
+    struct Written {
+        file: std::fs::File,
+        /// The file's own entry in /proc, followed when linking: that needs no privilege (linking the
+        /// descriptor itself with `AT_EMPTY_PATH` does).
+        proc_path: String,
+    }
+
+    impl Written {
+        /// `None` when `dir`'s file system has no `O_TMPFILE`, or the write fails.
+        fn new(dir: &Path, content: &[u8], durable: bool) -> Option<Written> {
+            let fd = rustix::fs::openat(
+                CWD,
+                dir,
+                OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o666),
+            )
+            .ok()?;
+            let mut file = std::fs::File::from(fd);
+            file.write_all(content).ok()?;
+            if durable {
+                file.sync_all().ok()?;
+            }
+            let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
+            Some(Written { file, proc_path })
+        }
+
+        /// Gives the file the name `name`; fails with `EEXIST` when the name is taken.
+        fn link(&self, name: &Path) -> rustix::io::Result<()> {
+            // The descriptor stays open until the link is made.
+            let _open = &self.file;
+            rustix::fs::linkat(CWD, &self.proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW)
+        }
     }
 }
 
@@ -440,6 +498,39 @@ mod tests {
         assert!(anonymous::name_new(&missing, b"x", false, &mut names).is_none());
         assert_eq!(names.next(), Some(missing.join("a.png")));
         assert_eq!(names_in(dir.path()), vec!["r-1.png", "r-2.png", "r-3.png"]);
+    }
+
+    /// Linux: a replacing save of content in memory links an anonymous file straight under a free name,
+    /// and under the temporary name then over the target when the name is taken; either way the target
+    /// holds the new content and nothing else is left in the directory.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn anonymous_replacing_saves_link_free_names_and_replace_taken_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (target, tmp) = (dir.path().join("r.png"), dir.path().join(".r.png.1.part"));
+        for (durable, content) in [(false, &b"first"[..]), (true, &b"second"[..])] {
+            let done = anonymous::replace(&tmp, &target, content, durable);
+            assert!(matches!(done, Some(Ok(()))), "{done:?}");
+            assert_eq!(std::fs::read(&target).expect("read"), content);
+            assert_eq!(names_in(dir.path()), vec!["r.png"]);
+        }
+        // A name that cannot be linked nor renamed over (a directory there): the rename's error,
+        // the directory untouched, no temporary name left.
+        let blocked = dir.path().join("d.png");
+        std::fs::create_dir(&blocked).expect("dir");
+        std::fs::write(blocked.join("inside"), b"kept").expect("written");
+        let done = anonymous::replace(&tmp, &blocked, b"x", false);
+        assert!(matches!(done, Some(Err(_))), "{done:?}");
+        assert_eq!(names_in(dir.path()), vec!["d.png", "r.png"]);
+        assert_eq!(
+            std::fs::read(blocked.join("inside")).expect("read"),
+            b"kept"
+        );
+        // No anonymous file where the directory is missing: nothing written, the caller's way is taken.
+        let missing = dir.path().join("missing");
+        assert!(
+            anonymous::replace(&missing.join(".t"), &missing.join("a.png"), b"x", false).is_none()
+        );
     }
 
     /// A no-clobber save that cannot be made reports the name asked for, either way it is tried.
