@@ -24,6 +24,22 @@ use crate::calls::{KEY, Result, raw_client};
 use crate::cpu::CpuSnapshot;
 use crate::report::{Report, Row, Verdict, mib};
 
+/// A file in the temporary directory touched when target 9 has deleted its files.
+const CLEANUP_MARK: &str = "artnex-bench-target9-deleted";
+
+/// How long after a mass deletion file creation is measured to be slower (ext4 skips inodes freed in
+/// the last 60-300 s when it allocates one).
+const AFTER_DELETION: Duration = Duration::from_secs(300);
+
+/// How long ago an earlier run of target 9 deleted its files, if less than [`AFTER_DELETION`].
+fn deleted_recently(mark: &Path) -> Option<Duration> {
+    std::fs::metadata(mark)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .filter(|age| *age < AFTER_DELETION)
+}
+
 /// Items in flight, for the CLI and the SDK loop alike.
 const CONCURRENCY: usize = 64;
 
@@ -260,6 +276,13 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
     };
     let sizes = ctx.sizes.batch_sizes;
     println!("target 9: artnex batch -j {CONCURRENCY} at {sizes:?} lines vs an SDK loop");
+    let cleanup_mark = std::env::temp_dir().join(CLEANUP_MARK);
+    if let Some(age) = deleted_recently(&cleanup_mark) {
+        report.note(format!(
+            "9: started {} s after an earlier run of target 9 deleted its files: for a few minutes after a mass deletion ext4 slows every file creation, the SDK loop's most, so this run's 9a may not be comparable (BENCHMARKS.md, \"Run it\").",
+            age.as_secs()
+        ));
+    }
     let base = ctx.scale.base_url();
     let mut points = Vec::new();
     let mut dirs = Vec::new();
@@ -326,6 +349,8 @@ pub async fn batch(ctx: &Ctx, report: &mut Report) -> Result<()> {
     for dir in dirs {
         let _ = tokio::fs::remove_dir_all(&dir).await;
     }
+    // When that was, for the next run to see (written, so that its modification time moves).
+    let _ = std::fs::write(&cleanup_mark, format!("{:?}", std::time::SystemTime::now()));
     let (Some(small), Some(big)) = (points.first(), points.last()) else {
         return Ok(());
     };
@@ -650,4 +675,25 @@ pub async fn fleet(ctx: &Ctx, report: &mut Report) -> Result<()> {
         table(&|p| format!("{:.1} KiB", p.raw_bytes_per_job / 1024.0)),
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deletion_counts_as_recent_for_five_minutes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mark = dir.path().join(CLEANUP_MARK);
+        assert_eq!(deleted_recently(&mark), None, "no earlier run");
+        std::fs::write(&mark, b"now").expect("written");
+        assert!(deleted_recently(&mark).is_some_and(|age| age < Duration::from_secs(60)));
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&mark)
+            .expect("opened");
+        let long_ago = std::time::SystemTime::now() - AFTER_DELETION - Duration::from_secs(1);
+        file.set_modified(long_ago).expect("set");
+        assert_eq!(deleted_recently(&mark), None);
+    }
 }
