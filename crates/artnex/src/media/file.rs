@@ -321,12 +321,9 @@ mod anonymous {
         Some(Ok(()))
     }
 
-    /// Content written to an anonymous file that has no name yet.
+    /// Content written to an anonymous file that has no name yet (it exists while this holds it open).
     struct Written {
         file: std::fs::File,
-        /// The file's own entry in /proc, followed when linking: that needs no privilege (linking the
-        /// descriptor itself with `AT_EMPTY_PATH` does).
-        proc_path: String,
     }
 
     impl Written {
@@ -344,15 +341,18 @@ mod anonymous {
             if durable {
                 file.sync_all().ok()?;
             }
-            let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-            Some(Written { file, proc_path })
+            Some(Written { file })
         }
 
         /// Gives the file the name `name`; fails with `EEXIST` when the name is taken.
         fn link(&self, name: &Path) -> rustix::io::Result<()> {
-            // The descriptor stays open until the link is made.
-            let _open = &self.file;
-            rustix::fs::linkat(CWD, &self.proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW)
+            // The file's own entry in /proc, followed: linking it needs no privilege (linking the
+            // descriptor itself with `AT_EMPTY_PATH` does).
+            let proc_path = format!(
+                "/proc/self/fd/{}",
+                std::os::fd::AsRawFd::as_raw_fd(&self.file)
+            );
+            rustix::fs::linkat(CWD, &proc_path, CWD, name, AtFlags::SYMLINK_FOLLOW)
         }
     }
 }
