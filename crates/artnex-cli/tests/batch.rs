@@ -584,6 +584,11 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
             .map(|f| f.as_str().unwrap().to_string())
             .collect()
     };
+    let run_batch = || {
+        let mut cmd = artnex(&mock, dir.path());
+        cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
+        run(cmd)
+    };
     let check = |docs: &[serde_json::Value]| -> BTreeSet<String> {
         let summary = &docs.last().unwrap()["summary"];
         let index = std::path::PathBuf::from(summary["gallery"].as_str().unwrap());
@@ -602,9 +607,7 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
         refs
     };
 
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
-    let out = run(cmd).await;
+    let out = run_batch().await;
     assert_eq!(out.status.code(), Some(0));
     let first = check(&json_lines(&out.stdout));
     assert_eq!(first.len(), 3, "{first:?}");
@@ -612,9 +615,7 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
     // A rerun with every result still there rebuilds a deleted page with all of them (the run then
     // knows every file is on disk without looking each up).
     std::fs::remove_file(results.join("index.html")).unwrap();
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
-    let out = run(cmd).await;
+    let out = run_batch().await;
     assert_eq!(out.status.code(), Some(0));
     let docs = json_lines(&out.stdout);
     assert_eq!(docs.last().unwrap()["summary"]["already_done"], 2);
@@ -629,9 +630,7 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
     let mut text = std::fs::read_to_string(&batch).unwrap();
     text.push_str("{\"op\": \"remove-bg\", \"image\": \"in.png\"}\n{\"op\": \"generate\", \"prompt\": \"x\", \"model\": \"sora-2\"}\n");
     std::fs::write(&batch, text).unwrap();
-    let mut cmd = artnex(&mock, dir.path());
-    cmd.args(["--json", "batch", "jobs.jsonl", "-o", "results"]);
-    let out = run(cmd).await;
+    let out = run_batch().await;
     assert_eq!(out.status.code(), Some(4));
     let docs = json_lines(&out.stdout);
     assert_eq!(docs.last().unwrap()["summary"]["already_done"], 2);

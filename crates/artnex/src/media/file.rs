@@ -250,8 +250,9 @@ fn sync_dir(file: &Path) -> Result<(), (PathBuf, std::io::Error)> {
 }
 
 /// Linux: content held in memory written to an anonymous file (`O_TMPFILE`) that is then linked under the
-/// first free name. The file has no name until it is complete, so nothing partial is ever visible and
-/// there is no temporary name to create and remove: one directory operation per save instead of three,
+/// first free name (a no-clobber save) or under the target's name (a replacing save, when it is free).
+/// The file has no name until it is complete, so nothing partial is ever visible and there is no
+/// temporary name to create and remove: one directory operation per save instead of three (or two),
 /// which matters in a directory of a large batch's results.
 #[cfg(target_os = "linux")]
 mod anonymous {
