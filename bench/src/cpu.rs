@@ -33,6 +33,9 @@ fn register(set: &Mutex<Vec<u32>>) {
     }
 }
 
+/// Nanoseconds per clock tick of the tick counts in `/proc` (USER_HZ, 100 per second on Linux).
+const TICK_NS: u64 = 10_000_000;
+
 /// Nanoseconds of CPU used so far by one thread of this process, if it still exists.
 fn thread_cpu_ns(tid: u32) -> Option<u64> {
     if let Ok(s) = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat"))
@@ -46,7 +49,7 @@ fn thread_cpu_ns(tid: u32) -> Option<u64> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) * 10_000_000)
+    Some((utime + stime) * TICK_NS)
 }
 
 /// Nanoseconds of CPU the whole machine has spent busy so far, every process and the kernel's own threads
@@ -54,8 +57,7 @@ fn thread_cpu_ns(tid: u32) -> Option<u64> {
 /// by a hypervisor left out). `None` where `/proc/stat` cannot be read.
 pub fn machine_busy_ns() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    // Clock ticks of USER_HZ, 100 per second on Linux.
-    Some(busy_ticks(stat.lines().find(|l| l.starts_with("cpu "))?)? * 10_000_000)
+    Some(busy_ticks(stat.lines().find(|l| l.starts_with("cpu "))?)? * TICK_NS)
 }
 
 /// The busy clock ticks of a `/proc/stat` `cpu` line.

@@ -45,18 +45,20 @@ pub fn init(verbose: u8) {
 
 /// What `RUST_LOG` asks for: `target=level` directives separated by commas, or a bare level
 /// (`RUST_LOG=artnex=debug,hyper=info`, `RUST_LOG=trace`); `debug` for everything when it is unset (`-vv`).
-/// A filter that does not parse is reported and `debug` used instead. (Matching on span names or field
-/// values, which `tracing`'s regex-based filter adds, is left out: it costs the CLI's build the regex
-/// crates.)
+/// A filter that does not parse, or that filters on spans or fields, is reported and `debug` used
+/// instead. (Matching on span names or field values, which `tracing`'s regex-based filter adds, is left
+/// out: it costs the CLI's build the regex crates.)
 fn log_filter(rust_log: Option<&str>) -> Targets {
     let everything = Targets::new().with_default(Level::DEBUG);
     let Some(spec) = rust_log else {
         return everything;
     };
+    // `Targets` would read `artnex[x]` as a target of that name and match nothing.
     if spec.contains(['[', '{']) {
         crate::out::err(&format!(
-            "note: RUST_LOG={spec:?}: span and field filters are not supported, only `target=level` directives"
+            "note: RUST_LOG={spec:?}: span and field filters are not supported, only `target=level` directives; logging everything at debug"
         ));
+        return everything;
     }
     spec.parse().unwrap_or_else(|e| {
         crate::out::err(&format!(
@@ -259,8 +261,12 @@ mod tests {
         );
         let f = log_filter(Some("trace"));
         assert!(f.would_enable("hyper_util::client", &Level::TRACE));
-        // `-vv` without RUST_LOG, and a filter that does not parse: everything at debug.
-        for f in [log_filter(None), log_filter(Some("a=b=c"))] {
+        // `-vv` without RUST_LOG, a filter that does not parse and a span filter: everything at debug.
+        for f in [
+            log_filter(None),
+            log_filter(Some("a=b=c")),
+            log_filter(Some("artnex[upload]=trace")),
+        ] {
             assert!(f.would_enable("reqwest", &Level::DEBUG));
             assert!(!f.would_enable("reqwest", &Level::TRACE));
         }
