@@ -1244,19 +1244,22 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     // After the first signal no further item is taken up. Twice `-j` items are under way: `-j` of them
     // hold a slot (sending, waiting or downloading), the others wait for one or record their results.
     let under_way = concurrency.saturating_mul(2);
-    let mut running = futures_util::stream::FuturesUnordered::new();
-    let mut to_do = to_do.into_iter();
-    loop {
-        while running.len() < under_way && !stop.requested() {
-            let Some(item) = to_do.next() else { break };
-            running.push(process(&shared, item));
+    // Items finishing in one turn of this loop write their `--json` lines together (see `in_bursts`).
+    crate::out::in_bursts(async {
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        let mut to_do = to_do.into_iter();
+        loop {
+            while running.len() < under_way && !stop.requested() {
+                let Some(item) = to_do.next() else { break };
+                running.push(process(&shared, item));
+            }
+            let Some(outcome) = running.next().await else {
+                break;
+            };
+            outcomes.push(outcome);
         }
-        let Some(outcome) = running.next().await else {
-            break;
-        };
-        outcomes.push(outcome);
-    }
-    drop(running);
+    })
+    .await;
 
     shared.bar.finish();
     let interrupted = stop.requested();

@@ -26,14 +26,30 @@ const BURST_BYTES: usize = 64 * 1024;
 
 /// Runs `f`, writing the lines it prints to stdout on this thread in a few large writes rather than one
 /// write per line: for many lines printed at once, with nothing to wait for in between (the items a
-/// batch finished in earlier runs). Everything is written before this returns.
+/// batch finished in earlier runs). Everything is written before this returns; inside a burst already, `f`
+/// just runs as part of it.
 pub fn burst<T>(f: impl FnOnce() -> T) -> T {
-    BURST.with(|b| *b.borrow_mut() = Some(Vec::with_capacity(BURST_BYTES)));
+    let started = BURST.with(|b| {
+        let mut b = b.borrow_mut();
+        let idle = b.is_none();
+        if idle {
+            *b = Some(Vec::with_capacity(BURST_BYTES));
+        }
+        idle
+    });
     let result = f();
-    if let Some(held) = BURST.with(|b| b.borrow_mut().take()) {
+    if started && let Some(held) = BURST.with(|b| b.borrow_mut().take()) {
         raw(&held);
     }
     result
+}
+
+/// Runs `future`, each of its polls a [`burst`]: the lines it prints to stdout between two waits go out in
+/// one write, just before it waits (a batch's items finishing in one turn share a write, and a reader of
+/// a pipe still has every line before the process sleeps).
+pub async fn in_bursts<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| burst(|| future.as_mut().poll(cx))).await
 }
 
 /// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once; inside a

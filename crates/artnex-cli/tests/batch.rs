@@ -678,3 +678,49 @@ async fn the_gallery_covers_every_saved_item_across_runs_and_only_existing_files
         "<html>mine</html>"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_lines_reach_a_pipe_as_items_finish() {
+    // The `--json` lines of items finishing together share a write, but none waits for a later item: the
+    // generate's line is readable while the slow tts is still on its way.
+    let mock = mock().await;
+    mock.inject(Fault::new(FaultKind::Latency(Duration::from_secs(3))).on_path("/v1/tts"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.jsonl"),
+        "{\"op\": \"tts\", \"text\": \"slow\"}\n{\"op\": \"generate\", \"prompt\": \"fast\", \"width\": 64, \"height\": 64}\n",
+    )
+    .unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-j", "2", "-o", "out"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (first, rest) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        (first, lines)
+    })
+    .await
+    .unwrap();
+    // The tts is still waiting on the simulator (not charged yet) when the first line arrives.
+    assert_eq!(
+        mock.ledger(DEFAULT_KEY).len(),
+        1,
+        "the first line came only once the slow item had finished: {first}"
+    );
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        (&first["line"], &first["status"]),
+        (&2.into(), &"done".into()),
+        "{first}"
+    );
+    let rest: Vec<String> = tokio::task::spawn_blocking(move || rest.map(Result::unwrap).collect())
+        .await
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let last: serde_json::Value = serde_json::from_str(rest.last().unwrap()).unwrap();
+    assert_eq!(last["summary"]["done"], 2, "{last}");
+}
