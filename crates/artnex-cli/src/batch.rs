@@ -247,10 +247,8 @@ impl Shared<'_> {
             _ => self.failed.fetch_add(1, Ordering::SeqCst),
         };
         if let Some(line) = line {
-            if !crate::out::line(&line) {
-                // Nobody reads the results any more: stop as after a first Ctrl-C.
-                self.stop.request();
-            }
+            // A line that cannot be written stops the batch (see `run`'s loop).
+            let _ = crate::out::line(&line);
         } else if outcome != Outcome::Done && outcome != Outcome::AlreadyDone {
             let why = detail
                 .get("error")
@@ -1238,9 +1236,6 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
     // Items finished in earlier runs are reported first, all at once: there is nothing to send or wait for,
     // and their lines go out in a few large writes.
     let (mut outcomes, to_do) = crate::out::burst(|| report_finished(&shared, &items));
-    if crate::out::stdout_gone() {
-        stop.request();
-    }
     // After the first signal no further item is taken up. Twice `-j` items are under way: `-j` of them
     // hold a slot (sending, waiting or downloading), the others wait for one or record their results.
     let under_way = concurrency.saturating_mul(2);
@@ -1249,6 +1244,11 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         let mut running = futures_util::stream::FuturesUnordered::new();
         let mut to_do = to_do.into_iter();
         loop {
+            // Nobody reads the results any more (a line could not be written): stop as after a first
+            // Ctrl-C, before another item is taken up.
+            if crate::out::stdout_gone() {
+                stop.request();
+            }
             while running.len() < under_way && !stop.requested() {
                 let Some(item) = to_do.next() else { break };
                 running.push(process(&shared, item));

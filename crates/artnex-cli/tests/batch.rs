@@ -724,3 +724,64 @@ async fn json_lines_reach_a_pipe_as_items_finish() {
     let last: serde_json::Value = serde_json::from_str(rest.last().unwrap()).unwrap();
     assert_eq!(last["summary"]["done"], 2, "{last}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_output_is_closed_stops_taking_up_items() {
+    // `artnex --json batch ... | head -1`: once a line cannot be written, no further item is sent; the
+    // items in flight finish and are journaled, and the exit code is 141 (as a shell reports SIGPIPE).
+    const ITEMS: usize = 40;
+    let mock = mock().await;
+    mock.inject(Fault::new(FaultKind::Latency(Duration::from_millis(50))).on_path("/v1/generate"));
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..ITEMS)
+        .map(|i| format!("{{\"op\": \"generate\", \"prompt\": \"item {i}\", \"width\": 64, \"height\": 64}}\n"))
+        .collect();
+    std::fs::write(dir.path().join("jobs.jsonl"), text).unwrap();
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-j", "2", "-o", "out"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        // Reads one line, then closes the pipe.
+        std::io::BufReader::new(stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(first.contains("\"status\":\"done\""), "{first}");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(err.contains("standard output was closed"), "{err}");
+    assert!(err.contains("Resume with:"), "{err}");
+    let sent = mock.ledger(DEFAULT_KEY).len();
+    assert!(
+        sent < ITEMS,
+        "every item was sent after the output was closed"
+    );
+    // Every item sent was journaled to the end: the rerun sends only the rest, and nothing is unknown.
+    let mut cmd = artnex(&mock, dir.path());
+    cmd.args(["--json", "batch", "jobs.jsonl", "-j", "2", "-o", "out"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out.stdout);
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(
+        (
+            &summary["already_done"],
+            &summary["done"],
+            &summary["unknown"]
+        ),
+        (&sent.into(), &(ITEMS - sent).into(), &0.into()),
+        "{summary}"
+    );
+    assert_eq!(mock.ledger(DEFAULT_KEY).len(), ITEMS);
+}
