@@ -27,7 +27,7 @@ use crate::signals::{self, Stop};
 use crate::{Conn, report};
 use artnex::any::Outcome as Sent;
 use artnex::pricing::Estimate;
-use futures_util::StreamExt;
+use futures_util::{FutureExt as _, StreamExt};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1233,33 +1233,37 @@ pub async fn run(g: &Settings, args: &BatchArgs) -> Result<ExitCode, Failure> {
         failed: AtomicUsize::new(0),
         bar: BatchBar::new(items.len(), Mode::detect(!g.json)),
     };
-    // Items finished in earlier runs are reported first, all at once: there is nothing to send or wait for,
-    // and their lines go out in a few large writes.
-    let (mut outcomes, to_do) = crate::out::burst(|| report_finished(&shared, &items));
+    // The `--json` lines are held back and written together, once per turn of the loop below: the items
+    // finished in earlier runs, reported first and all at once (nothing to send or wait for), then the
+    // items finishing in the same moment.
+    let held = crate::out::hold();
+    let (mut outcomes, to_do) = report_finished(&shared, &items);
     // After the first signal no further item is taken up. Twice `-j` items are under way: `-j` of them
     // hold a slot (sending, waiting or downloading), the others wait for one or record their results.
     let under_way = concurrency.saturating_mul(2);
-    // Items finishing in one turn of this loop write their `--json` lines together (see `in_bursts`).
-    crate::out::in_bursts(async {
-        let mut running = futures_util::stream::FuturesUnordered::new();
-        let mut to_do = to_do.into_iter();
-        loop {
-            // Nobody reads the results any more (a line could not be written): stop as after a first
-            // Ctrl-C, before another item is taken up.
-            if crate::out::stdout_gone() {
-                stop.request();
-            }
-            while running.len() < under_way && !stop.requested() {
-                let Some(item) = to_do.next() else { break };
-                running.push(process(&shared, item));
-            }
-            let Some(outcome) = running.next().await else {
-                break;
-            };
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut to_do = to_do.into_iter();
+    loop {
+        // The lines of every item finished so far are written before another item is taken up, and
+        // before the batch waits; when nobody reads them any more, it stops as after a first Ctrl-C.
+        if !held.write() {
+            stop.request();
+        }
+        while running.len() < under_way && !stop.requested() {
+            let Some(item) = to_do.next() else { break };
+            running.push(process(&shared, item));
+        }
+        let Some(outcome) = running.next().await else {
+            break;
+        };
+        outcomes.push(outcome);
+        // And every other item that has finished by now, without waiting.
+        while let Some(Some(outcome)) = running.next().now_or_never() {
             outcomes.push(outcome);
         }
-    })
-    .await;
+    }
+    drop(running);
+    drop(held);
 
     shared.bar.finish();
     let interrupted = stop.requested();

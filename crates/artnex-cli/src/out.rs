@@ -17,53 +17,74 @@ pub fn stdout_gone() -> bool {
 }
 
 thread_local! {
-    /// Lines held back by [`burst`] on this thread.
-    static BURST: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+    /// Lines held back on this thread (see [`hold`]).
+    static HELD: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// How much a [`burst`] holds back at most before it writes.
-const BURST_BYTES: usize = 64 * 1024;
+/// How much is held back at most before it is written.
+const HELD_BYTES: usize = 64 * 1024;
 
-/// Runs `f`, writing the lines it prints to stdout on this thread in a few large writes rather than one
-/// write per line: for many lines printed at once, with nothing to wait for in between (the items a
-/// batch finished in earlier runs). Everything is written before this returns; inside a burst already, `f`
-/// just runs as part of it.
-pub fn burst<T>(f: impl FnOnce() -> T) -> T {
-    let started = BURST.with(|b| {
-        let mut b = b.borrow_mut();
-        let idle = b.is_none();
+/// Holds back the lines printed to stdout on this thread, to be written in one write by [`Held::write`]
+/// or when the guard is dropped, rather than one write per line: for lines printed together (the items a
+/// batch finished in earlier runs, or items finishing in the same moment). Inside another hold, holds
+/// nothing of its own.
+pub fn hold() -> Held {
+    let outer = HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        let idle = h.is_none();
         if idle {
-            *b = Some(Vec::with_capacity(BURST_BYTES));
+            *h = Some(Vec::with_capacity(HELD_BYTES));
         }
         idle
     });
-    let result = f();
-    if started && let Some(held) = BURST.with(|b| b.borrow_mut().take()) {
-        raw(&held);
+    Held {
+        outer,
+        _thread: std::marker::PhantomData,
     }
-    result
 }
 
-/// Runs `future`, each of its polls a [`burst`]: the lines it prints to stdout between two waits go out in
-/// one write, just before it waits (a batch's items finishing in one turn share a write, and a reader of
-/// a pipe still has every line before the process sleeps).
-pub async fn in_bursts<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| burst(|| future.as_mut().poll(cx))).await
+/// Lines held back on this thread: see [`hold`].
+pub struct Held {
+    /// Whether this guard started the hold (and so ends it).
+    outer: bool,
+    /// The lines are the thread's: the guard stays on it.
+    _thread: std::marker::PhantomData<*const ()>,
 }
 
-/// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once; inside a
-/// [`burst`], when the burst ends). Returns whether it was written.
+impl Held {
+    /// Writes the lines held so far, and goes on holding. Returns whether stdout is still there.
+    pub fn write(&self) -> bool {
+        let held = HELD.with(|h| h.borrow_mut().as_mut().map(std::mem::take));
+        match held {
+            Some(text) if !text.is_empty() => raw(&text),
+            _ => !stdout_gone(),
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.outer
+            && let Some(text) = HELD.with(|h| h.borrow_mut().take())
+            && !text.is_empty()
+        {
+            raw(&text);
+        }
+    }
+}
+
+/// Writes one line to stdout (and flushes it, so that a reader of a pipe sees it at once; while lines are
+/// held, when they are written: see [`hold`]). Returns whether it was written (or held).
 pub fn line(text: &str) -> bool {
     if stdout_gone() {
         return false;
     }
-    let held = BURST.with(|b| {
-        let mut b = b.borrow_mut();
-        let buf = b.as_mut()?;
+    let held = HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        let buf = h.as_mut()?;
         buf.extend_from_slice(text.as_bytes());
         buf.push(b'\n');
-        Some(if buf.len() >= BURST_BYTES {
+        Some(if buf.len() >= HELD_BYTES {
             std::mem::take(buf)
         } else {
             Vec::new()
