@@ -52,6 +52,31 @@ async fn generate_charges_the_estimate_and_downloads_stream_to_disk() {
     );
 }
 
+/// `send()` only makes the future: nothing is sent or charged until it is polled, and a dropped one
+/// never sends.
+#[tokio::test]
+async fn a_send_future_sends_nothing_until_it_is_polled() {
+    let mock = mock().await;
+    let c = client(&mock);
+    let pending = c.generate("a red fox").model(Model::Flux2Pro).send();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(hits(&mock, "/v1/generate"), 0);
+    drop(pending);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(hits(&mock, "/v1/generate"), 0);
+    assert!(charges(&mock).is_empty());
+
+    let out = c
+        .generate("a red fox")
+        .model(Model::Flux2Pro)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.images.len(), 1);
+    assert_eq!(hits(&mock, "/v1/generate"), 1);
+    assert_eq!(charges(&mock).len(), 1);
+}
+
 #[tokio::test]
 async fn edit_reads_a_file_and_sends_it_inline() {
     let mock = mock().await;
